@@ -1,0 +1,75 @@
+// Python entry points of the CUDA launchers. Arrays are passed as device pointers (integers) taken
+// from __cuda_array_interface__ by the Python layer, which has validated shapes and dtypes.
+// Without a CUDA build only `cuda_status` exists and reports why.
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "array_views.hpp"
+
+#ifdef RISKCORE_WITH_CUDA
+#include "cuda_launchers.hpp"
+#include "estimator_names.hpp"
+#endif
+
+namespace riskcore {
+
+#ifdef RISKCORE_WITH_CUDA
+namespace {
+
+const void* as_ptr(std::uintptr_t p) { return reinterpret_cast<const void*>(p); }
+
+}  // namespace
+
+void bind_cuda(py::module_& m) {
+  m.def("cuda_status", [] {
+    std::string why;
+    const int count = cuda::device_count(why);
+    return py::make_tuple(count, why);
+  });
+  m.def("cuda_crps_ensemble", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t weights,
+                                 std::uintptr_t out, index_t n, index_t m, const std::string& estimator,
+                                 double alpha, bool omit_nan, std::uintptr_t stream) {
+    const int est = static_cast<int>(estimator_from_name(estimator));
+    py::gil_scoped_release release;
+    cuda::crps_ensemble(itemsize, as_ptr(obs), as_ptr(fct), as_ptr(weights), reinterpret_cast<void*>(out), n, m,
+                        est, alpha, omit_nan, stream);
+  });
+  m.def("cuda_crps_ensemble_grad", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct,
+                                      std::uintptr_t weights, std::uintptr_t out, index_t n, index_t m,
+                                      const std::string& estimator, double alpha, bool omit_nan,
+                                      std::uintptr_t stream) {
+    const int est = static_cast<int>(estimator_from_name(estimator));
+    py::gil_scoped_release release;
+    cuda::crps_ensemble_grad(itemsize, as_ptr(obs), as_ptr(fct), as_ptr(weights), reinterpret_cast<void*>(out),
+                             n, m, est, alpha, omit_nan, stream);
+  });
+  m.def("cuda_energy_score", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t out,
+                                index_t n, index_t m, index_t d, bool fair, std::uintptr_t stream) {
+    py::gil_scoped_release release;
+    cuda::energy_score(itemsize, as_ptr(obs), as_ptr(fct), reinterpret_cast<void*>(out), n, m, d, fair, stream);
+  });
+  m.def("cuda_crps_parametric", [](const std::string& name, int itemsize, const std::vector<std::uintptr_t>& args,
+                                   const std::vector<index_t>& steps, std::uintptr_t out, index_t n,
+                                   std::uintptr_t stream) {
+    std::vector<const void*> ptrs;
+    for (auto p : args) ptrs.push_back(as_ptr(p));
+    py::gil_scoped_release release;
+    cuda::crps_parametric(name, itemsize, ptrs, steps, reinterpret_cast<void*>(out), n, stream);
+  });
+  m.def("cuda_crps_mixnorm", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
+                                std::uintptr_t w, std::uintptr_t out, index_t n, index_t k, std::uintptr_t stream) {
+    py::gil_scoped_release release;
+    cuda::crps_mixnorm(itemsize, as_ptr(obs), as_ptr(mu), as_ptr(s), as_ptr(w), reinterpret_cast<void*>(out), n,
+                       k, stream);
+  });
+}
+#else
+void bind_cuda(py::module_& m) {
+  m.def("cuda_status", [] { return py::make_tuple(0, std::string("riskcore was built without CUDA")); });
+}
+#endif
+
+}  // namespace riskcore

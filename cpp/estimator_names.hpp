@@ -1,0 +1,20 @@
+// Names of the ensemble estimators as the Python API spells them.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "crps_ensemble.hpp"
+
+namespace riskcore {
+
+inline EnsembleEstimator estimator_from_name(const std::string& name) {
+  if (name == "nrg") return EnsembleEstimator::nrg;
+  if (name == "fair") return EnsembleEstimator::fair;
+  if (name == "afcrps") return EnsembleEstimator::afcrps;
+  if (name == "pwm") return EnsembleEstimator::pwm;
+  if (name == "int") return EnsembleEstimator::integral;
+  throw std::invalid_argument("estimator must be one of 'nrg', 'fair', 'afcrps', 'pwm', 'int'; got '" +
+                              name + "'");
+}
+
+}  // namespace riskcore

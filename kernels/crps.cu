@@ -1,0 +1,193 @@
+// CUDA launchers for the CRPS kernels: one thread per forecast, the bodies are the shared headers.
+#include <cuda_runtime.h>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "crps_ensemble.hpp"
+#include "crps_parametric.hpp"
+#include "cuda_launchers.hpp"
+
+namespace riskcore::cuda {
+namespace {
+
+constexpr int kBlock = 256;
+
+void check(cudaError_t status, const char* what) {
+  if (status != cudaSuccess)
+    throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(status));
+}
+
+unsigned grid_for(index_t n) { return static_cast<unsigned>((n + kBlock - 1) / kBlock); }
+
+cudaStream_t as_stream(std::uintptr_t s) { return reinterpret_cast<cudaStream_t>(s); }
+
+// Scratch of `count` doubles per row, freed when the launcher returns (stream-ordered).
+struct Scratch {
+  void* ptr = nullptr;
+  cudaStream_t stream;
+  Scratch(size_t bytes, cudaStream_t s) : stream(s) { check(cudaMallocAsync(&ptr, bytes, s), "cudaMallocAsync"); }
+  ~Scratch() { cudaFreeAsync(ptr, stream); }
+};
+
+template <class T>
+__global__ void ensemble_kernel(const T* obs, const T* fct, const T* weights, T* out, index_t n,
+                                index_t m, EnsembleEstimator est, double alpha, bool omit_nan,
+                                double* key, double* w) {
+  const index_t r = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r >= n) return;
+  out[r] = static_cast<T>(crps_ensemble_row<T>(fct + r * m, weights ? weights + r * m : nullptr, m,
+                                               obs[r], est, alpha, omit_nan, key + r * m, w + r * m));
+}
+
+template <class T>
+__global__ void grad_kernel(const T* obs, const T* fct, const T* weights, T* out, index_t n, index_t m,
+                            EnsembleEstimator est, double alpha, bool omit_nan, double* key, double* w,
+                            index_t* pos) {
+  const index_t r = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r >= n) return;
+  crps_ensemble_grad_row<T>(fct + r * m, weights ? weights + r * m : nullptr, m, obs[r], est, alpha,
+                            omit_nan, key + r * m, w + r * m, pos + r * m, out + r * m);
+}
+
+template <class T>
+__global__ void energy_kernel(const T* obs, const T* fct, T* out, index_t n, index_t m, index_t d,
+                              bool fair) {
+  const index_t r = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r < n) out[r] = static_cast<T>(energy_score_row<T>(fct + r * m * d, obs + r * d, m, d, fair));
+}
+
+template <class T>
+__global__ void mixnorm_kernel(const T* obs, const T* mu, const T* s, const T* w, T* out, index_t n,
+                               index_t k) {
+  const index_t r = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r < n) out[r] = static_cast<T>(crps_mixnorm_row<T>(obs[r], mu + r * k, s + r * k, w + r * k, k));
+}
+
+// Up to five inputs (obs + 4 parameters); unused slots are ignored by functors of lower arity.
+template <class T>
+struct ElementwiseArgs {
+  const T* ptr[5];
+  index_t step[5];
+};
+
+template <class T, class F, size_t... I>
+__device__ double apply_functor(const ElementwiseArgs<T>& a, index_t i, std::index_sequence<I...>) {
+  return F{}(static_cast<double>(a.ptr[I][i * a.step[I]])...);
+}
+
+template <class T, class F>
+__global__ void elementwise_kernel(ElementwiseArgs<T> args, T* out, index_t n) {
+  const index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = static_cast<T>(apply_functor<T, F>(args, i, std::make_index_sequence<F::arity + 1>{}));
+}
+
+template <class T>
+void ensemble_typed(const void* obs, const void* fct, const void* weights, void* out, index_t n,
+                    index_t m, int estimator, double alpha, bool omit_nan, cudaStream_t s, bool grad) {
+  if (n == 0) return;
+  const size_t cells = static_cast<size_t>(n) * static_cast<size_t>(m);
+  Scratch key(cells * sizeof(double), s), w(cells * sizeof(double), s);
+  const auto est = static_cast<EnsembleEstimator>(estimator);
+  if (grad) {
+    Scratch pos(cells * sizeof(index_t), s);
+    grad_kernel<T><<<grid_for(n), kBlock, 0, s>>>(
+        static_cast<const T*>(obs), static_cast<const T*>(fct), static_cast<const T*>(weights),
+        static_cast<T*>(out), n, m, est, alpha, omit_nan, static_cast<double*>(key.ptr),
+        static_cast<double*>(w.ptr), static_cast<index_t*>(pos.ptr));
+  } else {
+    ensemble_kernel<T><<<grid_for(n), kBlock, 0, s>>>(
+        static_cast<const T*>(obs), static_cast<const T*>(fct), static_cast<const T*>(weights),
+        static_cast<T*>(out), n, m, est, alpha, omit_nan, static_cast<double*>(key.ptr),
+        static_cast<double*>(w.ptr));
+  }
+  check(cudaGetLastError(), "ensemble kernel launch");
+}
+
+template <class T, class F>
+void elementwise_typed(const std::vector<const void*>& args, const std::vector<index_t>& steps,
+                       void* out, index_t n, cudaStream_t s) {
+  ElementwiseArgs<T> packed{};
+  for (size_t j = 0; j < args.size() && j < 5; ++j) {
+    packed.ptr[j] = static_cast<const T*>(args[j]);
+    packed.step[j] = steps[j];
+  }
+  if (n > 0) elementwise_kernel<T, F><<<grid_for(n), kBlock, 0, s>>>(packed, static_cast<T*>(out), n);
+  check(cudaGetLastError(), "elementwise kernel launch");
+}
+
+}  // namespace
+
+int device_count(std::string& why) {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    why = cudaGetErrorString(status);
+    return 0;
+  }
+  if (count == 0) why = "no CUDA device visible";
+  return count;
+}
+
+void crps_ensemble(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
+                   index_t n, index_t m, int estimator, double alpha, bool omit_nan, std::uintptr_t stream) {
+  if (itemsize == 8)
+    ensemble_typed<double>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), false);
+  else
+    ensemble_typed<float>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), false);
+}
+
+void crps_ensemble_grad(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
+                        index_t n, index_t m, int estimator, double alpha, bool omit_nan,
+                        std::uintptr_t stream) {
+  if (itemsize == 8)
+    ensemble_typed<double>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), true);
+  else
+    ensemble_typed<float>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), true);
+}
+
+void energy_score(int itemsize, const void* obs, const void* fct, void* out, index_t n, index_t m,
+                  index_t d, bool fair, std::uintptr_t stream) {
+  if (n == 0) return;
+  if (itemsize == 8)
+    energy_kernel<double><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
+        static_cast<const double*>(obs), static_cast<const double*>(fct), static_cast<double*>(out), n, m, d, fair);
+  else
+    energy_kernel<float><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
+        static_cast<const float*>(obs), static_cast<const float*>(fct), static_cast<float*>(out), n, m, d, fair);
+  check(cudaGetLastError(), "energy kernel launch");
+}
+
+void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
+                  index_t n, index_t k, std::uintptr_t stream) {
+  if (n == 0) return;
+  if (itemsize == 8)
+    mixnorm_kernel<double><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
+        static_cast<const double*>(obs), static_cast<const double*>(m), static_cast<const double*>(s),
+        static_cast<const double*>(w), static_cast<double*>(out), n, k);
+  else
+    mixnorm_kernel<float><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
+        static_cast<const float*>(obs), static_cast<const float*>(m), static_cast<const float*>(s),
+        static_cast<const float*>(w), static_cast<float*>(out), n, k);
+  check(cudaGetLastError(), "mixnorm kernel launch");
+}
+
+void crps_parametric(const std::string& name, int itemsize, const std::vector<const void*>& args,
+                     const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream) {
+#define RISKCORE_LAUNCH(dist, functor)                                                   \
+  if (name == #dist) {                                                                   \
+    if (args.size() != functor::arity + 1)                                               \
+      throw std::invalid_argument("crps_" #dist ": wrong number of arguments");          \
+    if (itemsize == 8)                                                                   \
+      elementwise_typed<double, functor>(args, steps, out, n, as_stream(stream));        \
+    else                                                                                 \
+      elementwise_typed<float, functor>(args, steps, out, n, as_stream(stream));         \
+    return;                                                                              \
+  }
+  RISKCORE_PARAMETRIC_CRPS(RISKCORE_LAUNCH)
+#undef RISKCORE_LAUNCH
+  throw std::invalid_argument("unknown distribution '" + name + "'");
+}
+
+}  // namespace riskcore::cuda

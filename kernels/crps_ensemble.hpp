@@ -1,0 +1,190 @@
+// Ensemble CRPS estimators, written once for the CPU loops and the CUDA threads.
+//
+// With members sorted x_(1) <= ... <= x_(m), normalised weights w (equal weights: w = 1/m) and
+// W_<(k), W_>(k) the weight strictly below / above x_(k):
+//   A    = sum_k w_k |x_(k) - y|
+//   S/2  = sum_k w_k x_(k) (W_<(k) - W_>(k))            (= 1/2 sum_ij w_i w_j |x_i - x_j|)
+//   nrg  = A - S/2                                      fair = A - S / (2 (1 - sum w^2))
+//   afcrps(alpha) = alpha fair + (1 - alpha) nrg         pwm = A + b0 - 2 b1 (equal weights; = fair)
+//   int  = integral (F_m(z) - 1{y <= z})^2 dz           (= nrg)
+// O(m) after the O(m log m) sort; the m x m matrix of differences is never formed. Sums run in double
+// on values centred at y (the spread term is shift invariant), which keeps float32 inputs accurate.
+#pragma once
+#include <cmath>
+
+#include "config.hpp"
+#include "sort.hpp"
+
+namespace riskcore {
+
+enum class EnsembleEstimator : int { nrg = 0, fair = 1, afcrps = 2, pwm = 3, integral = 4 };
+
+RISKCORE_HD inline double quiet_nan() { return static_cast<double>(NAN); }
+
+RISKCORE_HD inline double sign_of(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
+
+// Weight of x(k) for a sorted column with stride; w == nullptr means equal weights 1/m.
+RISKCORE_HD inline double member_weight(const double* w, index_t stride, index_t k, index_t m) {
+  return w ? w[k * stride] : 1.0 / static_cast<double>(m);
+}
+
+// Coefficient c of S/2 in score = A - c S/2; NaN when the fair denominator 1 - sum w^2 vanishes.
+RISKCORE_HD inline double spread_coefficient(EnsembleEstimator est, double alpha, double sum_w2) {
+  if (est == EnsembleEstimator::nrg || est == EnsembleEstimator::integral) return 1.0;
+  const double denom = 1.0 - sum_w2;
+  if (!(denom > 1e-15)) return quiet_nan();
+  const double fair = 1.0 / denom;
+  return est == EnsembleEstimator::afcrps ? alpha * fair + (1.0 - alpha) : fair;
+}
+
+// integral of (F(z) - H(z - y))^2 over the step function F of the weighted sorted members.
+RISKCORE_HD inline double crps_integral_sorted(const double* x, index_t stride, const double* w,
+                                               index_t m, double y) {
+  double total = 0.0;
+  if (y < x[0]) total += x[0] - y;
+  if (y > x[(m - 1) * stride]) total += y - x[(m - 1) * stride];
+  double cdf = 0.0;
+  for (index_t k = 0; k + 1 < m; ++k) {
+    cdf += member_weight(w, stride, k, m);
+    const double a = x[k * stride], b = x[(k + 1) * stride];
+    const double below = fmax(fmin(b, y) - a, 0.0);  // part of [a, b) where H = 0
+    const double above = fmax(b - fmax(a, y), 0.0);  // part of [a, b) where H = 1
+    total += cdf * cdf * below + (1.0 - cdf) * (1.0 - cdf) * above;
+  }
+  return total;
+}
+
+// CRPS of one ensemble whose m >= 1 members x[k * stride] are sorted ascending.
+RISKCORE_HD inline double crps_sorted(const double* x, index_t stride, const double* w, index_t m,
+                                      double y, EnsembleEstimator est, double alpha) {
+  if (est == EnsembleEstimator::integral) return crps_integral_sorted(x, stride, w, m, y);
+  double abs_dev = 0.0, half_spread = 0.0, sum_w2 = 0.0, below = 0.0;
+  const double inv_m = 1.0 / static_cast<double>(m);
+  for (index_t k = 0; k < m; ++k) {
+    const double wk = member_weight(w, stride, k, m);
+    const double d = x[k * stride] - y;
+    const double above = 1.0 - below - wk;
+    abs_dev += wk * fabs(d);
+    half_spread += wk * d * (below - above);
+    sum_w2 += wk * wk;
+    below += wk;
+  }
+  if (est == EnsembleEstimator::pwm) {
+    if (m < 2) return quiet_nan();
+    double b0 = 0.0, b1 = 0.0;
+    for (index_t k = 0; k < m; ++k) {
+      const double d = x[k * stride] - y;
+      b0 += d * inv_m;
+      b1 += d * static_cast<double>(k) / static_cast<double>(m * (m - 1));
+    }
+    return abs_dev + b0 - 2.0 * b1;
+  }
+  return abs_dev - spread_coefficient(est, alpha, sum_w2) * half_spread;
+}
+
+// Copies the non-NaN members of one row (and their weights) into key/w; returns how many, or -1 if a
+// NaN is met and NaNs propagate. Weights are normalised to sum 1 (returns -1 if they sum to 0).
+template <class T>
+RISKCORE_HD inline index_t gather_members(const T* fct, const T* weights, index_t m, bool omit_nan,
+                                          double* key, double* w, index_t* pos) {
+  index_t n = 0;
+  double wsum = 0.0;
+  for (index_t j = 0; j < m; ++j) {
+    const double v = static_cast<double>(fct[j]);
+    if (v != v) {
+      if (omit_nan) continue;
+      return -1;
+    }
+    key[n] = v;
+    if (weights) {
+      w[n] = static_cast<double>(weights[j]);
+      wsum += w[n];
+    }
+    if (pos) pos[n] = j;
+    ++n;
+  }
+  if (weights && n > 0) {
+    if (!(wsum > 0.0)) return -1;
+    for (index_t j = 0; j < n; ++j) w[j] /= wsum;
+  }
+  return n;
+}
+
+// CRPS of one ensemble row in any order (general path: weights, NaNs, large m, and every CUDA thread).
+// Scratch: key and w hold m doubles each.
+template <class T>
+RISKCORE_HD inline double crps_ensemble_row(const T* fct, const T* weights, index_t m, T obs,
+                                            EnsembleEstimator est, double alpha, bool omit_nan,
+                                            double* key, double* w) {
+  const double y = static_cast<double>(obs);
+  if (y != y) return quiet_nan();
+  double* wk = weights ? w : nullptr;
+  const index_t n = gather_members(fct, weights, m, omit_nan, key, wk, nullptr);
+  if (n < 1) return quiet_nan();
+  heapsort_with_payload(key, wk, nullptr, n);
+  return crps_sorted(key, 1, wk, n, y, est, alpha);
+}
+
+// Gradient of nrg / fair / afcrps with respect to each member (original order), O(m log m):
+//   dScore/dx_i = w_i sign(x_i - y) - c w_i (W_<(x_i) - W_>(x_i)),
+// with ties counted in neither W_< nor W_> (the central-difference subgradient). Members that are NaN
+// get gradient 0 when omitted; a propagated NaN makes the whole row NaN. Scratch: key, w, pos (m each).
+template <class T>
+RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, index_t m, T obs,
+                                               EnsembleEstimator est, double alpha, bool omit_nan,
+                                               double* key, double* w, index_t* pos, T* grad) {
+  const double y = static_cast<double>(obs);
+  for (index_t j = 0; j < m; ++j) grad[j] = static_cast<T>(0);
+  index_t n = (y != y) ? -1 : gather_members(fct, weights, m, omit_nan, key, weights ? w : nullptr, pos);
+  if (n < 1) {
+    for (index_t j = 0; j < m; ++j) grad[j] = static_cast<T>(quiet_nan());
+    return;
+  }
+  if (!weights)
+    for (index_t j = 0; j < n; ++j) w[j] = 1.0 / static_cast<double>(n);
+  heapsort_with_payload(key, w, pos, n);
+  double sum_w2 = 0.0;
+  for (index_t j = 0; j < n; ++j) sum_w2 += w[j] * w[j];
+  const double c = spread_coefficient(est, alpha, sum_w2);
+  double below = 0.0;
+  for (index_t start = 0; start < n;) {
+    index_t end = start;
+    double tie_weight = 0.0;
+    while (end < n && key[end] == key[start]) tie_weight += w[end++];
+    const double above = 1.0 - below - tie_weight;
+    for (index_t k = start; k < end; ++k)
+      grad[pos[k]] = static_cast<T>(w[k] * sign_of(key[k] - y) - c * w[k] * (below - above));
+    below += tie_weight;
+    start = end;
+  }
+}
+
+// Energy score of one multivariate ensemble (m members x d dims, row-major) against y (d):
+//   ES = (1/m) sum_i ||x_i - y|| - k sum_{i<j} ||x_i - x_j||,  k = 1/m^2 (nrg) or 1/(m (m-1)) (fair).
+// O(m^2 d): in more than one dimension there is no sorting shortcut.
+template <class T>
+RISKCORE_HD inline double energy_score_row(const T* fct, const T* obs, index_t m, index_t d,
+                                           bool fair) {
+  if (fair && m < 2) return quiet_nan();
+  double to_obs = 0.0, pairwise = 0.0;
+  for (index_t i = 0; i < m; ++i) {
+    double s = 0.0;
+    for (index_t k = 0; k < d; ++k) {
+      const double diff = static_cast<double>(fct[i * d + k]) - static_cast<double>(obs[k]);
+      s += diff * diff;
+    }
+    to_obs += sqrt(s);
+    for (index_t j = i + 1; j < m; ++j) {
+      double q = 0.0;
+      for (index_t k = 0; k < d; ++k) {
+        const double diff = static_cast<double>(fct[i * d + k]) - static_cast<double>(fct[j * d + k]);
+        q += diff * diff;
+      }
+      pairwise += sqrt(q);
+    }
+  }
+  const double md = static_cast<double>(m);
+  return to_obs / md - pairwise / (fair ? md * (md - 1.0) : md * md);
+}
+
+}  // namespace riskcore

@@ -1,0 +1,33 @@
+// Host declarations of the CUDA launchers (kernels/*.cu). Pointers are device pointers (CuPy's
+// __cuda_array_interface__); `stream` is a cudaStream_t as an integer (0 = default stream).
+// Element type: itemsize 4 = float, 8 = double. Errors throw std::runtime_error.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace riskcore::cuda {
+
+// Devices visible to the CUDA runtime; on failure 0 with the runtime's reason in `why`.
+int device_count(std::string& why);
+
+void crps_ensemble(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
+                   index_t n, index_t m, int estimator, double alpha, bool omit_nan,
+                   std::uintptr_t stream);
+
+void crps_ensemble_grad(int itemsize, const void* obs, const void* fct, const void* weights,
+                        void* out, index_t n, index_t m, int estimator, double alpha, bool omit_nan,
+                        std::uintptr_t stream);
+
+void energy_score(int itemsize, const void* obs, const void* fct, void* out, index_t n, index_t m,
+                  index_t d, bool fair, std::uintptr_t stream);
+
+void crps_parametric(const std::string& name, int itemsize, const std::vector<const void*>& args,
+                     const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream);
+
+void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
+                  index_t n, index_t k, std::uintptr_t stream);
+
+}  // namespace riskcore::cuda

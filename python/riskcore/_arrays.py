@@ -1,0 +1,106 @@
+"""Input checking and canonical layouts, shared by every public function and every backend.
+
+Everything a kernel relies on is established here, once: float dtype (float32 stays float32, other
+real inputs become float64), C-contiguous buffers, the member axis moved last and the batch axes
+broadcast and flattened. Messages name the argument and what was expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from riskcore._backend import on_gpu
+
+NAN_POLICIES = ("propagate", "omit", "raise")
+
+
+def namespace(*arrays: Any) -> Any:
+    """numpy, or cupy when any input is a GPU array."""
+    if any(on_gpu(a) for a in arrays):
+        import cupy
+
+        return cupy
+    return np
+
+
+def as_array(xp: Any, value: Any, name: str) -> Any:
+    """``value`` as an array of a real numeric dtype; TypeError for bool, complex, strings, objects."""
+    try:
+        array = xp.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real numeric array ({exc})") from None
+    kind = array.dtype.kind
+    if kind not in "iuf":
+        what = {"b": "bool", "c": "complex", "O": "object"}.get(kind, str(array.dtype))
+        raise TypeError(f"{name} must have a real numeric dtype (float or int), got {what}")
+    return array
+
+
+def result_dtype(*values: Any) -> np.dtype:
+    """float32 if every array input is float16/float32 (Python scalars don't count), else float64."""
+    dtypes = [np.dtype(v.dtype) for v in values if hasattr(v, "dtype")]
+    if dtypes and all(d.kind == "f" and d.itemsize <= 4 for d in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def contiguous(xp: Any, array: Any, dtype: np.dtype) -> Any:
+    """C-contiguous copy of ``array`` in ``dtype``, or ``array`` itself when it already is one."""
+    return xp.ascontiguousarray(array, dtype=dtype)
+
+
+def normalize_axis(axis: int, ndim: int, name: str) -> int:
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"axis must be an int, got {type(axis).__name__}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name} has {ndim} dims but axis={axis}")
+    return int(axis) % ndim
+
+
+def broadcast_shape(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """Common broadcast shape of the named shapes, or a ValueError listing them."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        listed = ", ".join(f"{k} {v}" for k, v in shapes.items())
+        raise ValueError(f"shapes do not broadcast: {listed}") from None
+
+
+def check_nan_policy(nan_policy: str) -> None:
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+
+
+def reject_nan(xp: Any, **arrays: Any) -> None:
+    """ValueError naming the first argument containing NaN (for nan_policy='raise')."""
+    for name, array in arrays.items():
+        if array is not None and bool(xp.isnan(array).any()):
+            raise ValueError(f"{name} contains NaN and nan_policy='raise'")
+
+
+def check_positive(xp: Any, name: str, value: Any) -> None:
+    if bool((value <= 0).any()):
+        raise ValueError(f"{name} must be > 0")
+
+
+def check_unit_interval(name: str, value: float, *, closed_right: bool) -> float:
+    """``value`` as float in (0, 1) or (0, 1]; ValueError otherwise (NaN included)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}") from None
+    upper_ok = value <= 1 if closed_right else value < 1
+    if not (value > 0 and upper_ok):
+        interval = "(0, 1]" if closed_right else "(0, 1)"
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
+    return value
+
+
+def to_output(xp: Any, result: Any, shape: tuple[int, ...], on_host: bool) -> Any:
+    """Reshape a kernel result; a host caller gets numpy, a 0-d result a scalar."""
+    if on_host and xp is not np:
+        result = xp.asnumpy(result)
+    result = result.reshape(shape)
+    return result[()] if shape == () else result

@@ -1,0 +1,64 @@
+"""CUDA backend: CuPy arrays in, CuPy arrays out, no host copies.
+
+Inputs are the canonical arrays of riskcore._crps_args (NumPy arrays are moved to the device once);
+device pointers go to the launchers in kernels/*.cu, which run the same kernel headers as the CPU.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cupy
+
+from riskcore import _core
+
+
+def _device(array: Any) -> Any:
+    return None if array is None else cupy.ascontiguousarray(cupy.asarray(array))
+
+
+def _ptr(array: Any) -> int:
+    return 0 if array is None else int(array.data.ptr)
+
+
+def _stream() -> int:
+    return int(cupy.cuda.get_current_stream().ptr)
+
+
+def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan):
+    obs, fct, weights = _device(obs), _device(fct), _device(weights)
+    out = cupy.empty(fct.shape[0], dtype=fct.dtype)
+    _core.cuda_crps_ensemble(fct.itemsize, _ptr(obs), _ptr(fct), _ptr(weights), _ptr(out), fct.shape[0],
+                             fct.shape[1], estimator, alpha, omit_nan, _stream())
+    return out
+
+
+def crps_ensemble_grad(obs, fct, weights, estimator, alpha, omit_nan):
+    obs, fct, weights = _device(obs), _device(fct), _device(weights)
+    out = cupy.empty(fct.shape, dtype=fct.dtype)
+    _core.cuda_crps_ensemble_grad(fct.itemsize, _ptr(obs), _ptr(fct), _ptr(weights), _ptr(out), fct.shape[0],
+                                  fct.shape[1], estimator, alpha, omit_nan, _stream())
+    return out
+
+
+def energy_score(obs, fct, fair):
+    obs, fct = _device(obs), _device(fct)
+    out = cupy.empty(fct.shape[0], dtype=fct.dtype)
+    _core.cuda_energy_score(fct.itemsize, _ptr(obs), _ptr(fct), _ptr(out), *fct.shape, fair, _stream())
+    return out
+
+
+def crps_parametric(name, args):
+    args = [_device(a) for a in args]
+    n = max(a.size for a in args)
+    out = cupy.empty(n, dtype=args[0].dtype)
+    _core.cuda_crps_parametric(name, out.itemsize, [_ptr(a) for a in args], [int(a.size > 1) for a in args],
+                               _ptr(out), n, _stream())
+    return out
+
+
+def crps_mixnorm(obs, m, s, w):
+    obs, m, s, w = (_device(a) for a in (obs, m, s, w))
+    out = cupy.empty(obs.shape[0], dtype=obs.dtype)
+    _core.cuda_crps_mixnorm(out.itemsize, _ptr(obs), _ptr(m), _ptr(s), _ptr(w), _ptr(out), *m.shape, _stream())
+    return out

@@ -1,0 +1,17 @@
+"""Numba backend: the kernels in pure Python, JIT-compiled; used when the C++ extension is missing.
+
+Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._core's signatures.
+"""
+
+from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
+from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
+from riskcore._numba.philox import philox4x64
+
+__all__ = [
+    "crps_ensemble",
+    "crps_ensemble_grad",
+    "energy_score",
+    "crps_mixnorm",
+    "crps_parametric",
+    "philox4x64",
+]

@@ -1,0 +1,157 @@
+"""Ensemble CRPS, its gradient and the energy score in Numba (mirror of kernels/crps_ensemble.hpp)."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_CODES = {"nrg": 0, "fair": 1, "afcrps": 2, "pwm": 3, "int": 4}
+_NRG, _FAIR, _AFCRPS, _PWM, _INT = range(5)
+
+
+@numba.njit(cache=True)
+def _spread_coefficient(est, alpha, sum_w2):
+    if est == _NRG or est == _INT:
+        return 1.0
+    denom = 1.0 - sum_w2
+    if not denom > 1e-15:
+        return np.nan
+    fair = 1.0 / denom
+    return alpha * fair + (1.0 - alpha) if est == _AFCRPS else fair
+
+
+@numba.njit(cache=True)
+def _crps_sorted(x, w, y, est, alpha):
+    """CRPS of sorted members x with normalised weights w (see kernels/crps_ensemble.hpp)."""
+    m = x.size
+    if est == _INT:
+        total = 0.0
+        if y < x[0]:
+            total += x[0] - y
+        if y > x[m - 1]:
+            total += y - x[m - 1]
+        cdf = 0.0
+        for k in range(m - 1):
+            cdf += w[k]
+            a, b = x[k], x[k + 1]
+            below = max(min(b, y) - a, 0.0)
+            above = max(b - max(a, y), 0.0)
+            total += cdf * cdf * below + (1.0 - cdf) * (1.0 - cdf) * above
+        return total
+    abs_dev = 0.0
+    half_spread = 0.0
+    sum_w2 = 0.0
+    below = 0.0
+    for k in range(m):
+        d = x[k] - y
+        above = 1.0 - below - w[k]
+        abs_dev += w[k] * abs(d)
+        half_spread += w[k] * d * (below - above)
+        sum_w2 += w[k] * w[k]
+        below += w[k]
+    if est == _PWM:
+        if m < 2:
+            return np.nan
+        b0 = 0.0
+        b1 = 0.0
+        for k in range(m):
+            d = x[k] - y
+            b0 += d / m
+            b1 += d * k / (m * (m - 1))
+        return abs_dev + b0 - 2.0 * b1
+    return abs_dev - _spread_coefficient(est, alpha, sum_w2) * half_spread
+
+
+@numba.njit(cache=True)
+def _gather(fct_row, w_row, has_weights, omit_nan):
+    """Sorted non-NaN members (float64), their normalised weights and original positions, and whether
+    the row can be scored (False when a NaN propagates, the weights sum to 0 or nothing is left)."""
+    keep = ~np.isnan(fct_row)
+    pos = np.nonzero(keep)[0]
+    x = fct_row[pos].astype(np.float64)
+    ok = pos.size > 0 and (omit_nan or pos.size == fct_row.size)
+    if has_weights:
+        w = w_row[pos].astype(np.float64)
+        total = w.sum()
+        ok = ok and total > 0.0
+        w = w / total if ok else w
+    else:
+        w = np.full(pos.size, 1.0 / max(pos.size, 1))
+    order = np.argsort(x, kind="mergesort")
+    return x[order], w[order], pos[order], ok
+
+
+@numba.njit(parallel=True, cache=True)
+def _ensemble_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, out):
+    for r in numba.prange(fct.shape[0]):
+        y = np.float64(obs[r])
+        x, w, _, ok = _gather(fct[r], weights[r % weights.shape[0]], has_weights, omit_nan)
+        out[r] = _crps_sorted(x, w, y, est, alpha) if ok and not np.isnan(y) else np.nan
+
+
+@numba.njit(parallel=True, cache=True)
+def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, out):
+    for r in numba.prange(fct.shape[0]):
+        y = np.float64(obs[r])
+        x, w, pos, ok = _gather(fct[r], weights[r % weights.shape[0]], has_weights, omit_nan)
+        out[r, :] = 0.0
+        if not ok or np.isnan(y):
+            out[r, :] = np.nan
+            continue
+        c = _spread_coefficient(est, alpha, (w * w).sum())
+        below = 0.0
+        start = 0
+        n = x.size
+        while start < n:
+            end = start
+            tie = 0.0
+            while end < n and x[end] == x[start]:
+                tie += w[end]
+                end += 1
+            above = 1.0 - below - tie
+            for k in range(start, end):
+                out[r, pos[k]] = w[k] * np.sign(x[k] - y) - c * w[k] * (below - above)
+            below += tie
+            start = end
+
+
+@numba.njit(parallel=True, cache=True)
+def _energy_loop(obs, fct, fair, out):
+    m = fct.shape[1]
+    for r in numba.prange(fct.shape[0]):
+        x = fct[r].astype(np.float64)
+        y = obs[r].astype(np.float64)
+        to_obs = 0.0
+        pairwise = 0.0
+        for i in range(m):
+            to_obs += np.sqrt(((x[i] - y) ** 2).sum())
+            for j in range(i + 1, m):
+                pairwise += np.sqrt(((x[i] - x[j]) ** 2).sum())
+        if fair and m < 2:
+            out[r] = np.nan
+        else:
+            out[r] = to_obs / m - pairwise / (m * (m - 1.0) if fair else m * m)
+
+
+def _weights_or_dummy(weights, fct):
+    return (weights, True) if weights is not None else (np.ones((1, fct.shape[1]), fct.dtype), False)
+
+
+def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan):
+    out = np.empty(fct.shape[0], dtype=fct.dtype)
+    w, has_w = _weights_or_dummy(weights, fct)
+    _ensemble_loop(obs, fct, w, has_w, _CODES[estimator], float(alpha), bool(omit_nan), out)
+    return out
+
+
+def crps_ensemble_grad(obs, fct, weights, estimator, alpha, omit_nan):
+    out = np.empty(fct.shape, dtype=fct.dtype)
+    w, has_w = _weights_or_dummy(weights, fct)
+    _grad_loop(obs, fct, w, has_w, _CODES[estimator], float(alpha), bool(omit_nan), out)
+    return out
+
+
+def energy_score(obs, fct, fair):
+    out = np.empty(fct.shape[0], dtype=fct.dtype)
+    _energy_loop(obs, fct, bool(fair), out)
+    return out
