@@ -20,8 +20,9 @@ namespace {
 template <class T>
 void score_block_by_network(const T* obs, const T* fct, index_t first, index_t m,
                             const std::vector<std::int32_t>& network, EnsembleEstimator est,
-                            double alpha, bool omit_nan, std::vector<double>& cols,
+                            double alpha, bool omit_nan, std::vector<Lanes<kSortLanes>>& block,
                             std::vector<double>& key, T* out) {
+  double* cols = block.data()->v;  // m x 8 doubles, 64-byte aligned
   bool has_nan[kSortLanes];
   for (int lane = 0; lane < kSortLanes; ++lane) {
     const T* row = fct + (first + lane) * m;
@@ -33,7 +34,7 @@ void score_block_by_network(const T* obs, const T* fct, index_t first, index_t m
     }
     has_nan[lane] = nan_seen;
   }
-  sort_columns8(cols.data(), network.data(), static_cast<index_t>(network.size() / 2));
+  sort_columns8(cols, network.data(), static_cast<index_t>(network.size() / 2));
   for (int lane = 0; lane < kSortLanes; ++lane) {
     const index_t row = first + lane;
     const double y = static_cast<double>(obs[row]);
@@ -41,7 +42,7 @@ void score_block_by_network(const T* obs, const T* fct, index_t first, index_t m
       out[row] = static_cast<T>(crps_ensemble_row<T>(fct + row * m, nullptr, m, obs[row], est, alpha,
                                                      omit_nan, key.data(), nullptr));
     else
-      out[row] = static_cast<T>(crps_sorted(cols.data() + lane, kSortLanes, nullptr, m, y, est, alpha));
+      out[row] = static_cast<T>(crps_sorted(cols + lane, kSortLanes, nullptr, m, y, est, alpha));
   }
 }
 
@@ -66,9 +67,10 @@ CArray<T> crps_ensemble_cpu(const CArray<T>& obs, const CArray<T>& fct,
   py::gil_scoped_release release;
   const index_t blocks = use_network ? n / kSortLanes : 0;
   parallel_for(blocks, 64, [&](index_t b0, index_t b1) {
-    std::vector<double> cols(static_cast<size_t>(m * kSortLanes)), key(static_cast<size_t>(m));
+    std::vector<Lanes<kSortLanes>> block(static_cast<size_t>(m));
+    std::vector<double> key(static_cast<size_t>(m));
     for (index_t b = b0; b < b1; ++b)
-      score_block_by_network(po, pf, b * kSortLanes, m, network, est, alpha, omit_nan, cols, key, pout);
+      score_block_by_network(po, pf, b * kSortLanes, m, network, est, alpha, omit_nan, block, key, pout);
   });
   const index_t first_general = blocks * kSortLanes;
   parallel_for(n - first_general, 256, [&](index_t r0, index_t r1) {

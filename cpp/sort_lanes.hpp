@@ -4,11 +4,13 @@
 #include <cstdint>
 
 #include "config.hpp"
+#include "sort.hpp"
 
 namespace riskcore {
 
 constexpr int kSortLanes = 8;
 
+// cols must be 64-byte aligned (allocate it as Lanes<kSortLanes>).
 void sort_columns8(double* cols, const std::int32_t* pairs, index_t n_comparators);
 
 }  // namespace riskcore

@@ -1,0 +1,26 @@
+"""Shared fixtures: every test that takes `backend` runs on each backend available here."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import riskcore
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+BACKENDS = ["cpu", "numba", "cuda"]
+
+
+@pytest.fixture(params=BACKENDS, scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    status = riskcore.backends()[request.param]
+    if not status.available:
+        if request.param == "cpu" and not os.environ.get("RISKCORE_ALLOW_NO_EXTENSION"):
+            pytest.fail(f"the cpu backend must be built for the tests: {status.reason}")
+        pytest.skip(f"{request.param}: {status.reason}")
+    return request.param

@@ -1,0 +1,107 @@
+"""Bad input gives a clear ValueError/TypeError naming the argument, never a crash or garbage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import riskcore
+
+FCT = np.arange(12.0).reshape(3, 4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"obs": np.zeros(5), "fct": FCT}, ValueError, "do not broadcast"),
+        ({"obs": np.zeros(3), "fct": FCT, "axis": 4}, ValueError, "fct has 2 dims but axis=4"),
+        ({"obs": np.zeros(3), "fct": FCT, "axis": 1.0}, TypeError, "axis must be an int"),
+        ({"obs": 0.0, "fct": np.zeros((3, 0))}, ValueError, "no members"),
+        ({"obs": 0.0, "fct": 1.0}, ValueError, "member axis"),
+        ({"obs": np.zeros(3), "fct": FCT.astype(complex)}, TypeError, "fct must have a real numeric dtype.*complex"),
+        ({"obs": np.zeros(3, dtype=bool), "fct": FCT}, TypeError, "obs must have a real numeric dtype.*bool"),
+        ({"obs": np.array(["a", "b", "c"]), "fct": FCT}, TypeError, "obs must have a real numeric dtype"),
+        ({"obs": np.zeros(3), "fct": FCT.astype(object)}, TypeError, "fct must have a real numeric dtype.*object"),
+        ({"obs": np.zeros(3), "fct": FCT, "estimator": "crps"}, ValueError, "estimator must be one of"),
+        ({"obs": np.zeros(3), "fct": FCT, "estimator": "afcrps", "alpha": 0.0}, ValueError, r"alpha must lie in \(0, 1\]"),
+        ({"obs": np.zeros(3), "fct": FCT, "estimator": "afcrps", "alpha": 1.5}, ValueError, "alpha"),
+        ({"obs": np.zeros(3), "fct": FCT, "alpha": float("nan")}, ValueError, "alpha"),
+        ({"obs": np.zeros(3), "fct": FCT, "nan_policy": "ignore"}, ValueError, "nan_policy must be one of"),
+        ({"obs": np.zeros(3), "fct": FCT, "weights": -np.ones(4)}, ValueError, "weights must be finite and >= 0"),
+        ({"obs": np.zeros(3), "fct": FCT, "weights": np.zeros(4)}, ValueError, "weights sum to 0"),
+        ({"obs": np.zeros(3), "fct": FCT, "weights": np.ones(5)}, ValueError, "weights shape"),
+        ({"obs": np.zeros(3), "fct": FCT, "weights": [np.nan, 1, 1, 1]}, ValueError, "finite"),
+        ({"obs": np.zeros(3), "fct": FCT, "estimator": "pwm", "weights": np.ones(4)}, ValueError, "pwm"),
+        ({"obs": 0.0, "fct": [1.0], "estimator": "fair"}, ValueError, "at least 2 members"),
+        ({"obs": np.zeros(3), "fct": FCT, "backend": "gpu"}, ValueError, "backend must be"),
+    ],
+)
+def test_crps_ensemble_rejects(kwargs, error, match):
+    obs, fct = kwargs.pop("obs"), kwargs.pop("fct")
+    with pytest.raises(error, match=match):
+        riskcore.crps_ensemble(obs, fct, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: riskcore.crps_normal(0.0, 0.0, 0.0), "sigma must be > 0"),
+        (lambda: riskcore.crps_normal(0.0, 0.0, [1.0, -1.0]), "sigma must be > 0"),
+        (lambda: riskcore.crps_normal(np.zeros(3), 0.0, np.ones(2)), "do not broadcast"),
+        (lambda: riskcore.crps_t(0.0, 1.0), "df must be > 1"),
+        (lambda: riskcore.crps_gev(0.0, 1.0), "shape must be < 1"),
+        (lambda: riskcore.crps_gamma(0.0, -1.0), "shape must be > 0"),
+        (lambda: riskcore.crps_uniform(0.0, 1.0, 1.0), "lower must be < upper"),
+        (lambda: riskcore.crps_exponential(0.0, 0.0), "rate must be > 0"),
+        (lambda: riskcore.crps_lognormal(1.0, 0.0, -2.0), "sigmalog must be > 0"),
+        (lambda: riskcore.crps_mixnorm(0.0, [0.0, 1.0], [1.0, 0.0]), "s must be > 0"),
+        (lambda: riskcore.crps_mixnorm(0.0, [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]), "w sums to 0"),
+        (lambda: riskcore.energy_score([0.0, 0.0], [[1.0, 2.0, 3.0]]), "variables"),
+        (lambda: riskcore.twcrps_ensemble(0.0, [1.0, 2.0]), "exactly one"),
+        (lambda: riskcore.twcrps_ensemble(0.0, [1.0, 2.0], interval=(1.0, 0.0)), "a < b"),
+        (lambda: riskcore.twcrps_ensemble(0.0, [1.0, 2.0], threshold=float("nan")), "threshold must not be NaN"),
+    ],
+)
+def test_other_functions_reject(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_nan_parameters_propagate_instead_of_raising():
+    assert np.isnan(riskcore.crps_normal(0.0, 0.0, np.nan))
+
+
+def test_empty_batches_return_empty_results(backend):
+    assert riskcore.crps_ensemble(np.zeros(0), np.zeros((0, 5)), backend=backend).shape == (0,)
+    assert riskcore.crps_ensemble_grad(np.zeros(0), np.zeros((0, 5)), backend=backend).shape == (0, 5)
+    assert riskcore.crps_normal(np.zeros((2, 0)), 0.0, 1.0, backend=backend).shape == (2, 0)
+
+
+def test_non_contiguous_and_read_only_inputs(backend):
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(40, 30))
+    strided = base[::2, ::3]  # non-contiguous view, member axis 1
+    fortran = np.asfortranarray(base)
+    read_only = base.copy()
+    read_only.setflags(write=False)
+    obs = rng.normal(size=40)
+    want = riskcore.crps_ensemble(obs, np.ascontiguousarray(base), backend=backend)
+    np.testing.assert_allclose(riskcore.crps_ensemble(obs, fortran, backend=backend), want)
+    np.testing.assert_allclose(riskcore.crps_ensemble(obs, read_only, backend=backend), want)
+    np.testing.assert_allclose(
+        riskcore.crps_ensemble(obs[::2], strided, backend=backend),
+        riskcore.crps_ensemble(obs[::2], np.ascontiguousarray(strided), backend=backend),
+    )
+
+
+def test_integer_inputs_become_float64(backend):
+    out = riskcore.crps_ensemble(np.array([0, 1]), np.array([[0, 1, 2], [3, 4, 5]]), backend=backend)
+    assert out.dtype == np.float64
+
+
+def test_compiled_module_checks_shapes_itself():
+    core = pytest.importorskip("riskcore._core")
+    with pytest.raises(ValueError, match="obs has length 2"):
+        core.crps_ensemble(np.zeros(2), np.zeros((3, 4)), None, "nrg", 0.95, False)
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        core.crps_ensemble(np.zeros(3), np.zeros((3, 4)), None, "bogus", 0.95, False)
