@@ -23,8 +23,8 @@ def ensemble_crps(y: float, x, w=None, estimator: str = "nrg", alpha: float = 0.
         return math.nan
     w = [v / total for v in w]
     m = len(x)
-    a = math.fsum(wi * abs(xi - y) for xi, wi in zip(x, w))
-    s = math.fsum(wi * wj * abs(xi - xj) for xi, wi in zip(x, w) for xj, wj in zip(x, w))
+    a = math.fsum(wi * abs(xi - y) for xi, wi in zip(x, w, strict=False))
+    s = math.fsum(wi * wj * abs(xi - xj) for xi, wi in zip(x, w, strict=False) for xj, wj in zip(x, w, strict=False))
     sum_w2 = math.fsum(v * v for v in w)
     nrg = a - s / 2
     if estimator in ("nrg", "int"):

@@ -8,7 +8,6 @@ import textwrap
 
 import numpy as np
 import pytest
-
 import riskcore
 from riskcore import _backend
 

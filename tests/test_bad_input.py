@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import riskcore
 
 FCT = np.arange(12.0).reshape(3, 4)
@@ -23,7 +22,11 @@ FCT = np.arange(12.0).reshape(3, 4)
         ({"obs": np.array(["a", "b", "c"]), "fct": FCT}, TypeError, "obs must have a real numeric dtype"),
         ({"obs": np.zeros(3), "fct": FCT.astype(object)}, TypeError, "fct must have a real numeric dtype.*object"),
         ({"obs": np.zeros(3), "fct": FCT, "estimator": "crps"}, ValueError, "estimator must be one of"),
-        ({"obs": np.zeros(3), "fct": FCT, "estimator": "afcrps", "alpha": 0.0}, ValueError, r"alpha must lie in \(0, 1\]"),
+        (
+            {"obs": np.zeros(3), "fct": FCT, "estimator": "afcrps", "alpha": 0.0},
+            ValueError,
+            r"alpha must lie in \(0, 1\]",
+        ),
         ({"obs": np.zeros(3), "fct": FCT, "estimator": "afcrps", "alpha": 1.5}, ValueError, "alpha"),
         ({"obs": np.zeros(3), "fct": FCT, "alpha": float("nan")}, ValueError, "alpha"),
         ({"obs": np.zeros(3), "fct": FCT, "nan_policy": "ignore"}, ValueError, "nan_policy must be one of"),

@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 import pytest
+import riskcore
 from hypothesis import given
 from hypothesis import strategies as st
 from oracles import afcrps_equal_weights, crps_by_integration, ensemble_crps
-
-import riskcore
 
 ESTIMATORS = ["nrg", "fair", "afcrps", "pwm", "int"]
 
@@ -18,7 +17,11 @@ ESTIMATORS = ["nrg", "fair", "afcrps", "pwm", "int"]
 def oracle_array(obs, fct, axis, estimator, alpha=0.95, weights=None, omit_nan=False):
     """Loop of the scalar oracle over the broadcast batch (float64)."""
     fct = np.moveaxis(np.asarray(fct, dtype=np.float64), axis, -1)
-    w = None if weights is None else np.moveaxis(np.broadcast_to(weights, np.shape(np.moveaxis(fct, -1, axis))), axis, -1)
+    w = (
+        None
+        if weights is None
+        else np.moveaxis(np.broadcast_to(weights, np.shape(np.moveaxis(fct, -1, axis))), axis, -1)
+    )
     batch = np.broadcast_shapes(np.shape(obs), fct.shape[:-1])
     obs_b = np.broadcast_to(np.asarray(obs, dtype=np.float64), batch)
     fct_b = np.broadcast_to(fct, batch + fct.shape[-1:])
@@ -39,13 +42,13 @@ def ensemble_case(draw):
     batch = tuple(draw(st.lists(st.integers(0, 4), min_size=0, max_size=2)))
     m = draw(st.integers(1, 12))
     axis_pos = draw(st.integers(0, len(batch)))
-    fct_shape = batch[:axis_pos] + (m,) + batch[axis_pos:]
+    fct_shape = (*batch[:axis_pos], m, *batch[axis_pos:])
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     ties = draw(st.booleans())
     n = int(np.prod(fct_shape))
     values = st.integers(-3, 3).map(float) if ties else st.floats(-1e3, 1e3, allow_nan=False, width=32)
     fct = np.array(draw(st.lists(values, min_size=n, max_size=n)), dtype=dtype).reshape(fct_shape)
-    obs_shape = batch[draw(st.integers(0, len(batch))):]  # a trailing part of the batch: broadcasts
+    obs_shape = batch[draw(st.integers(0, len(batch))) :]  # a trailing part of the batch: broadcasts
     k = int(np.prod(obs_shape))
     obs = np.array(draw(st.lists(values, min_size=k, max_size=k)), dtype=dtype).reshape(obs_shape)
     if draw(st.booleans()) and fct.size:
@@ -129,7 +132,9 @@ def test_sizes_around_network_and_lane_boundaries(backend, m):
     if want is None:  # O(m^2) is slow in Python: use sorted numpy with exact sums for large m
         s = np.sort(fct, axis=1)
         k = np.arange(1, m + 1)
-        want = np.array([math.fsum(np.abs(fct[i] - obs[i])) / m - math.fsum((2 * k - m - 1) * s[i]) / m**2 for i in range(n)])
+        want = np.array(
+            [math.fsum(np.abs(fct[i] - obs[i])) / m - math.fsum((2 * k - m - 1) * s[i]) / m**2 for i in range(n)]
+        )
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
@@ -178,10 +183,17 @@ def test_matches_scoringrules_and_properscoring():
     rng = np.random.default_rng(5)
     obs, fct = rng.normal(size=200), rng.normal(size=(200, 25))
     for est in ("nrg", "fair", "pwm", "int"):
-        np.testing.assert_allclose(riskcore.crps_ensemble(obs, fct, estimator=est), sr.crps_ensemble(obs, fct, estimator=est), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            riskcore.crps_ensemble(obs, fct, estimator=est),
+            sr.crps_ensemble(obs, fct, estimator=est),
+            rtol=1e-10,
+            atol=1e-12,
+        )
     np.testing.assert_allclose(riskcore.crps_ensemble(obs, fct), ps.crps_ensemble(obs, fct), rtol=1e-10)
     w = rng.uniform(0.1, 2.0, size=(200, 25))
-    np.testing.assert_allclose(riskcore.crps_ensemble(obs, fct, weights=w), ps.crps_ensemble(obs, fct, weights=w), rtol=1e-10)
+    np.testing.assert_allclose(
+        riskcore.crps_ensemble(obs, fct, weights=w), ps.crps_ensemble(obs, fct, weights=w), rtol=1e-10
+    )
 
 
 def test_twcrps_is_crps_of_chained_values(backend):
@@ -191,7 +203,9 @@ def test_twcrps_is_crps_of_chained_values(backend):
     want = oracle_array(np.maximum(obs, 0.3), np.maximum(fct, 0.3), -1, "nrg")
     np.testing.assert_allclose(tw, want, atol=1e-12)
     tw_int = riskcore.twcrps_ensemble(obs, fct, interval=(-0.5, 0.5), estimator="fair", backend=backend)
-    np.testing.assert_allclose(tw_int, oracle_array(np.clip(obs, -0.5, 0.5), np.clip(fct, -0.5, 0.5), -1, "fair"), atol=1e-12)
+    np.testing.assert_allclose(
+        tw_int, oracle_array(np.clip(obs, -0.5, 0.5), np.clip(fct, -0.5, 0.5), -1, "fair"), atol=1e-12
+    )
 
 
 def test_twcrps_equals_threshold_weighted_integral(backend):
@@ -200,7 +214,5 @@ def test_twcrps_equals_threshold_weighted_integral(backend):
     def weighted_cdf(z):  # weight 1{z > t}: integrate only above t
         return float((x <= z).mean())
 
-    want = crps_by_integration(y, weighted_cdf, t, 5.0) if y >= t else (
-        crps_by_integration(t, weighted_cdf, t, 5.0)
-    )
+    want = crps_by_integration(y, weighted_cdf, t, 5.0) if y >= t else (crps_by_integration(t, weighted_cdf, t, 5.0))
     assert float(riskcore.twcrps_ensemble(y, x, threshold=t, backend=backend)) == pytest.approx(want, abs=1e-9)

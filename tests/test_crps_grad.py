@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import riskcore
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-import riskcore
 
 
 def central_difference(y, x, estimator, alpha, weights, h=1e-6):
@@ -16,7 +15,10 @@ def central_difference(y, x, estimator, alpha, weights, h=1e-6):
         up, down = x.copy(), x.copy()
         up[i] += h
         down[i] -= h
-        f = [float(riskcore.crps_ensemble(y, v, estimator=estimator, alpha=alpha, weights=weights, backend="numba")) for v in (up, down)]
+        f = [
+            float(riskcore.crps_ensemble(y, v, estimator=estimator, alpha=alpha, weights=weights, backend="numba"))
+            for v in (up, down)
+        ]
         grad[i] = (f[0] - f[1]) / (2 * h)
     return grad
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import riskcore
 from oracles import crps_by_integration
 from scipy import special, stats
-
-import riskcore
 
 # (function, parameters, scipy distribution with the same parameters, support)
 CASES = [
@@ -24,8 +23,16 @@ CASES = [
     (riskcore.crps_gev, {"shape": 0.3, "location": 1.0, "scale": 2.0}, stats.genextreme(-0.3, 1.0, 2.0)),
     (riskcore.crps_gev, {"shape": -0.4, "location": 0.0, "scale": 1.0}, stats.genextreme(0.4)),
     (riskcore.crps_gev, {"shape": 0.0, "location": 0.5, "scale": 1.5}, stats.genextreme(0.0, 0.5, 1.5)),
-    (riskcore.crps_truncated_normal, {"mu": 0.5, "sigma": 1.0, "lower": 0.0, "upper": 2.0}, stats.truncnorm(-0.5, 1.5, 0.5, 1.0)),
-    (riskcore.crps_truncated_normal, {"mu": 0.0, "sigma": 2.0, "lower": -1.0, "upper": np.inf}, stats.truncnorm(-0.5, np.inf, 0.0, 2.0)),
+    (
+        riskcore.crps_truncated_normal,
+        {"mu": 0.5, "sigma": 1.0, "lower": 0.0, "upper": 2.0},
+        stats.truncnorm(-0.5, 1.5, 0.5, 1.0),
+    ),
+    (
+        riskcore.crps_truncated_normal,
+        {"mu": 0.0, "sigma": 2.0, "lower": -1.0, "upper": np.inf},
+        stats.truncnorm(-0.5, np.inf, 0.0, 2.0),
+    ),
 ]
 OBS = [-3.0, -0.7, 0.0, 0.4, 1.1, 2.5, 6.0]
 
@@ -46,7 +53,15 @@ def test_censored_normal_matches_integral(backend, lower, upper):
         return 0.0 if z < lower else (1.0 if z >= upper else base.cdf(z))
 
     got = riskcore.crps_censored_normal(np.array(OBS), mu, sigma, lower, upper, backend=backend)
-    want = [crps_by_integration(y, cdf, min(lower, y) - 1 if np.isfinite(lower) else -np.inf, max(upper, y) + 1 if np.isfinite(upper) else np.inf) for y in OBS]
+    want = [
+        crps_by_integration(
+            y,
+            cdf,
+            min(lower, y) - 1 if np.isfinite(lower) else -np.inf,
+            max(upper, y) + 1 if np.isfinite(upper) else np.inf,
+        )
+        for y in OBS
+    ]
     np.testing.assert_allclose(got, want, rtol=2e-8, atol=1e-9)
 
 
@@ -61,8 +76,12 @@ def test_mixture_of_normals_matches_integral(backend):
 
 
 def test_mixture_with_one_component_is_normal(backend):
-    got = riskcore.crps_mixnorm(np.array(OBS)[:, None] * 0 + np.array(OBS)[:, None], [[0.3]], [[1.7]], axis=-1, backend=backend)
-    np.testing.assert_allclose(got[:, 0] if got.ndim == 2 else got, riskcore.crps_normal(np.array(OBS), 0.3, 1.7), rtol=1e-13)
+    got = riskcore.crps_mixnorm(
+        np.array(OBS)[:, None] * 0 + np.array(OBS)[:, None], [[0.3]], [[1.7]], axis=-1, backend=backend
+    )
+    np.testing.assert_allclose(
+        got[:, 0] if got.ndim == 2 else got, riskcore.crps_normal(np.array(OBS), 0.3, 1.7), rtol=1e-13
+    )
 
 
 def test_broadcasting_and_dtype(backend):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import energy_score
-
 import riskcore
+from oracles import energy_score
 
 
 @pytest.mark.parametrize("fair", [False, True])

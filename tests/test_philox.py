@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-
 from riskcore.random import philox4x64
 
 u64 = st.integers(0, 2**64 - 1)
@@ -15,7 +14,9 @@ u64 = st.integers(0, 2**64 - 1)
 def test_stream_equals_numpy_philox(backend, counter, key):
     if backend == "cuda":
         backend = "cpu"
-    numpy_words = np.random.Philox(key=np.array(key, dtype=np.uint64), counter=np.array(counter, dtype=np.uint64)).random_raw(8)
+    numpy_words = np.random.Philox(
+        key=np.array(key, dtype=np.uint64), counter=np.array(counter, dtype=np.uint64)
+    ).random_raw(8)
     c = np.array(counter, dtype=object)
     counters = []
     for step in (1, 2):  # numpy increments the 256-bit counter before each block

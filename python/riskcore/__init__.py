@@ -37,8 +37,6 @@ except PackageNotFoundError:  # running from a source tree
 __all__ = [
     "BackendStatus",
     "backends",
-    "get_num_threads",
-    "set_num_threads",
     "crps_censored_normal",
     "crps_ensemble",
     "crps_ensemble_grad",
@@ -54,5 +52,7 @@ __all__ = [
     "crps_truncated_normal",
     "crps_uniform",
     "energy_score",
+    "get_num_threads",
+    "set_num_threads",
     "twcrps_ensemble",
 ]

@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 BACKENDS = ("cuda", "cpu", "numba")
 _MODULES = {"cpu": "riskcore._core", "cuda": "riskcore._cuda", "numba": "riskcore._numba"}
@@ -39,7 +40,7 @@ def _import_failure(module: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _status(name: str) -> BackendStatus:
     if name == "numba":
         failure = _import_failure("numba")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -85,8 +86,10 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
     n = math.prod(batch)
     arrays = (
         _arrays.contiguous(xp, xp.broadcast_to(obs_a, batch).reshape(n), dtype),
-        _arrays.contiguous(xp, xp.broadcast_to(fct_a, batch + (members,)).reshape(n, members), dtype),
-        None if w_a is None else _arrays.contiguous(xp, xp.broadcast_to(w_a, batch + (members,)).reshape(n, members), dtype),
+        _arrays.contiguous(xp, xp.broadcast_to(fct_a, (*batch, members)).reshape(n, members), dtype),
+        None
+        if w_a is None
+        else _arrays.contiguous(xp, xp.broadcast_to(w_a, (*batch, members)).reshape(n, members), dtype),
     )
     return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, fct, weights)), xp)
 
@@ -136,8 +139,9 @@ def components(obs: Any, m: Any, s: Any, w: Any, axis: int) -> Canonical:
     batch = _arrays.broadcast_shape({"obs": obs_a.shape, "m without its component axis": moved[0].shape[:-1]})
     dtype = _arrays.result_dtype(obs, m, s, *([] if w is None else [w]))
     n = math.prod(batch)
-    arrays = (_arrays.contiguous(xp, xp.broadcast_to(obs_a, batch).reshape(n), dtype),) + tuple(
-        _arrays.contiguous(xp, xp.broadcast_to(a, batch + (k,)).reshape(n, k), dtype) for a in moved
+    arrays = (
+        _arrays.contiguous(xp, xp.broadcast_to(obs_a, batch).reshape(n), dtype),
+        *tuple(_arrays.contiguous(xp, xp.broadcast_to(a, (*batch, k)).reshape(n, k), dtype) for a in moved),
     )
     return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, m, s, w)), xp)
 
@@ -154,12 +158,14 @@ def multivariate(obs: Any, fct: Any) -> Canonical:
         raise ValueError(f"obs has {obs_a.shape[-1]} variables but fct has d={d} (last axis)")
     if m == 0:
         raise ValueError("fct has no members (axis -2)")
-    batch = _arrays.broadcast_shape({"obs without its last axis": obs_a.shape[:-1], "fct without (m, d)": fct_a.shape[:-2]})
+    batch = _arrays.broadcast_shape(
+        {"obs without its last axis": obs_a.shape[:-1], "fct without (m, d)": fct_a.shape[:-2]}
+    )
     dtype = _arrays.result_dtype(obs, fct)
     n = math.prod(batch)
     arrays = (
-        _arrays.contiguous(xp, xp.broadcast_to(obs_a, batch + (d,)).reshape(n, d), dtype),
-        _arrays.contiguous(xp, xp.broadcast_to(fct_a, batch + (m, d)).reshape(n, m, d), dtype),
+        _arrays.contiguous(xp, xp.broadcast_to(obs_a, (*batch, d)).reshape(n, d), dtype),
+        _arrays.contiguous(xp, xp.broadcast_to(fct_a, (*batch, m, d)).reshape(n, m, d), dtype),
     )
     return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, fct)), xp)
 

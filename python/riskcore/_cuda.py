@@ -28,16 +28,38 @@ def _stream() -> int:
 def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan):
     obs, fct, weights = _device(obs), _device(fct), _device(weights)
     out = cupy.empty(fct.shape[0], dtype=fct.dtype)
-    _core.cuda_crps_ensemble(fct.itemsize, _ptr(obs), _ptr(fct), _ptr(weights), _ptr(out), fct.shape[0],
-                             fct.shape[1], estimator, alpha, omit_nan, _stream())
+    _core.cuda_crps_ensemble(
+        fct.itemsize,
+        _ptr(obs),
+        _ptr(fct),
+        _ptr(weights),
+        _ptr(out),
+        fct.shape[0],
+        fct.shape[1],
+        estimator,
+        alpha,
+        omit_nan,
+        _stream(),
+    )
     return out
 
 
 def crps_ensemble_grad(obs, fct, weights, estimator, alpha, omit_nan):
     obs, fct, weights = _device(obs), _device(fct), _device(weights)
     out = cupy.empty(fct.shape, dtype=fct.dtype)
-    _core.cuda_crps_ensemble_grad(fct.itemsize, _ptr(obs), _ptr(fct), _ptr(weights), _ptr(out), fct.shape[0],
-                                  fct.shape[1], estimator, alpha, omit_nan, _stream())
+    _core.cuda_crps_ensemble_grad(
+        fct.itemsize,
+        _ptr(obs),
+        _ptr(fct),
+        _ptr(weights),
+        _ptr(out),
+        fct.shape[0],
+        fct.shape[1],
+        estimator,
+        alpha,
+        omit_nan,
+        _stream(),
+    )
     return out
 
 
@@ -52,8 +74,9 @@ def crps_parametric(name, args):
     args = [_device(a) for a in args]
     n = max(a.size for a in args)
     out = cupy.empty(n, dtype=args[0].dtype)
-    _core.cuda_crps_parametric(name, out.itemsize, [_ptr(a) for a in args], [int(a.size > 1) for a in args],
-                               _ptr(out), n, _stream())
+    _core.cuda_crps_parametric(
+        name, out.itemsize, [_ptr(a) for a in args], [int(a.size > 1) for a in args], _ptr(out), n, _stream()
+    )
     return out
 
 

@@ -17,22 +17,22 @@ from numpy.typing import ArrayLike
 from riskcore import _crps_args as args
 
 __all__ = [
+    "crps_censored_normal",
     "crps_ensemble",
     "crps_ensemble_grad",
-    "twcrps_ensemble",
-    "energy_score",
-    "crps_normal",
-    "crps_logistic",
-    "crps_laplace",
     "crps_exponential",
-    "crps_uniform",
-    "crps_lognormal",
     "crps_gamma",
-    "crps_t",
-    "crps_censored_normal",
-    "crps_truncated_normal",
     "crps_gev",
+    "crps_laplace",
+    "crps_logistic",
+    "crps_lognormal",
     "crps_mixnorm",
+    "crps_normal",
+    "crps_t",
+    "crps_truncated_normal",
+    "crps_uniform",
+    "energy_score",
+    "twcrps_ensemble",
 ]
 
 
@@ -141,7 +141,7 @@ def crps_ensemble_grad(
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
     members = canon.arrays[1].shape[1]
     out = canon.run("crps_ensemble_grad", backend, estimator, alpha, nan_policy == "omit", empty_shape=(0, members))
-    grad = canon.finish(out, canon.batch_shape + (members,))
+    grad = canon.finish(out, (*canon.batch_shape, members))
     fct_ndim = fct.ndim if hasattr(fct, "ndim") else np.ndim(fct)
     return canon.xp.moveaxis(grad, -1, axis % fct_ndim - fct_ndim)
 
@@ -190,9 +190,7 @@ def twcrps_ensemble(
     return canon.finish(canon.run("crps_ensemble", backend, estimator, alpha, nan_policy == "omit"))
 
 
-def energy_score(
-    obs: ArrayLike, fct: ArrayLike, *, estimator: str = "nrg", backend: str = "auto"
-) -> Any:
+def energy_score(obs: ArrayLike, fct: ArrayLike, *, estimator: str = "nrg", backend: str = "auto") -> Any:
     r"""Energy score of multivariate ensembles, O(m^2 d) per forecast.
 
     .. math:: \mathrm{ES} = \frac1m \sum_i \lVert x_i - y \rVert
@@ -303,7 +301,13 @@ def crps_lognormal(obs: ArrayLike, mulog: ArrayLike = 0.0, sigmalog: ArrayLike =
     >>> round(float(riskcore.crps_lognormal(1.0)), 6)
     0.267405
     """
-    return _closed_form("lognormal", obs, {"mulog": mulog, "sigmalog": sigmalog}, {"sigmalog must be > 0": lambda p: p["sigmalog"] <= 0}, backend)
+    return _closed_form(
+        "lognormal",
+        obs,
+        {"mulog": mulog, "sigmalog": sigmalog},
+        {"sigmalog must be > 0": lambda p: p["sigmalog"] <= 0},
+        backend,
+    )
 
 
 def crps_gamma(obs: ArrayLike, shape: ArrayLike, rate: ArrayLike = 1.0, *, backend: str = "auto") -> Any:
@@ -316,11 +320,18 @@ def crps_gamma(obs: ArrayLike, shape: ArrayLike, rate: ArrayLike = 1.0, *, backe
     >>> round(float(riskcore.crps_gamma(1.0, 2.0, 1.0)), 6)
     0.457277
     """
-    return _closed_form("gamma", obs, {"shape": shape, "rate": rate},
-        {"shape must be > 0": lambda p: p["shape"] <= 0, "rate must be > 0": lambda p: p["rate"] <= 0}, backend)
+    return _closed_form(
+        "gamma",
+        obs,
+        {"shape": shape, "rate": rate},
+        {"shape must be > 0": lambda p: p["shape"] <= 0, "rate must be > 0": lambda p: p["rate"] <= 0},
+        backend,
+    )
 
 
-def crps_t(obs: ArrayLike, df: ArrayLike, location: ArrayLike = 0.0, scale: ArrayLike = 1.0, *, backend: str = "auto") -> Any:
+def crps_t(
+    obs: ArrayLike, df: ArrayLike, location: ArrayLike = 0.0, scale: ArrayLike = 1.0, *, backend: str = "auto"
+) -> Any:
     r"""CRPS of a Student t forecast with ``df > 1`` degrees of freedom (Jordan et al. 2019):
 
     .. math:: s\,[z(2F_\nu(z) - 1) + 2f_\nu(z)\tfrac{\nu + z^2}{\nu - 1}
@@ -335,8 +346,13 @@ def crps_t(obs: ArrayLike, df: ArrayLike, location: ArrayLike = 0.0, scale: Arra
 
 
 def crps_censored_normal(
-    obs: ArrayLike, mu: ArrayLike = 0.0, sigma: ArrayLike = 1.0, lower: ArrayLike = -np.inf,
-    upper: ArrayLike = np.inf, *, backend: str = "auto",
+    obs: ArrayLike,
+    mu: ArrayLike = 0.0,
+    sigma: ArrayLike = 1.0,
+    lower: ArrayLike = -np.inf,
+    upper: ArrayLike = np.inf,
+    *,
+    backend: str = "auto",
 ) -> Any:
     r"""CRPS of N(mu, sigma^2) censored to [lower, upper]: the tails become point masses
     :math:`\Phi(l)` at ``lower`` and :math:`1 - \Phi(u)` at ``upper`` (Jordan et al. 2019, gtcnormal).
@@ -345,13 +361,23 @@ def crps_censored_normal(
     >>> round(float(riskcore.crps_censored_normal(0.5, 0.0, 1.0, lower=0.0)), 6)
     0.214556
     """
-    return _closed_form("censored_normal", obs, {"mu": mu, "sigma": sigma, "lower": lower, "upper": upper},
-                        {**_SIGMA, **_ORDERED}, backend)
+    return _closed_form(
+        "censored_normal",
+        obs,
+        {"mu": mu, "sigma": sigma, "lower": lower, "upper": upper},
+        {**_SIGMA, **_ORDERED},
+        backend,
+    )
 
 
 def crps_truncated_normal(
-    obs: ArrayLike, mu: ArrayLike = 0.0, sigma: ArrayLike = 1.0, lower: ArrayLike = -np.inf,
-    upper: ArrayLike = np.inf, *, backend: str = "auto",
+    obs: ArrayLike,
+    mu: ArrayLike = 0.0,
+    sigma: ArrayLike = 1.0,
+    lower: ArrayLike = -np.inf,
+    upper: ArrayLike = np.inf,
+    *,
+    backend: str = "auto",
 ) -> Any:
     r"""CRPS of N(mu, sigma^2) truncated to [lower, upper] (renormalised; Thorarinsdottir &
     Gneiting 2010).
@@ -360,11 +386,18 @@ def crps_truncated_normal(
     >>> round(float(riskcore.crps_truncated_normal(0.5, 0.0, 1.0, lower=0.0)), 6)
     0.162807
     """
-    return _closed_form("truncated_normal", obs, {"mu": mu, "sigma": sigma, "lower": lower, "upper": upper},
-                        {**_SIGMA, **_ORDERED}, backend)
+    return _closed_form(
+        "truncated_normal",
+        obs,
+        {"mu": mu, "sigma": sigma, "lower": lower, "upper": upper},
+        {**_SIGMA, **_ORDERED},
+        backend,
+    )
 
 
-def crps_gev(obs: ArrayLike, shape: ArrayLike, location: ArrayLike = 0.0, scale: ArrayLike = 1.0, *, backend: str = "auto") -> Any:
+def crps_gev(
+    obs: ArrayLike, shape: ArrayLike, location: ArrayLike = 0.0, scale: ArrayLike = 1.0, *, backend: str = "auto"
+) -> Any:
     r"""CRPS of a generalised extreme value forecast with ``shape < 1`` (Friederichs &
     Thorarinsdottir 2012); :math:`F(z) = \exp(-(1 + \xi z)^{-1/\xi})`, Gumbel at :math:`\xi = 0`.
 
@@ -377,7 +410,12 @@ def crps_gev(obs: ArrayLike, shape: ArrayLike, location: ArrayLike = 0.0, scale:
 
 
 def crps_mixnorm(
-    obs: ArrayLike, m: ArrayLike, s: ArrayLike, w: ArrayLike | None = None, *, axis: int = -1,
+    obs: ArrayLike,
+    m: ArrayLike,
+    s: ArrayLike,
+    w: ArrayLike | None = None,
+    *,
+    axis: int = -1,
     backend: str = "auto",
 ) -> Any:
     r"""CRPS of a mixture of normals :math:`\sum_k w_k N(m_k, s_k^2)` (weights normalised; equal

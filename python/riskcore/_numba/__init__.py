@@ -10,8 +10,8 @@ from riskcore._numba.philox import philox4x64
 __all__ = [
     "crps_ensemble",
     "crps_ensemble_grad",
-    "energy_score",
     "crps_mixnorm",
     "crps_parametric",
+    "energy_score",
     "philox4x64",
 ]

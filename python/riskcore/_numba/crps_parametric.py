@@ -79,7 +79,9 @@ def t(y, df, location, scale):
     tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z))
     cdf = 1.0 - tail if z > 0 else tail
     pdf = math.exp(
-        math.lgamma(0.5 * (df + 1.0)) - math.lgamma(0.5 * df) - 0.5 * math.log(df * math.pi)
+        math.lgamma(0.5 * (df + 1.0))
+        - math.lgamma(0.5 * df)
+        - 0.5 * math.log(df * math.pi)
         - 0.5 * (df + 1.0) * math.log1p(z * z / df)
     )
     constant = 2.0 * math.sqrt(df) / (df - 1.0) * math.exp(log_beta(0.5, df - 0.5) - 2.0 * log_beta(0.5, 0.5 * df))
@@ -150,7 +152,9 @@ def _map2(f, a0, a1, a2, out):
 def _map3(f, a0, a1, a2, a3, out):
     for i in range(out.size):
         out[i] = f(
-            np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]), np.float64(a2[i % a2.size]),
+            np.float64(a0[i % a0.size]),
+            np.float64(a1[i % a1.size]),
+            np.float64(a2[i % a2.size]),
             np.float64(a3[i % a3.size]),
         )
 
@@ -159,15 +163,26 @@ def _map3(f, a0, a1, a2, a3, out):
 def _map4(f, a0, a1, a2, a3, a4, out):
     for i in range(out.size):
         out[i] = f(
-            np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]), np.float64(a2[i % a2.size]),
-            np.float64(a3[i % a3.size]), np.float64(a4[i % a4.size]),
+            np.float64(a0[i % a0.size]),
+            np.float64(a1[i % a1.size]),
+            np.float64(a2[i % a2.size]),
+            np.float64(a3[i % a3.size]),
+            np.float64(a4[i % a4.size]),
         )
 
 
 _DISTRIBUTIONS = {
-    "normal": normal, "logistic": logistic, "laplace": laplace, "exponential": exponential,
-    "uniform": uniform, "lognormal": lognormal, "gamma": gamma, "t": t,
-    "censored_normal": censored_normal, "truncated_normal": truncated_normal, "gev": gev,
+    "normal": normal,
+    "logistic": logistic,
+    "laplace": laplace,
+    "exponential": exponential,
+    "uniform": uniform,
+    "lognormal": lognormal,
+    "gamma": gamma,
+    "t": t,
+    "censored_normal": censored_normal,
+    "truncated_normal": truncated_normal,
+    "gev": gev,
 }
 _MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4}
 
@@ -196,7 +211,9 @@ def _mixnorm_loop(obs, m, s, w, out):
             for k in range(k_count):
                 sd = math.sqrt(sj * sj + np.float64(s[r, k]) ** 2)
                 mu = mj - m[r, k]
-                pairwise += wj * (w[r, k] / wsum) * (mu * (2.0 * normal_cdf(mu / sd) - 1.0) + 2.0 * sd * normal_pdf(mu / sd))
+                pairwise += (
+                    wj * (w[r, k] / wsum) * (mu * (2.0 * normal_cdf(mu / sd) - 1.0) + 2.0 * sd * normal_pdf(mu / sd))
+                )
         out[r] = to_obs - 0.5 * pairwise
 
 
