@@ -1,7 +1,7 @@
 // CPU drivers for the ensemble CRPS kernels: rows in parallel, GIL released.
 //
 // Fast path (equal weights, m <= kMaxNetworkSize): 8 rows are transposed into a column block, sorted
-// together by a Batcher network (SIMD across rows), then scored per lane by crps_sorted. Rows with a
+// together by a Batcher network and scored together by crps_sorted_lanes<8> (SIMD across rows). Rows with a
 // NaN, weighted rows, the last < 8 rows and larger ensembles take crps_ensemble_row (heap sort), the
 // same function every CUDA thread runs.
 #include <optional>
@@ -35,14 +35,15 @@ void score_block_by_network(const T* obs, const T* fct, index_t first, index_t m
     has_nan[lane] = nan_seen;
   }
   sort_columns8(cols, network.data(), static_cast<index_t>(network.size() / 2));
+  double y[kSortLanes], score[kSortLanes];
+  for (int lane = 0; lane < kSortLanes; ++lane) y[lane] = static_cast<double>(obs[first + lane]);
+  crps_sorted_lanes<kSortLanes>(cols, nullptr, m, y, est, alpha, score);
   for (int lane = 0; lane < kSortLanes; ++lane) {
     const index_t row = first + lane;
-    const double y = static_cast<double>(obs[row]);
-    if (has_nan[lane] || y != y)
-      out[row] = static_cast<T>(crps_ensemble_row<T>(fct + row * m, nullptr, m, obs[row], est, alpha,
-                                                     omit_nan, key.data(), nullptr));
-    else
-      out[row] = static_cast<T>(crps_sorted(cols + lane, kSortLanes, nullptr, m, y, est, alpha));
+    out[row] = has_nan[lane] || y[lane] != y[lane]
+                   ? static_cast<T>(crps_ensemble_row<T>(fct + row * m, nullptr, m, obs[row], est, alpha,
+                                                         omit_nan, key.data(), nullptr))
+                   : static_cast<T>(score[lane]);
   }
 }
 

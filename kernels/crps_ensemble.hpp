@@ -7,7 +7,7 @@
 //   nrg  = A - S/2                                      fair = A - S / (2 (1 - sum w^2))
 //   afcrps(alpha) = alpha fair + (1 - alpha) nrg         pwm = A + b0 - 2 b1 (equal weights; = fair)
 //   int  = integral (F_m(z) - 1{y <= z})^2 dz           (= nrg)
-// O(m) after the O(m log m) sort; the m x m matrix of differences is never formed. Sums run in double
+// O(m) after the sort; the m x m matrix of differences is never formed. Sums run in double
 // on values centred at y (the spread term is shift invariant), which keeps float32 inputs accurate.
 #pragma once
 #include <cmath>
@@ -23,11 +23,6 @@ RISKCORE_HD inline double quiet_nan() { return static_cast<double>(NAN); }
 
 RISKCORE_HD inline double sign_of(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
 
-// Weight of x(k) for a sorted column with stride; w == nullptr means equal weights 1/m.
-RISKCORE_HD inline double member_weight(const double* w, index_t stride, index_t k, index_t m) {
-  return w ? w[k * stride] : 1.0 / static_cast<double>(m);
-}
-
 // Coefficient c of S/2 in score = A - c S/2; NaN when the fair denominator 1 - sum w^2 vanishes.
 RISKCORE_HD inline double spread_coefficient(EnsembleEstimator est, double alpha, double sum_w2) {
   if (est == EnsembleEstimator::nrg || est == EnsembleEstimator::integral) return 1.0;
@@ -37,49 +32,61 @@ RISKCORE_HD inline double spread_coefficient(EnsembleEstimator est, double alpha
   return est == EnsembleEstimator::afcrps ? alpha * fair + (1.0 - alpha) : fair;
 }
 
-// integral of (F(z) - H(z - y))^2 over the step function F of the weighted sorted members.
-RISKCORE_HD inline double crps_integral_sorted(const double* x, index_t stride, const double* w,
-                                               index_t m, double y) {
-  double total = 0.0;
-  if (y < x[0]) total += x[0] - y;
-  if (y > x[(m - 1) * stride]) total += y - x[(m - 1) * stride];
-  double cdf = 0.0;
-  for (index_t k = 0; k + 1 < m; ++k) {
-    cdf += member_weight(w, stride, k, m);
-    const double a = x[k * stride], b = x[(k + 1) * stride];
-    const double below = fmax(fmin(b, y) - a, 0.0);  // part of [a, b) where H = 0
-    const double above = fmax(b - fmax(a, y), 0.0);  // part of [a, b) where H = 1
-    total += cdf * cdf * below + (1.0 - cdf) * (1.0 - cdf) * above;
-  }
-  return total;
-}
-
-// CRPS of one ensemble whose m >= 1 members x[k * stride] are sorted ascending.
-RISKCORE_HD inline double crps_sorted(const double* x, index_t stride, const double* w, index_t m,
-                                      double y, EnsembleEstimator est, double alpha) {
-  if (est == EnsembleEstimator::integral) return crps_integral_sorted(x, stride, w, m, y);
-  double abs_dev = 0.0, half_spread = 0.0, sum_w2 = 0.0, below = 0.0;
+// CRPS of L ensembles side by side: x[k * L + l] is member k (sorted ascending in k) of ensemble l,
+// w the normalised weights in the same layout (nullptr: equal weights 1/m), y[l] the observations.
+// The inner loops run over lanes, so L = 8 compiles to SIMD; L = 1 is the single-ensemble case.
+template <int L>
+RISKCORE_HD inline void crps_sorted_lanes(const double* x, const double* w, index_t m, const double* y,
+                                          EnsembleEstimator est, double alpha, double* out) {
   const double inv_m = 1.0 / static_cast<double>(m);
-  for (index_t k = 0; k < m; ++k) {
-    const double wk = member_weight(w, stride, k, m);
-    const double d = x[k * stride] - y;
-    const double above = 1.0 - below - wk;
-    abs_dev += wk * fabs(d);
-    half_spread += wk * d * (below - above);
-    sum_w2 += wk * wk;
-    below += wk;
-  }
-  if (est == EnsembleEstimator::pwm) {
-    if (m < 2) return quiet_nan();
-    double b0 = 0.0, b1 = 0.0;
-    for (index_t k = 0; k < m; ++k) {
-      const double d = x[k * stride] - y;
-      b0 += d * inv_m;
-      b1 += d * static_cast<double>(k) / static_cast<double>(m * (m - 1));
+  if (est == EnsembleEstimator::integral) {  // integral of (F(z) - H(z - y))^2 over the step CDF
+    double total[L], cdf[L];
+    for (int l = 0; l < L; ++l) {
+      total[l] = fmax(x[l] - y[l], 0.0) + fmax(y[l] - x[(m - 1) * L + l], 0.0);
+      cdf[l] = 0.0;
     }
-    return abs_dev + b0 - 2.0 * b1;
+    for (index_t k = 0; k + 1 < m; ++k) {
+      for (int l = 0; l < L; ++l) {
+        cdf[l] += w ? w[k * L + l] : inv_m;
+        const double a = x[k * L + l], b = x[(k + 1) * L + l];
+        const double below = fmax(fmin(b, y[l]) - a, 0.0);  // part of [a, b) where H = 0
+        const double above = fmax(b - fmax(a, y[l]), 0.0);  // part of [a, b) where H = 1
+        total[l] += cdf[l] * cdf[l] * below + (1.0 - cdf[l]) * (1.0 - cdf[l]) * above;
+      }
+    }
+    for (int l = 0; l < L; ++l) out[l] = total[l];
+    return;
   }
-  return abs_dev - spread_coefficient(est, alpha, sum_w2) * half_spread;
+  if (est == EnsembleEstimator::pwm) {  // A + b0 - 2 b1, b1 = sum_k k x_(k) / (m (m - 1)), k from 0
+    double abs_dev[L], b0[L], b1[L];
+    for (int l = 0; l < L; ++l) abs_dev[l] = b0[l] = b1[l] = 0.0;
+    const double pair_norm = 1.0 / static_cast<double>(m * (m - 1));
+    for (index_t k = 0; k < m; ++k) {
+      for (int l = 0; l < L; ++l) {
+        const double d = x[k * L + l] - y[l];
+        abs_dev[l] += fabs(d) * inv_m;
+        b0[l] += d * inv_m;
+        b1[l] += d * static_cast<double>(k) * pair_norm;
+      }
+    }
+    for (int l = 0; l < L; ++l) out[l] = m < 2 ? quiet_nan() : abs_dev[l] + b0[l] - 2.0 * b1[l];
+    return;
+  }
+  double abs_dev[L], half_spread[L], sum_w2[L], below[L];
+  for (int l = 0; l < L; ++l) abs_dev[l] = half_spread[l] = sum_w2[l] = below[l] = 0.0;
+  for (index_t k = 0; k < m; ++k) {
+    for (int l = 0; l < L; ++l) {
+      const double wk = w ? w[k * L + l] : inv_m;
+      const double d = x[k * L + l] - y[l];
+      const double above = 1.0 - below[l] - wk;
+      abs_dev[l] += wk * fabs(d);
+      half_spread[l] += wk * d * (below[l] - above);
+      sum_w2[l] += wk * wk;
+      below[l] += wk;
+    }
+  }
+  for (int l = 0; l < L; ++l)
+    out[l] = abs_dev[l] - spread_coefficient(est, alpha, sum_w2[l]) * half_spread[l];
 }
 
 // Copies the non-NaN members of one row (and their weights) into key/w; returns how many, or -1 if a
@@ -122,7 +129,9 @@ RISKCORE_HD inline double crps_ensemble_row(const T* fct, const T* weights, inde
   const index_t n = gather_members(fct, weights, m, omit_nan, key, wk, nullptr);
   if (n < 1) return quiet_nan();
   heapsort_with_payload(key, wk, nullptr, n);
-  return crps_sorted(key, 1, wk, n, y, est, alpha);
+  double score;
+  crps_sorted_lanes<1>(key, wk, n, &y, est, alpha, &score);
+  return score;
 }
 
 // Gradient of nrg / fair / afcrps with respect to each member (original order), O(m log m):

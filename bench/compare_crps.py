@@ -1,0 +1,106 @@
+"""Side-by-side CRPS timings: riskcore (cpu 1 and all threads, numba) versus properscoring and
+scoringrules (numba) on the same data in one process. Prints times (median of --repeat runs after a
+warm-up) and each peer's time divided by riskcore's.
+
+    python bench/compare_crps.py              # the issue's cases: 1e6 x 50, 1e5 x 1000, normal 1e7
+    python bench/compare_crps.py --scale 0.1  # ten times smaller, for a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import riskcore
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up: JIT compilation, page faults
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peers(kind: str, obs, fct, params) -> dict[str, Callable[[], object]]:
+    """The peers installed here for a case ('ensemble' or 'normal')."""
+    found: dict[str, Callable[[], object]] = {}
+    try:
+        import properscoring as ps
+
+        if kind == "ensemble":
+            found["properscoring nrg"] = lambda: ps.crps_ensemble(obs, fct)
+        else:
+            found["properscoring"] = lambda: ps.crps_gaussian(obs, *params)
+    except ImportError:
+        pass
+    try:
+        import scoringrules as sr
+
+        if kind == "ensemble":
+            found["scoringrules pwm"] = lambda: sr.crps_ensemble(obs, fct, estimator="pwm", backend="numba")
+            if fct.shape[1] <= 100:  # its nrg is O(m^2): 46 s at m = 1000
+                found["scoringrules nrg"] = lambda: sr.crps_ensemble(obs, fct, estimator="nrg", backend="numba")
+        else:
+            found["scoringrules"] = lambda: sr.crps_normal(obs, *params, backend="numba")
+    except ImportError:
+        pass
+    return found
+
+
+def run_case(name: str, kind: str, obs, fct_or_params, repeat: int) -> None:
+    if kind == "ensemble":
+        fct, params = fct_or_params, None
+
+        def ours(backend: str) -> Callable[[], object]:
+            return lambda: riskcore.crps_ensemble(obs, fct, backend=backend)
+    else:
+        fct, params = None, fct_or_params
+
+        def ours(backend: str) -> Callable[[], object]:
+            return lambda: riskcore.crps_normal(obs, *params, backend=backend)
+
+    threads = riskcore.get_num_threads()
+    rows: list[tuple[str, float]] = []
+    riskcore.set_num_threads(1)
+    rows.append(("riskcore cpu, 1 thread", timed(ours("cpu"), repeat)))
+    riskcore.set_num_threads(threads)
+    rows.append((f"riskcore cpu, {threads} threads", timed(ours("cpu"), repeat)))
+    rows.append(("riskcore numba", timed(ours("numba"), repeat)))
+    best = rows[1][1]
+    peer_rows = [(label, timed(fn, 1)) for label, fn in peers(kind, obs, fct, params).items()]
+    print(f"\n{name}")
+    for label, seconds in rows + peer_rows:
+        print(f"  {label:28s} {seconds:9.4f} s   {seconds / best:7.1f} x riskcore ({threads} threads)")
+    if peer_rows:
+        fastest = min(peer_rows, key=lambda r: r[1])
+        print(f"  -> riskcore is {fastest[1] / best:.1f}x faster than the fastest peer ({fastest[0]})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of forecasts")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dtypes", default="float64,float32")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"riskcore {riskcore.__version__}; backends: " + ", ".join(k for k, v in riskcore.backends().items() if v.available))
+    for dtype in args.dtypes.split(","):
+        for n, m in ((1_000_000, 50), (100_000, 1000)):
+            n = max(1, int(n * args.scale))
+            obs, fct = rng.normal(size=n).astype(dtype), rng.normal(size=(n, m)).astype(dtype)
+            run_case(f"crps_ensemble nrg, N={n:.0e} x m={m}, {dtype}", "ensemble", obs, fct, args.repeat)
+        n = max(1, int(10_000_000 * args.scale))
+        obs = rng.normal(size=n).astype(dtype)
+        params = (rng.normal(size=n).astype(dtype), np.exp(rng.normal(size=n)).astype(dtype))
+        run_case(f"crps_normal, N={n:.0e}, {dtype}", "normal", obs, params, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
