@@ -90,7 +90,8 @@ def main() -> None:
     parser.add_argument("--dtypes", default="float64,float32")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"riskcore {riskcore.__version__}; backends: " + ", ".join(k for k, v in riskcore.backends().items() if v.available))
+    available = ", ".join(k for k, v in riskcore.backends().items() if v.available)
+    print(f"riskcore {riskcore.__version__}; backends: {available}")
     for dtype in args.dtypes.split(","):
         for n, m in ((1_000_000, 50), (100_000, 1000)):
             n = max(1, int(n * args.scale))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-import riskcore
 from hypothesis import HealthCheck, settings
+
+import riskcore
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

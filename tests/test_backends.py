@@ -8,6 +8,7 @@ import textwrap
 
 import numpy as np
 import pytest
+
 import riskcore
 from riskcore import _backend
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 import riskcore
 
 FCT = np.arange(12.0).reshape(3, 4)

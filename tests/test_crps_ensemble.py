@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
-import riskcore
 from hypothesis import given
 from hypothesis import strategies as st
 from oracles import afcrps_equal_weights, crps_by_integration, ensemble_crps
+
+import riskcore
 
 ESTIMATORS = ["nrg", "fair", "afcrps", "pwm", "int"]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import riskcore
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
+import riskcore
 
 
 def central_difference(y, x, estimator, alpha, weights, h=1e-6):

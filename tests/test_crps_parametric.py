@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import riskcore
 from oracles import crps_by_integration
 from scipy import special, stats
+
+import riskcore
 
 # (function, parameters, scipy distribution with the same parameters, support)
 CASES = [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import riskcore
 from oracles import energy_score
+
+import riskcore
 
 
 @pytest.mark.parametrize("fair", [False, True])

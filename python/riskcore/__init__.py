@@ -8,51 +8,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from riskcore import crps
 from riskcore._backend import BackendStatus, backends
 from riskcore._threads import get_num_threads, set_num_threads
-from riskcore.crps import (
-    crps_censored_normal,
-    crps_ensemble,
-    crps_ensemble_grad,
-    crps_exponential,
-    crps_gamma,
-    crps_gev,
-    crps_laplace,
-    crps_logistic,
-    crps_lognormal,
-    crps_mixnorm,
-    crps_normal,
-    crps_t,
-    crps_truncated_normal,
-    crps_uniform,
-    energy_score,
-    twcrps_ensemble,
-)
+from riskcore.crps import *  # noqa: F403  (the CRPS functions, listed in crps.__all__)
 
 try:
     __version__ = version("riskcore")
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
-__all__ = [
-    "BackendStatus",
-    "backends",
-    "crps_censored_normal",
-    "crps_ensemble",
-    "crps_ensemble_grad",
-    "crps_exponential",
-    "crps_gamma",
-    "crps_gev",
-    "crps_laplace",
-    "crps_logistic",
-    "crps_lognormal",
-    "crps_mixnorm",
-    "crps_normal",
-    "crps_t",
-    "crps_truncated_normal",
-    "crps_uniform",
-    "energy_score",
-    "get_num_threads",
-    "set_num_threads",
-    "twcrps_ensemble",
-]
+__all__ = ["BackendStatus", "backends", "get_num_threads", "set_num_threads", *crps.__all__]

@@ -25,10 +25,10 @@ def _stream() -> int:
     return int(cupy.cuda.get_current_stream().ptr)
 
 
-def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan):
+def _ensemble(launcher, out_shape, obs, fct, weights, estimator, alpha, omit_nan):
     obs, fct, weights = _device(obs), _device(fct), _device(weights)
-    out = cupy.empty(fct.shape[0], dtype=fct.dtype)
-    _core.cuda_crps_ensemble(
+    out = cupy.empty(out_shape(fct), dtype=fct.dtype)
+    launcher(
         fct.itemsize,
         _ptr(obs),
         _ptr(fct),
@@ -42,25 +42,14 @@ def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan):
         _stream(),
     )
     return out
+
+
+def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan):
+    return _ensemble(_core.cuda_crps_ensemble, lambda f: f.shape[:1], obs, fct, weights, estimator, alpha, omit_nan)
 
 
 def crps_ensemble_grad(obs, fct, weights, estimator, alpha, omit_nan):
-    obs, fct, weights = _device(obs), _device(fct), _device(weights)
-    out = cupy.empty(fct.shape, dtype=fct.dtype)
-    _core.cuda_crps_ensemble_grad(
-        fct.itemsize,
-        _ptr(obs),
-        _ptr(fct),
-        _ptr(weights),
-        _ptr(out),
-        fct.shape[0],
-        fct.shape[1],
-        estimator,
-        alpha,
-        omit_nan,
-        _stream(),
-    )
-    return out
+    return _ensemble(_core.cuda_crps_ensemble_grad, lambda f: f.shape, obs, fct, weights, estimator, alpha, omit_nan)
 
 
 def energy_score(obs, fct, fair):

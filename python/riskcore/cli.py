@@ -35,7 +35,7 @@ def demo_crps(n_forecasts: int, members: int, seed: int) -> None:
     for name, fct in ensembles.items():
         scores = {}
         for estimator in ("nrg", "fair", "afcrps"):
-            scores[estimator], seconds = _timed(lambda e=estimator: riskcore.crps_ensemble(obs, fct, estimator=e))
+            scores[estimator], seconds = _timed(lambda e=estimator, f=fct: riskcore.crps_ensemble(obs, f, estimator=e))
             if estimator == "nrg":
                 nrg_seconds = seconds
         means = "".join(f" {float(np.mean(scores[e])):8.4f}" for e in ("nrg", "fair", "afcrps"))
