@@ -1,6 +1,9 @@
 // CPU drivers for the closed-form CRPS: one elementwise loop for every distribution.
-// Arguments arrive flattened by the Python layer, each of length n or 1 (a broadcast scalar, read with
-// step 0), so broadcasting never copies a parameter that is constant.
+// Arguments arrive flattened by the Python layer, each of length n or 1 (a broadcast scalar), so
+// broadcasting never copies a constant parameter. The loop runs over chunks in which every argument is
+// a unit-stride pointer (a scalar is spread into a small buffer once), which lets it vectorise.
+#include "simd.hpp"  // before the kernels: declares the vector variants of libm
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,13 +15,28 @@
 namespace riskcore {
 namespace {
 
+constexpr index_t kChunk = 512;
+
+template <class T, class F, size_t... I>
+RISKCORE_SIMD_CLONES void elementwise_chunk(const T* const* args, T* out, index_t n, std::index_sequence<I...>) {
+  const F f{};
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) out[i] = static_cast<T>(f(static_cast<double>(args[I][i])...));
+}
+
 template <class T, class F, size_t... I>
 void elementwise_loop(const std::vector<const T*>& ptr, const std::vector<index_t>& step, T* out,
-                      index_t n, std::index_sequence<I...>) {
+                      index_t n, std::index_sequence<I...> seq) {
+  constexpr size_t count = sizeof...(I);
   parallel_for(n, 4096, [&](index_t i0, index_t i1) {
-    const F f{};
-    for (index_t i = i0; i < i1; ++i)
-      out[i] = static_cast<T>(f(static_cast<double>(ptr[I][i * step[I]])...));
+    std::vector<T> spread(count * kChunk);  // scalar arguments, repeated kChunk times
+    for (size_t a = 0; a < count; ++a)
+      if (step[a] == 0) std::fill_n(spread.data() + a * kChunk, kChunk, ptr[a][0]);
+    const T* chunk_args[count];
+    for (index_t c = i0; c < i1; c += kChunk) {
+      for (size_t a = 0; a < count; ++a) chunk_args[a] = step[a] ? ptr[a] + c : spread.data() + a * kChunk;
+      elementwise_chunk<T, F>(chunk_args, out + c, std::min(kChunk, i1 - c), seq);
+    }
   });
 }
 

@@ -1,5 +1,5 @@
 // Sorts 8 rows at once (column layout cols[k * 8 + lane]) with a comparator network, compiled for
-// AVX-512, AVX2 and baseline x86-64 and picked at load time (one portable binary, full SIMD speed).
+// AVX-512, AVX2 and baseline x86-64 and picked at load time (RISKCORE_SIMD_CLONES).
 #pragma once
 #include <cstdint>
 
