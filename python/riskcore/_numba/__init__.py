@@ -5,6 +5,7 @@ Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._
 
 from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
+from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.philox import philox4x64
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "crps_parametric",
     "energy_score",
     "philox4x64",
+    "knapsack_max_sums",
 ]

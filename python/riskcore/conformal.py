@@ -1,0 +1,595 @@
+r"""Batch conformal prediction: distribution-free bounds for a function of a batch of m test scores.
+
+Calibration scores :math:`S_1..S_n` and test scores :math:`S_{n+1..n+m}` are exchangeable. Sorting
+the calibration scores, :math:`S_{(1)} \le \dots \le S_{(n)}`, padded with :math:`S_{(0)} = a` and
+:math:`S_{(n+1)} = b` (``bounds=(a, b)``, default :math:`(-\infty, +\infty)`), test score j lies at or
+below :math:`S_{(R_j)}`, and the multiset of slots :math:`\{R_j\}` is uniform over the
+:math:`\binom{n+m}{m}` multisets of size m from 1..n+1 (not m independent slots). The bounds below are
+quantiles of that exact law (see :mod:`riskcore._conformal_laws`), so they hold in finite samples:
+
+- :func:`batch_quantile_bound` -- the k-th smallest test score (median: k = ceil(m/2));
+- :func:`simultaneous_bound` -- the largest (all m scores at once);
+- :func:`two_quantile_bounds` -- two order statistics jointly (e.g. the quartiles);
+- :func:`batch_mean_bound` -- the mean of the test scores (or of g(score), g non-decreasing), by the
+  knapsack DP; needs known score bounds; :func:`batch_mean_bound_relaxed` is its O(n) Lagrangian
+  relaxation (wider, still valid);
+- :func:`select_exceeding` -- claims "Y_j > c" with P(#false claims > k) <= alpha;
+- :func:`bonferroni_bound`, :func:`split_calibration_bound` -- the baselines the exact bounds beat;
+- :func:`batch_mean_interval`, :func:`simultaneous_intervals`, :func:`batch_residual_quantile_band`
+  -- intervals for outcomes from a regression model's predictions.
+
+``side="upper"`` (default) gives U with P(statistic <= U) >= 1 - alpha, ``"lower"`` gives L with
+P(statistic >= L) >= 1 - alpha (the same law applied to the negated scores) and ``"two-sided"`` gives
+(L, U) with alpha/2 on each side. When n is too small for the level, the bound is the pad (a, b or
++-inf): valid, documented, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from riskcore import _conformal_laws as laws
+from riskcore._backend import implementation, resolve
+
+__all__ = [
+    "batch_mean_bound",
+    "batch_mean_bound_relaxed",
+    "batch_mean_interval",
+    "batch_quantile_bound",
+    "batch_residual_quantile_band",
+    "bonferroni_bound",
+    "select_exceeding",
+    "Selection",
+    "simultaneous_bound",
+    "simultaneous_intervals",
+    "slot_order_statistic_pmf",
+    "slot_sum_cdf",
+    "slot_sum_pmf",
+    "slot_sum_quantile",
+    "split_calibration_bound",
+    "two_quantile_bounds",
+]
+
+SIDES = ("upper", "lower", "two-sided")
+
+
+# ----------------------------------------------------------------------------------------- checks
+def _alpha(alpha: float) -> float:
+    try:
+        value = float(alpha)
+    except (TypeError, ValueError):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}") from None
+    if not 0 < value < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    return value
+
+
+def _count(name: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        upper = f"..{high}" if high is not None else " or more"
+        raise ValueError(f"{name} must be in {low}{upper}, got {value}")
+    return int(value)
+
+
+def _side(side: str) -> str:
+    if side not in SIDES:
+        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+    return side
+
+
+def _bounds(bounds: tuple[float, float] | None, scores: np.ndarray, required: bool = False) -> tuple[float, float]:
+    if bounds is None:
+        if required:
+            raise ValueError(
+                "bounds=(a, b) is required for the batch mean: with an unbounded score range the "
+                "multiset {1, ..., 1, n+1} is in the level set and the upper bound is +inf for every data set"
+            )
+        return -np.inf, np.inf
+    try:
+        a, b = (float(v) for v in bounds)
+    except (TypeError, ValueError):
+        raise TypeError("bounds must be a pair of numbers (a, b)") from None
+    if not a < b or np.isnan(a) or np.isnan(b):
+        raise ValueError(f"bounds must satisfy a < b, got {bounds}")
+    if scores.size and (scores.min() < a or scores.max() > b):
+        raise ValueError(f"cal_scores must lie within bounds {bounds}")
+    return a, b
+
+
+def _scores(cal_scores: ArrayLike, name: str = "cal_scores") -> np.ndarray:
+    """Calibration scores as float64 (n,) or (P, n), finite, non-empty, sorted along the last axis."""
+    scores = np.asarray(cal_scores)
+    if scores.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must have a real numeric dtype, got {scores.dtype}")
+    if scores.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-d (n,) or 2-d (problems, n), got shape {scores.shape}")
+    if scores.shape[-1] == 0:
+        raise ValueError(f"{name} is empty: need at least one calibration score")
+    if np.isnan(scores).any():
+        raise ValueError(f"{name} contains NaN")
+    return np.sort(scores.astype(np.float64), axis=-1)
+
+
+def _padded(sorted_scores: np.ndarray, a: float, b: float) -> np.ndarray:
+    """[S_(0) = a, S_(1), ..., S_(n), S_(n+1) = b] along the last axis."""
+    pad_shape = sorted_scores.shape[:-1] + (1,)
+    return np.concatenate([np.full(pad_shape, a), sorted_scores, np.full(pad_shape, b)], axis=-1)
+
+
+def _two_sided(fn: Callable[..., Any], alpha: float, *args: Any, **kwargs: Any) -> Any:
+    lower = fn(*args, alpha=alpha / 2, side="lower", **kwargs)
+    upper = fn(*args, alpha=alpha / 2, side="upper", **kwargs)
+    return np.stack([lower, upper], axis=-1) if np.ndim(lower) else (lower, upper)
+
+
+# ------------------------------------------------------------------------------------------- laws
+def slot_order_statistic_pmf(n: int, m: int, k: int) -> np.ndarray:
+    r"""Exact law of the k-th smallest test slot: :math:`P(R_{(k)} = r)`, r = 1..n+1, shape (n+1,).
+
+    .. math:: P(R_{(k)} = r) = \binom{r+k-2}{k-1}\binom{n+m-r-k+1}{m-k} \Big/ \binom{n+m}{m}
+
+    >>> slot_order_statistic_pmf(2, 1, 1).round(4).tolist()
+    [0.3333, 0.3333, 0.3333]
+    """
+    n, m = _count("n", n, 1), _count("m", m, 1)
+    return laws.order_statistic_pmf(n, m, _count("k", k, 1, m))
+
+
+def slot_sum_pmf(n: int, m: int) -> np.ndarray:
+    """Exact law of the slot sum T = R_1 + ... + R_m: P(T = t) for t = m..m(n+1), shape (mn+1,).
+
+    T - m has the null law of the Mann-Whitney U statistic with group sizes (m, n).
+
+    >>> (slot_sum_pmf(6, 3)[:3] * 84).round(6).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    return laws.slot_sum_pmf(_count("n", n, 1), _count("m", m, 1))
+
+
+def slot_sum_cdf(n: int, m: int) -> np.ndarray:
+    """P(T <= t) for t = m..m(n+1), shape (mn+1,).
+
+    >>> round(float(slot_sum_cdf(6, 3)[8 - 3]), 6)  # P(T <= 8) = 16/84
+    0.190476
+    """
+    return laws.slot_sum_cdf(_count("n", n, 1), _count("m", m, 1))
+
+
+def slot_sum_quantile(n: int, m: int, level: float) -> int:
+    """min{t : P(T <= t) >= level}, from the exact law (accurate in the upper tail).
+
+    >>> slot_sum_quantile(6, 3, 0.9)
+    17
+    """
+    return laws.slot_sum_quantile(_count("n", n, 1), _count("m", m, 1), 1 - _alpha(1 - float(level)))
+
+
+# ---------------------------------------------------------------------------------- order statistics
+def _quantile_upper(scores: np.ndarray, m: int, k: int, alpha: float, a: float, b: float) -> Any:
+    n = scores.shape[-1]
+    r_star = laws.upper_slot(laws.order_statistic_cdf(n, m, k), 1 - alpha)
+    return _padded(scores, a, b)[..., r_star][()]
+
+
+def batch_quantile_bound(
+    cal_scores: ArrayLike,
+    m: int,
+    k: int,
+    alpha: float,
+    *,
+    side: str = "upper",
+    bounds: tuple[float, float] | None = None,
+) -> Any:
+    r"""Bound on the k-th smallest of m test scores (k = ceil(m/2): the batch median).
+
+    Upper: :math:`S_{(r^*)}` with :math:`r^* = \min\{r : P(R_{(k)} \le r) \ge 1 - \alpha\}`
+    (:math:`r^* = n + 1` gives the pad b). Lower: the same on the negated scores, i.e.
+    :math:`S_{(r_{lo} - 1)}` with :math:`r_{lo} = \max\{r : P(R_{(k)} \ge r) \ge 1 - \alpha\}`.
+
+    Parameters
+    ----------
+    cal_scores : array_like, shape (n,) or (problems, n)
+    m : int >= 1, the batch size
+    k : int in 1..m
+    alpha : float in (0, 1)
+    side : {"upper", "lower", "two-sided"}
+    bounds : (a, b), optional -- known score range used as the pads (default -inf, +inf)
+
+    Returns
+    -------
+    float, or array (problems,); for ``"two-sided"`` a pair (or array (problems, 2))
+
+    >>> batch_quantile_bound(np.arange(1.0, 20.0), m=5, k=3, alpha=0.1)
+    np.float64(15.0)
+    """
+    scores = _scores(cal_scores)
+    m = _count("m", m, 1)
+    k = _count("k", k, 1, m)
+    alpha, side = _alpha(alpha), _side(side)
+    a, b = _bounds(bounds, scores)
+    if side == "two-sided":
+        return _two_sided(batch_quantile_bound, alpha, scores, m, k, bounds=(a, b) if bounds else None)
+    if side == "lower":
+        return -_quantile_upper(-scores[..., ::-1], m, m + 1 - k, alpha, -b, -a)
+    return _quantile_upper(scores, m, k, alpha, a, b)
+
+
+def simultaneous_bound(
+    cal_scores: ArrayLike, m: int, alpha: float, *, side: str = "upper", bounds: tuple[float, float] | None = None
+) -> Any:
+    """Bound holding for all m test scores at once (k = m: the maximum; lower: the minimum).
+
+    >>> simultaneous_bound(np.arange(1.0, 100.0), m=10, alpha=0.1)
+    np.float64(99.0)
+    """
+    m = _count("m", m, 1)
+    k = 1 if side == "lower" else m
+    if side == "two-sided":
+        lower = batch_quantile_bound(cal_scores, m, 1, _alpha(alpha) / 2, side="lower", bounds=bounds)
+        upper = batch_quantile_bound(cal_scores, m, m, alpha / 2, side="upper", bounds=bounds)
+        return np.stack([lower, upper], axis=-1) if np.ndim(lower) else (lower, upper)
+    return batch_quantile_bound(cal_scores, m, k, alpha, side=side, bounds=bounds)
+
+
+def two_quantile_bounds(
+    cal_scores: ArrayLike, m: int, k1: int, k2: int, alpha: float, *, bounds: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    r"""Joint set :math:`[S_{(lo)}, S_{(hi)}]` containing the k1-th and k2-th smallest test scores
+    (k1 < k2) together: :math:`P(lo < R_{(k1)},\ R_{(k2)} \le hi) \ge 1 - \alpha`, from the exact joint
+    law of the two order statistics.
+
+    Among valid (lo, hi) the narrowest :math:`S_{(hi)} - S_{(lo)}` is returned; ties go to the smallest
+    lo, then the smallest hi. O(n^2) time, O(n) memory. Returns (lower, upper) for one calibration set.
+
+    >>> two_quantile_bounds(np.arange(1.0, 200.0), m=8, k1=2, k2=6, alpha=0.1)
+    (np.float64(14.0), np.float64(180.0))
+    """
+    scores = _scores(cal_scores)
+    if scores.ndim != 1:
+        raise ValueError("two_quantile_bounds takes one calibration set (n,)")
+    m = _count("m", m, 2)
+    k1 = _count("k1", k1, 1, m - 1)
+    k2 = _count("k2", k2, k1 + 1, m)
+    alpha = _alpha(alpha)
+    a, b = _bounds(bounds, scores)
+    n = scores.size
+    padded = _padded(scores, a, b)
+    upper_cdf = laws.order_statistic_cdf(n, m, k2)  # P(R_(k2) <= hi), hi = 1..n+1
+    joint = np.zeros(n + 1)  # P(R_(k1) <= lo, R_(k2) <= hi) for the current lo, hi = 1..n+1
+    best: tuple[float, int, int] | None = None
+    with np.errstate(invalid="ignore"):
+        for lo in range(0, n + 1):
+            if lo > 0:
+                joint += np.cumsum(laws.pair_pmf_row(n, m, k1, k2, lo))
+            coverage = upper_cdf - joint
+            valid = np.nonzero(coverage >= (1 - alpha) * (1 - 4 * np.finfo(float).eps))[0]
+            if valid.size == 0:
+                continue
+            hi = int(valid[0]) + 1
+            width = padded[hi] - padded[lo]
+            if best is None or width < best[0]:
+                best = (width, lo, hi)
+    if best is None:  # cannot happen: lo = 0, hi = n + 1 has coverage 1
+        raise AssertionError("no valid (lo, hi)")
+    return padded[best[1]], padded[best[2]]
+
+
+# -------------------------------------------------------------------------------------------- mean
+def _values(scores: np.ndarray, b: float, g: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    """v_r = g(S_(r)), r = 1..n+1 (with the pad b), checked non-decreasing."""
+    padded = np.concatenate([scores, np.full(scores.shape[:-1] + (1,), b)], axis=-1)
+    values = padded if g is None else np.asarray(g(padded), dtype=np.float64)
+    if values.shape != padded.shape:
+        raise ValueError(f"g must map an array to an array of the same shape, got {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("g(bounds) and g(cal_scores) must be finite")
+    if (np.diff(values, axis=-1) < 0).any():
+        raise ValueError("g must be non-decreasing on the scores and bounds")
+    return values
+
+
+def _mean_problems(cal_scores, m, alpha, side, g, bounds):
+    """Validated, broadcast inputs of the batch-mean bounds: sorted (P, n) scores, m and alpha (P,)."""
+    scores = _scores(cal_scores)
+    single = scores.ndim == 1
+    scores = np.atleast_2d(scores)
+    problems = scores.shape[0]
+    ms = np.broadcast_to(np.asarray(m), (problems,))
+    alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (problems,))
+    ms = np.array([_count("m", int(v) if float(v).is_integer() else v, 1) for v in ms.tolist()], dtype=np.int64)
+    alphas = np.array([_alpha(v) for v in alphas])
+    a, b = _bounds(bounds, scores, required=True)
+    return scores, ms, alphas, _side(side), a, b, single
+
+
+def _negate(g):
+    return None if g is None else (lambda x: -np.asarray(g(-x)))
+
+
+def _mean_bound(solver, cal_scores, m, alpha, side, g, bounds, backend):
+    scores, ms, alphas, side, a, b, single = _mean_problems(cal_scores, m, alpha, side, g, bounds)
+    if side == "two-sided":
+        lower = solver(-scores[:, ::-1], ms, alphas / 2, -a, _negate(g), backend)
+        result = np.stack([-lower, solver(scores, ms, alphas / 2, b, g, backend)], axis=-1)
+    elif side == "lower":
+        result = -solver(-scores[:, ::-1], ms, alphas, -a, _negate(g), backend)
+    else:
+        result = solver(scores, ms, alphas, b, g, backend)
+    return (tuple(result[0]) if side == "two-sided" else result[0]) if single else result
+
+
+def _knapsack_solver(scores, ms, alphas, b, g, backend):
+    values = _values(scores, b, g)
+    n = scores.shape[-1]
+    t_max = np.array([laws.slot_sum_quantile(n, int(mm), 1 - al) for mm, al in zip(ms, alphas, strict=True)])
+    name = resolve(backend)
+    sums = implementation("knapsack_max_sums", name)(list(values), ms, t_max.astype(np.int64))
+    return np.asarray(sums) / ms
+
+
+def _lagrangian_solver(scores, ms, alphas, b, g, backend):
+    del backend  # O(n) per problem in NumPy
+    values = _values(scores, b, g)
+    n = scores.shape[-1]
+    out = np.empty(len(ms))
+    for p, (mm, al) in enumerate(zip(ms, alphas, strict=True)):
+        t_star = laws.slot_sum_quantile(n, int(mm), 1 - al)
+        out[p] = _lagrangian_max_sum(values[p], int(mm), t_star) / mm
+    return out
+
+
+def _lagrangian_max_sum(v: np.ndarray, m: int, t_star: int) -> float:
+    """min over lambda >= 0 of lambda t* + m max_r (v_r - lambda r): the minimum of this convex
+    piecewise-linear function is at lambda = 0 or at a slope of the upper hull of (r, v_r)."""
+    r = np.arange(1, v.size + 1, dtype=np.float64)
+    hull: list[int] = []  # upper convex hull, monotone chain over increasing r
+    for i in range(v.size):
+        while len(hull) >= 2:
+            i1, i2 = hull[-2], hull[-1]
+            if (v[i2] - v[i1]) * (r[i] - r[i1]) <= (v[i] - v[i1]) * (r[i2] - r[i1]):
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    slopes = np.diff(v[hull]) / np.diff(r[hull]) if len(hull) > 1 else np.array([])
+    lambdas = np.concatenate([[0.0], slopes[slopes > 0]])
+    objective = lambdas * t_star + m * np.max(v[None, :] - lambdas[:, None] * r[None, :], axis=1)
+    return float(objective.min())
+
+
+def batch_mean_bound(
+    cal_scores: ArrayLike,
+    m: ArrayLike,
+    alpha: ArrayLike,
+    *,
+    side: str = "upper",
+    g: Callable[[np.ndarray], np.ndarray] | None = None,
+    bounds: tuple[float, float] | None = None,
+    backend: str = "auto",
+) -> Any:
+    r"""Bound on the mean of m test scores (or of g(score) for a non-decreasing g), exact DP.
+
+    With :math:`t^* = \min\{t : P(T \le t) \ge 1 - \alpha\}` for the slot sum T,
+
+    .. math:: \frac1m \sum_j g(S_{n+j}) \le \frac1m \max\Big\{\sum_{r \in M} g(S_{(r)}) :
+              |M| = m,\ \textstyle\sum M \le t^*\Big\}
+
+    with probability at least 1 - alpha; the maximum over multisets is a knapsack solved by dynamic
+    programming over (count, slot sum) in O(m t* n) (the hot kernel: C++ threads + SIMD, CUDA, Numba).
+
+    Parameters
+    ----------
+    cal_scores : array_like, shape (n,) or (problems, n) -- many calibration sets in one call
+    m, alpha : int and float, or arrays of shape (problems,)
+    side : {"upper", "lower", "two-sided"}
+    g : callable, optional -- non-decreasing transform applied to the padded order statistics
+    bounds : (a, b) -- required: the known range of the scores (see the module notes)
+    backend : {"auto", "cpu", "cuda", "numba"}
+
+    Returns
+    -------
+    float (or (lower, upper)); arrays of shape (problems,) / (problems, 2) for a batch
+
+    >>> round(float(batch_mean_bound(np.linspace(0, 1, 50), m=10, alpha=0.1, bounds=(0, 1))), 6)
+    0.714286
+    """
+    return _mean_bound(_knapsack_solver, cal_scores, m, alpha, side, g, bounds, backend)
+
+
+def batch_mean_bound_relaxed(
+    cal_scores: ArrayLike,
+    m: ArrayLike,
+    alpha: ArrayLike,
+    *,
+    side: str = "upper",
+    g: Callable[[np.ndarray], np.ndarray] | None = None,
+    bounds: tuple[float, float] | None = None,
+) -> Any:
+    r"""O(n) Lagrangian relaxation of :func:`batch_mean_bound`:
+
+    .. math:: \frac1m \min_{\lambda \ge 0}\Big[\lambda t^* + m \max_r \big(g(S_{(r)}) - \lambda r\big)\Big]
+
+    By weak duality it is at least the exact DP bound (so still valid), and usually close to it.
+
+    >>> round(float(batch_mean_bound_relaxed(np.linspace(0, 1, 50), m=10, alpha=0.1, bounds=(0, 1))), 6)
+    0.714286
+    """
+    return _mean_bound(_lagrangian_solver, cal_scores, m, alpha, side, g, bounds, None)
+
+
+# -------------------------------------------------------------------------------------- baselines
+def bonferroni_bound(
+    cal_scores: ArrayLike, m: int, alpha: float, *, bounds: tuple[float, float] | None = None
+) -> Any:
+    r"""Split conformal at level alpha/m for each test point: :math:`S_{(\lceil (n+1)(1-\alpha/m)\rceil)}`
+    bounds every one of the m test scores (union bound), hence their maximum and their mean.
+
+    >>> bonferroni_bound(np.arange(1.0, 100.0), m=10, alpha=0.1)
+    np.float64(99.0)
+    """
+    scores = _scores(cal_scores)
+    m, alpha = _count("m", m, 1), _alpha(alpha)
+    a, b = _bounds(bounds, scores)
+    n = scores.shape[-1]
+    r = int(np.ceil((n + 1) * (1 - alpha / m) * (1 - 4 * np.finfo(float).eps)))
+    return _padded(scores, a, b)[..., min(r, n + 1)][()]
+
+
+def split_calibration_bound(
+    cal_scores: ArrayLike,
+    m: int,
+    alpha: float,
+    *,
+    statistic: str = "max",
+    bounds: tuple[float, float] | None = None,
+) -> float:
+    r"""Calibration splitting: the n scores (in the given order) form m disjoint groups of
+    :math:`\lfloor n/m \rfloor`; test point j gets the split-conformal bound of group j at level
+    :math:`1 - (1-\alpha)^{1/m}`, and the m events are independent, so all hold with probability
+    >= 1 - alpha. Returns the bound for the ``"max"`` or the ``"mean"`` of the test scores.
+
+    >>> split_calibration_bound(np.arange(1.0, 201.0), m=4, alpha=0.2)
+    np.float64(inf)
+    """
+    scores = np.asarray(cal_scores, dtype=np.float64)
+    _scores(scores)
+    if scores.ndim != 1:
+        raise ValueError("split_calibration_bound takes one calibration set (n,)")
+    if statistic not in ("max", "mean"):
+        raise ValueError(f"statistic must be 'max' or 'mean', got {statistic!r}")
+    m, alpha = _count("m", m, 1), _alpha(alpha)
+    a, b = _bounds(bounds, scores)
+    size = scores.size // m
+    if size == 0:
+        return b
+    level = (1 - alpha) ** (1 / m)
+    r = int(np.ceil((size + 1) * level * (1 - 4 * np.finfo(float).eps)))
+    groups = np.sort(scores[: size * m].reshape(m, size), axis=1)
+    per_point = _padded(groups, a, b)[:, min(r, size + 1)]
+    return per_point.max() if statistic == "max" else per_point.mean()
+
+
+# ------------------------------------------------------------------------------------- selection
+@dataclass(frozen=True)
+class Selection:
+    """Test points claimed to have outcome > threshold, with P(#false claims > k) <= alpha."""
+
+    selected: np.ndarray  # indices into the test predictions
+    score_bound: float  # q: at most k test scores (prediction - outcome) exceed it, w.p. >= 1 - alpha
+    lower_bounds: np.ndarray  # prediction - q for every test point
+    k: int
+    alpha: float
+
+
+def select_exceeding(
+    cal_predictions: ArrayLike,
+    cal_outcomes: ArrayLike,
+    test_predictions: ArrayLike,
+    threshold: float,
+    k: int,
+    alpha: float,
+    *,
+    bounds: tuple[float, float] | None = None,
+) -> Selection:
+    r"""Claim :math:`Y_j > c` for the test points whose lower bound :math:`\hat\mu_j - q` exceeds c,
+    where q bounds the (m-k)-th smallest test score :math:`s = \hat\mu - Y` (upper side). A false claim
+    needs :math:`s_j > q`, and at most k test scores exceed q with probability >= 1 - alpha, so
+    :math:`P(\#\text{false claims} > k) \le \alpha`. k = 0 is simultaneous control.
+
+    >>> cal_pred = np.linspace(0, 10, 200); cal_y = cal_pred + np.sin(np.arange(200))
+    >>> select_exceeding(cal_pred, cal_y, [2.0, 8.0, 9.5], threshold=7.0, k=0, alpha=0.1).selected.tolist()
+    [2]
+    """
+    pred = np.asarray(cal_predictions, dtype=np.float64)
+    outcomes = np.asarray(cal_outcomes, dtype=np.float64)
+    if pred.shape != outcomes.shape or pred.ndim != 1:
+        raise ValueError(f"cal_predictions {pred.shape} and cal_outcomes {outcomes.shape} must be equal 1-d shapes")
+    test = np.asarray(test_predictions, dtype=np.float64).reshape(-1)
+    m = test.size
+    if m == 0:
+        raise ValueError("test_predictions is empty")
+    k = _count("k", k, 0, m - 1)
+    q = float(batch_quantile_bound(pred - outcomes, m, m - k, alpha, bounds=bounds))
+    lower = test - q
+    return Selection(np.nonzero(lower > float(threshold))[0], q, lower, k, float(alpha))
+
+
+# ------------------------------------------------------------------------ intervals for outcomes
+def _residuals(cal_outcomes, cal_predictions, test_predictions):
+    y = np.asarray(cal_outcomes, dtype=np.float64)
+    pred = np.asarray(cal_predictions, dtype=np.float64)
+    if y.shape != pred.shape or y.ndim != 1:
+        raise ValueError(f"cal_outcomes {y.shape} and cal_predictions {pred.shape} must be equal 1-d shapes")
+    test = np.asarray(test_predictions, dtype=np.float64).reshape(-1)
+    if test.size == 0:
+        raise ValueError("test_predictions is empty")
+    return y - pred, test
+
+
+def batch_mean_interval(
+    cal_outcomes: ArrayLike,
+    cal_predictions: ArrayLike,
+    test_predictions: ArrayLike,
+    alpha: float,
+    *,
+    residual_bounds: tuple[float, float],
+    backend: str = "auto",
+) -> tuple[float, float]:
+    r"""Interval for the mean of the m test outcomes: with signed residuals :math:`s = y - \hat\mu`
+    in the known range ``residual_bounds``, :math:`\bar Y = \bar{\hat\mu} + \bar s` and
+    :math:`\bar s \in [L, U]` (two-sided :func:`batch_mean_bound`), jointly with prob. >= 1 - alpha.
+
+    >>> cal = np.linspace(0, 1, 101); lo, hi = batch_mean_interval(cal + 0.1 * np.cos(cal * 40), cal,
+    ...     [0.2, 0.4, 0.6, 0.8], 0.1, residual_bounds=(-0.2, 0.2))
+    >>> round(lo, 4), round(hi, 4)
+    (0.4079, 0.5926)
+    """
+    residuals, test = _residuals(cal_outcomes, cal_predictions, test_predictions)
+    lower, upper = batch_mean_bound(residuals, test.size, alpha, side="two-sided", bounds=residual_bounds, backend=backend)
+    return float(test.mean() + lower), float(test.mean() + upper)
+
+
+def simultaneous_intervals(
+    cal_outcomes: ArrayLike, cal_predictions: ArrayLike, test_predictions: ArrayLike, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Intervals :math:`\hat\mu_j \pm q` covering all m test outcomes at once, q the simultaneous
+    bound of the absolute residuals :math:`|y - \hat\mu|` (infinite when n is too small).
+
+    >>> cal = np.linspace(0, 1, 200); lo, hi = simultaneous_intervals(cal + 0.1 * np.sin(cal * 50), cal, [0.5], 0.1)
+    >>> round(float(hi[0] - lo[0]), 4)
+    0.1998
+    """
+    residuals, test = _residuals(cal_outcomes, cal_predictions, test_predictions)
+    q = simultaneous_bound(np.abs(residuals), test.size, alpha)
+    return test - q, test + q
+
+
+def batch_residual_quantile_band(
+    cal_outcomes: ArrayLike,
+    cal_predictions: ArrayLike,
+    test_predictions: ArrayLike,
+    alpha: float,
+    *,
+    k: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Band :math:`[\hat\mu_j + L, \hat\mu_j + U]` with :math:`[L, U]` a two-sided bound on the k-th
+    smallest test residual :math:`y - \hat\mu` (default k = ceil(m/2): the batch median). With
+    probability >= 1 - alpha at least m - k + 1 outcomes lie above their lower edge and at least k
+    below their upper edge (for the median: half the batch on each side).
+
+    >>> cal = np.linspace(0, 1, 101); lo, hi = batch_residual_quantile_band(cal + 0.1 * np.cos(cal * 40), cal,
+    ...     [0.2, 0.4], 0.1)
+    >>> (hi - lo).round(4).tolist()
+    [0.1875, 0.1875]
+    """
+    residuals, test = _residuals(cal_outcomes, cal_predictions, test_predictions)
+    m = test.size
+    k = (m + 1) // 2 if k is None else k
+    lower, upper = batch_quantile_bound(residuals, m, k, alpha, side="two-sided")
+    return test + lower, test + upper
