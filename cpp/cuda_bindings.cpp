@@ -59,6 +59,16 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::crps_parametric(name, itemsize, ptrs, steps, reinterpret_cast<void*>(out), n, stream);
   });
+  m.def("cuda_knapsack_max_sums", [](const std::vector<CArray<double>>& values, const CArray<std::int64_t>& ms,
+                                     const CArray<std::int64_t>& t_max, std::uintptr_t stream) {
+    const index_t problems = static_cast<index_t>(values.size());
+    require_shape(ms, "m", {problems});
+    require_shape(t_max, "t_max", {problems});
+    CArray<double> out(problems);
+    for (index_t p = 0; p < problems; ++p)
+      out.mutable_data()[p] = cuda::knapsack_max_sum(values[p].data(), values[p].size(), ms.data()[p], t_max.data()[p], stream);
+    return out;
+  });
   m.def("cuda_crps_mixnorm", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
                                 std::uintptr_t w, std::uintptr_t out, index_t n, index_t k, std::uintptr_t stream) {
     py::gil_scoped_release release;

@@ -30,4 +30,7 @@ void crps_parametric(const std::string& name, int itemsize, const std::vector<co
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream);
 
+// Batch-mean knapsack DP for one problem: values (host, `slots` doubles), result max_{j <= t_max} D_m[j].
+double knapsack_max_sum(const double* values, index_t slots, index_t m, index_t t_max, std::uintptr_t stream);
+
 }  // namespace riskcore::cuda

@@ -8,7 +8,7 @@ import math
 from fractions import Fraction
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def multisets(n: int, m: int) -> tuple[tuple[int, ...], ...]:
     """All multisets (sorted tuples) of m slots from 1..n+1, each with probability 1 / C(n+m, m)."""
     return tuple(itertools.combinations_with_replacement(range(1, n + 2), m))
@@ -47,9 +47,7 @@ def sum_lower_quantile(n: int, m: int, level: Fraction) -> int:
 def mean_upper_bound(values_1_to_n1, m: int, t_star: int) -> float:
     """max over multisets M with sum(M) <= t* of mean of values[r - 1] (brute force)."""
     n = len(values_1_to_n1) - 1
-    return max(
-        math.fsum(values_1_to_n1[r - 1] for r in ms) / m for ms in multisets(n, m) if sum(ms) <= t_star
-    )
+    return max(math.fsum(values_1_to_n1[r - 1] for r in ms) / m for ms in multisets(n, m) if sum(ms) <= t_star)
 
 
 def mean_lower_bound(padded, m: int, t_lo: int) -> float:

@@ -59,7 +59,7 @@ def test_mean_bound_with_monotone_transform(backend):
     padded = np.sort(scores)
     g = np.sqrt
     level = 1 - exact_alpha(0.1)
-    want = mean_upper_bound(list(g(padded)) + [1.0], 4, sum_quantile(8, 4, level))
+    want = mean_upper_bound([*list(g(padded)), 1.0], 4, sum_quantile(8, 4, level))
     assert conformal.batch_mean_bound(scores, 4, 0.1, g=g, bounds=(0, 1), backend=backend) == pytest.approx(want)
     with pytest.raises(ValueError, match="non-decreasing"):
         conformal.batch_mean_bound(scores, 4, 0.1, g=lambda x: -x, bounds=(0, 1))
@@ -77,7 +77,10 @@ def test_two_quantile_bounds_match_brute_force():
             if coverage >= level:
                 key = (padded[hi] - padded[lo], lo, hi)
                 best = key if best is None or key < best else best
-        assert conformal.two_quantile_bounds(scores, m, k1, k2, 0.2, bounds=(0, 1)) == (padded[best[1]], padded[best[2]])
+        assert conformal.two_quantile_bounds(scores, m, k1, k2, 0.2, bounds=(0, 1)) == (
+            padded[best[1]],
+            padded[best[2]],
+        )
 
 
 def test_batched_calls_equal_one_by_one(backend):
@@ -86,7 +89,9 @@ def test_batched_calls_equal_one_by_one(backend):
     ms = rng.integers(1, 8, size=40)
     alphas = rng.uniform(0.05, 0.3, size=40)
     batched = conformal.batch_mean_bound(cal, ms, alphas, bounds=(0, 1), backend=backend)
-    single = [conformal.batch_mean_bound(cal[p], int(ms[p]), alphas[p], bounds=(0, 1), backend=backend) for p in range(40)]
+    single = [
+        conformal.batch_mean_bound(cal[p], int(ms[p]), alphas[p], bounds=(0, 1), backend=backend) for p in range(40)
+    ]
     np.testing.assert_array_equal(batched, single)
     two = conformal.batch_mean_bound(cal, 5, 0.1, side="two-sided", bounds=(0, 1), backend=backend)
     assert two.shape == (40, 2) and (two[:, 0] <= two[:, 1]).all()

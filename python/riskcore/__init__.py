@@ -1,14 +1,14 @@
 """riskcore: exact, fast statistical kernels for risk and uncertainty estimation.
 
-Capabilities live in one module each (:mod:`riskcore.crps`, ...); the most used functions are
-re-exported here. ``riskcore.backends()`` tells which backends can run on this machine.
+Capabilities live in one module each (:mod:`riskcore.crps`, :mod:`riskcore.conformal`, ...); the CRPS
+functions are re-exported here. ``riskcore.backends()`` tells which backends can run here.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from riskcore import crps
+from riskcore import conformal, crps
 from riskcore._backend import BackendStatus, backends
 from riskcore._threads import get_num_threads, set_num_threads
 from riskcore.crps import *  # noqa: F403  (the CRPS functions, listed in crps.__all__)
@@ -18,4 +18,4 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
-__all__ = ["BackendStatus", "backends", "get_num_threads", "set_num_threads", *crps.__all__]
+__all__ = ["BackendStatus", "backends", "conformal", "crps", "get_num_threads", "set_num_threads", *crps.__all__]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import cupy
+import numpy as np
 
 from riskcore import _core
 
@@ -74,3 +75,13 @@ def crps_mixnorm(obs, m, s, w):
     out = cupy.empty(obs.shape[0], dtype=obs.dtype)
     _core.cuda_crps_mixnorm(out.itemsize, _ptr(obs), _ptr(m), _ptr(s), _ptr(w), _ptr(out), *m.shape, _stream())
     return out
+
+
+def knapsack_max_sums(values, m, t_max):
+    """The DP's inputs are small host arrays (slot values); layers live on the device."""
+    return _core.cuda_knapsack_max_sums(
+        [np.ascontiguousarray(v, dtype=np.float64) for v in values],
+        np.asarray(m, np.int64),
+        np.asarray(t_max, np.int64),
+        _stream(),
+    )

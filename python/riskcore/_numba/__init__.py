@@ -3,9 +3,9 @@
 Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._core's signatures.
 """
 
+from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
-from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.philox import philox4x64
 
 __all__ = [
@@ -14,6 +14,6 @@ __all__ = [
     "crps_mixnorm",
     "crps_parametric",
     "energy_score",
-    "philox4x64",
     "knapsack_max_sums",
+    "philox4x64",
 ]

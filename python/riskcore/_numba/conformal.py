@@ -40,5 +40,7 @@ def knapsack_max_sums(values, m, t_max):
     offsets = np.zeros(len(values) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([v.size for v in values])
     out = np.empty(len(values))
-    _max_sums(np.concatenate(values).astype(np.float64), offsets, np.asarray(m, np.int64), np.asarray(t_max, np.int64), out)
+    _max_sums(
+        np.concatenate(values).astype(np.float64), offsets, np.asarray(m, np.int64), np.asarray(t_max, np.int64), out
+    )
     return out
