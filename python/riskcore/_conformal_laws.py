@@ -38,7 +38,7 @@ def log_binomial(lf: np.ndarray, top, bottom):
     return np.where(valid, lf[t] - lf[b] - lf[t - b], -np.inf)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def order_statistic_pmf(n: int, m: int, k: int) -> np.ndarray:
     """P(R_(k) = r) for r = 1..n+1 (array index r - 1)."""
     lf = log_factorials(n + m)
@@ -50,7 +50,7 @@ def order_statistic_pmf(n: int, m: int, k: int) -> np.ndarray:
     return pmf
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def order_statistic_cdf(n: int, m: int, k: int) -> np.ndarray:
     """P(R_(k) <= r) for r = 1..n+1; the last entry is exactly 1."""
     cdf = np.minimum(np.cumsum(order_statistic_pmf(n, m, k)), 1.0)
@@ -78,7 +78,7 @@ def pair_pmf_row(n: int, m: int, k1: int, k2: int, r1: int) -> np.ndarray:
     return np.where(r2 >= r1, np.exp(log_p), 0.0)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def _mann_whitney_lower_half(n: int, m: int) -> np.ndarray:
     """P(U = u) for u = 0..floor(mn/2), U = T - m."""
     half = m * n // 2
@@ -97,7 +97,7 @@ def _mann_whitney_lower_half(n: int, m: int) -> np.ndarray:
     return g
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def slot_sum_pmf(n: int, m: int) -> np.ndarray:
     """P(T = t) for t = m..m(n+1) (array index t - m)."""
     lower = _mann_whitney_lower_half(n, m)

@@ -301,9 +301,11 @@ def _mean_problems(cal_scores, m, alpha, side, g, bounds):
     single = scores.ndim == 1
     scores = np.atleast_2d(scores)
     problems = scores.shape[0]
-    ms = np.broadcast_to(np.asarray(m), (problems,))
+    ms = np.asarray(m)
+    if ms.dtype.kind not in "iu" or ms.ndim > 1:
+        raise TypeError(f"m must be an int or a 1-d integer array, got {ms.dtype} with shape {ms.shape}")
+    ms = np.array([_count("m", v, 1) for v in np.broadcast_to(ms, (problems,)).tolist()], dtype=np.int64)
     alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (problems,))
-    ms = np.array([_count("m", int(v) if float(v).is_integer() else v, 1) for v in ms.tolist()], dtype=np.int64)
     alphas = np.array([_alpha(v) for v in alphas])
     a, b = _bounds(bounds, scores, required=True)
     return scores, ms, alphas, _side(side), a, b, single

@@ -22,10 +22,11 @@ def _max_sum(v, m, t_max):
             j1 = min(last, j0 + _BLOCK)
             for r in range(1, min(slots, j1 - 1) + 1):
                 vr = v[r - 1]
-                for j in range(max(j0, r), j1):
-                    candidate = prev[j - r] + vr
-                    if candidate > nxt[j]:
-                        nxt[j] = candidate
+                start = max(j0, r)
+                out = nxt[start:j1]
+                shifted = prev[start - r : j1 - r]
+                for j in range(out.size):  # branch-free so LLVM vectorises it
+                    out[j] = max(out[j], shifted[j] + vr)
         prev, nxt = nxt, prev
     return prev.max()
 
