@@ -8,17 +8,12 @@
 #include <vector>
 
 #include "conformal.hpp"
+#include "cuda_check.cuh"
 #include "cuda_launchers.hpp"
 
 namespace riskcore::cuda {
 namespace {
 
-constexpr int kBlock = 256;
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(status));
-}
 
 __global__ void knapsack_layer_kernel(const double* prev, const double* v, index_t slots, index_t first,
                                       index_t last, index_t length, double* next) {
@@ -40,7 +35,7 @@ double knapsack_max_sum(const double* values, index_t slots, index_t m, index_t 
   check(cudaMallocAsync(&next, sizeof(double) * length, s), "cudaMallocAsync");
   check(cudaMemcpyAsync(v, values, sizeof(double) * slots, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync");
   check(cudaMemcpyAsync(prev, host.data(), sizeof(double) * length, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync");
-  const unsigned grid = static_cast<unsigned>((length + kBlock - 1) / kBlock);
+  const unsigned grid = grid_for(length);
   for (index_t i = 1; i <= m; ++i) {
     const index_t first = std::min(i, length), last = std::min(length, i * slots + 1);
     knapsack_layer_kernel<<<grid, kBlock, 0, s>>>(prev, v, slots, first, last, length, next);

@@ -7,19 +7,12 @@
 
 #include "crps_ensemble.hpp"
 #include "crps_parametric.hpp"
+#include "cuda_check.cuh"
 #include "cuda_launchers.hpp"
 
 namespace riskcore::cuda {
 namespace {
 
-constexpr int kBlock = 256;
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(status));
-}
-
-unsigned grid_for(index_t n) { return static_cast<unsigned>((n + kBlock - 1) / kBlock); }
 
 cudaStream_t as_stream(std::uintptr_t s) { return reinterpret_cast<cudaStream_t>(s); }
 

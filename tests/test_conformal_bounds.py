@@ -121,6 +121,15 @@ def test_small_n_returns_the_pad():
     assert conformal.simultaneous_bound([0.3], m=3, alpha=0.1, bounds=(-2, 2)) == 2.0
 
 
+def test_baseline_comparison_reports_the_gain():
+    rng = np.random.default_rng(9)
+    c = conformal.compare_with_baselines(rng.uniform(size=3000), 30, 0.1, bounds=(0, 1))
+    assert c.mean_exact < c.mean_bonferroni and c.mean_exact < c.mean_split
+    assert c.max_exact <= c.max_bonferroni and c.max_exact <= c.max_split
+    assert 0 < c.mean_width_exact < c.mean_width_bonferroni
+    assert 0 < c.max_width_exact <= c.max_width_bonferroni
+
+
 def test_exact_bounds_are_tighter_than_baselines():
     rng = np.random.default_rng(8)
     cal = rng.normal(size=2000)

@@ -47,6 +47,16 @@ def test_pair_law_matches_enumeration(n, m):
                 np.testing.assert_allclose(row, want, rtol=1e-12, atol=1e-15)
 
 
+def test_public_joint_law_and_cdf_match_enumeration():
+    n, m = 6, 4
+    for k1, k2 in [(1, 2), (2, 4), (1, 4)]:
+        exact = law(n, m, lambda ms, k1=k1, k2=k2: (ms[k1 - 1], ms[k2 - 1]))
+        want = [[float(exact.get((r1, r2), 0)) for r2 in range(1, n + 2)] for r1 in range(1, n + 2)]
+        np.testing.assert_allclose(conformal.slot_order_statistics_joint_pmf(n, m, k1, k2), want, atol=1e-15)
+    cdf = conformal.slot_order_statistic_cdf(n, m, 3)
+    np.testing.assert_allclose(cdf, [float(cdf_at(n, m, lambda ms: ms[2], r)) for r in range(1, n + 2)], atol=1e-15)
+
+
 @pytest.mark.parametrize("n, m", SMALL)
 def test_slot_sum_law_and_quantiles_match_enumeration(n, m):
     exact = law(n, m, sum)
