@@ -69,6 +69,24 @@ void bind_cuda(py::module_& m) {
       out.mutable_data()[p] = cuda::knapsack_max_sum(values[p].data(), values[p].size(), ms.data()[p], t_max.data()[p], stream);
     return out;
   });
+  m.def("cuda_simulate_chunk", [](const CArray<double>& cdf, const CArray<double>& masked_cdf,
+                                  const CArray<double>& hazard, const CArray<std::uint8_t>& kind,
+                                  const CArray<std::int64_t>& start, index_t horizon, std::uint64_t seed,
+                                  index_t first, index_t count, std::uintptr_t stream) {
+    require_shape(cdf, "cdf", {-1, -1, -1});
+    const index_t chains = cdf.shape(0), states = cdf.shape(1), queries = start.size();
+    require_shape(masked_cdf, "masked_cdf", {chains, states, states});
+    require_shape(hazard, "hazard", {chains, states});
+    require_shape(kind, "kind", {chains, states});
+    CArray<double> values({index_t{3}, queries, count});
+    std::int64_t steps;
+    {
+      py::gil_scoped_release release;
+      steps = cuda::simulate_chunk(cdf.data(), masked_cdf.data(), hazard.data(), kind.data(), start.data(), chains,
+                                   states, queries, horizon, seed, first, count, values.mutable_data(), stream);
+    }
+    return py::make_tuple(values, steps);
+  });
   m.def("cuda_crps_mixnorm", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
                                 std::uintptr_t w, std::uintptr_t out, index_t n, index_t k, std::uintptr_t stream) {
     py::gil_scoped_release release;

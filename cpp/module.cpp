@@ -12,6 +12,7 @@ void bind_crps_ensemble(py::module_& m);
 void bind_crps_parametric(py::module_& m);
 void bind_random(py::module_& m);
 void bind_conformal(py::module_& m);
+void bind_mc(py::module_& m);
 void bind_cuda(py::module_& m);
 }  // namespace riskcore
 
@@ -24,5 +25,6 @@ PYBIND11_MODULE(_core, m) {
   riskcore::bind_crps_parametric(m);
   riskcore::bind_random(m);
   riskcore::bind_conformal(m);
+  riskcore::bind_mc(m);
   riskcore::bind_cuda(m);
 }

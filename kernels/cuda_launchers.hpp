@@ -33,4 +33,10 @@ void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, c
 // Batch-mean knapsack DP for one problem: values (host, `slots` doubles), result max_{j <= t_max} D_m[j].
 double knapsack_max_sum(const double* values, index_t slots, index_t m, index_t t_max, std::uintptr_t stream);
 
+// Markov-chain simulator: host tables in, host values (3, queries, count) out; returns the steps taken.
+std::int64_t simulate_chunk(const double* cdf, const double* masked_cdf, const double* hazard,
+                            const std::uint8_t* kind, const std::int64_t* start, index_t chains, index_t states,
+                            index_t queries, index_t horizon, std::uint64_t seed, index_t first, index_t count,
+                            double* values, std::uintptr_t stream);
+
 }  // namespace riskcore::cuda

@@ -85,3 +85,8 @@ def knapsack_max_sums(values, m, t_max):
         np.asarray(t_max, np.int64),
         _stream(),
     )
+
+
+def simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count):
+    """The simulator's tables are small host arrays; trajectories run on the device."""
+    return _core.cuda_simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, _stream())

@@ -6,6 +6,7 @@ Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._
 from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
+from riskcore._numba.mc import simulate_chunk
 from riskcore._numba.philox import philox4x64
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "energy_score",
     "knapsack_max_sums",
     "philox4x64",
+    "simulate_chunk",
 ]
