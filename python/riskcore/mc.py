@@ -385,8 +385,15 @@ def simulate_outcome_risk(
     for offset in range(0, n, chunk):
         count = min(chunk, n - offset)
         values, chunk_steps = kernel(
-            tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"], chains.start, horizon, seed,
-            first + offset, count,
+            tables["cdf"],
+            tables["masked_cdf"],
+            tables["hazard"],
+            tables["kind"],
+            chains.start,
+            horizon,
+            seed,
+            first + offset,
+            count,
         )
         steps += int(chunk_steps)
         for k in range(3):
