@@ -23,12 +23,13 @@ RISKCORE_HD inline double quiet_nan() { return static_cast<double>(NAN); }
 
 RISKCORE_HD inline double sign_of(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
 
-// Coefficient c of S/2 in score = A - c S/2; NaN when the fair denominator 1 - sum w^2 vanishes.
-RISKCORE_HD inline double spread_coefficient(EnsembleEstimator est, double alpha, double sum_w2) {
+// Coefficient c of S/2 in score = A - c S/2. The fair denominator is the pair weight
+// sum_{i != j} w_i w_j (= 1 - sum w^2), passed in as 2 sum_k w_k W_>(k): a sum of positive terms, so it
+// stays accurate when one member carries almost all the weight; NaN when it is 0 (a single member).
+RISKCORE_HD inline double spread_coefficient(EnsembleEstimator est, double alpha, double pair_weight) {
   if (est == EnsembleEstimator::nrg || est == EnsembleEstimator::integral) return 1.0;
-  const double denom = 1.0 - sum_w2;
-  if (!(denom > 1e-15)) return quiet_nan();
-  const double fair = 1.0 / denom;
+  if (!(pair_weight > 0.0)) return quiet_nan();
+  const double fair = 1.0 / pair_weight;
   return est == EnsembleEstimator::afcrps ? alpha * fair + (1.0 - alpha) : fair;
 }
 
@@ -72,21 +73,30 @@ RISKCORE_HD inline void crps_sorted_lanes(const double* x, const double* w, inde
     for (int l = 0; l < L; ++l) out[l] = m < 2 ? quiet_nan() : abs_dev[l] + b0[l] - 2.0 * b1[l];
     return;
   }
-  double abs_dev[L], half_spread[L], sum_w2[L], below[L];
-  for (int l = 0; l < L; ++l) abs_dev[l] = half_spread[l] = sum_w2[l] = below[l] = 0.0;
+  // Forward pass: A and sum_k w_k d_k W_<(k); backward pass: sum_k w_k d_k W_>(k) and the pair weight.
+  // Prefix and suffix weights are both accumulated, never formed as 1 - (...): no cancellation.
+  double abs_dev[L], lower_part[L], upper_part[L], pair_weight[L], acc[L];
+  for (int l = 0; l < L; ++l) abs_dev[l] = lower_part[l] = upper_part[l] = pair_weight[l] = acc[l] = 0.0;
   for (index_t k = 0; k < m; ++k) {
     for (int l = 0; l < L; ++l) {
       const double wk = w ? w[k * L + l] : inv_m;
       const double d = x[k * L + l] - y[l];
-      const double above = 1.0 - below[l] - wk;
       abs_dev[l] += wk * fabs(d);
-      half_spread[l] += wk * d * (below[l] - above);
-      sum_w2[l] += wk * wk;
-      below[l] += wk;
+      lower_part[l] += wk * d * acc[l];
+      acc[l] += wk;
+    }
+  }
+  for (int l = 0; l < L; ++l) acc[l] = 0.0;
+  for (index_t k = m; k-- > 0;) {
+    for (int l = 0; l < L; ++l) {
+      const double wk = w ? w[k * L + l] : inv_m;
+      upper_part[l] += wk * (x[k * L + l] - y[l]) * acc[l];
+      pair_weight[l] += 2.0 * wk * acc[l];
+      acc[l] += wk;
     }
   }
   for (int l = 0; l < L; ++l)
-    out[l] = abs_dev[l] - spread_coefficient(est, alpha, sum_w2[l]) * half_spread[l];
+    out[l] = abs_dev[l] - spread_coefficient(est, alpha, pair_weight[l]) * (lower_part[l] - upper_part[l]);
 }
 
 // Copies the non-NaN members of one row (and their weights) into key/w; returns how many, or -1 if a
@@ -152,19 +162,38 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
   if (!weights)
     for (index_t j = 0; j < n; ++j) w[j] = 1.0 / static_cast<double>(n);
   heapsort_with_payload(key, w, pos, n);
-  double sum_w2 = 0.0;
-  for (index_t j = 0; j < n; ++j) sum_w2 += w[j] * w[j];
-  const double c = spread_coefficient(est, alpha, sum_w2);
+  double pair_weight = 0.0, suffix = 0.0;
+  for (index_t k = n; k-- > 0;) {
+    pair_weight += 2.0 * w[k] * suffix;
+    suffix += w[k];
+  }
+  const double c = spread_coefficient(est, alpha, pair_weight);
+  // Forward over tie groups: the W_< part, kept in double in `key` (grad may be float); backward: the
+  // W_> part. Both weights are running sums, never 1 - (...). Once key is reused, tie groups are found
+  // from the original values, which key held exactly (key[k] was (double)fct[pos[k]]).
   double below = 0.0;
   for (index_t start = 0; start < n;) {
     index_t end = start;
+    while (end < n && key[end] == key[start]) ++end;
     double tie_weight = 0.0;
-    while (end < n && key[end] == key[start]) tie_weight += w[end++];
-    const double above = 1.0 - below - tie_weight;
-    for (index_t k = start; k < end; ++k)
-      grad[pos[k]] = static_cast<T>(w[k] * sign_of(key[k] - y) - c * w[k] * (below - above));
+    for (index_t k = start; k < end; ++k) {
+      key[k] = w[k] * sign_of(key[k] - y) - c * w[k] * below;
+      tie_weight += w[k];
+    }
     below += tie_weight;
     start = end;
+  }
+  double above = 0.0;
+  for (index_t end = n; end > 0;) {
+    index_t start = end - 1;
+    while (start > 0 && static_cast<double>(fct[pos[start - 1]]) == static_cast<double>(fct[pos[end - 1]])) --start;
+    double tie_weight = 0.0;
+    for (index_t k = start; k < end; ++k) {
+      grad[pos[k]] = static_cast<T>(key[k] + c * w[k] * above);
+      tie_weight += w[k];
+    }
+    above += tie_weight;
+    end = start;
   }
 }
 

@@ -4,13 +4,18 @@ identities, no shared code with riskcore)."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from scipy import integrate
 
 
 def ensemble_crps(y: float, x, w=None, estimator: str = "nrg", alpha: float = 0.95, omit_nan: bool = False) -> float:
-    """O(m^2) CRPS of one ensemble with exact float sums (math.fsum)."""
+    """O(m^2) CRPS of one ensemble in exact rational arithmetic (every float is a Fraction exactly):
+
+    A = sum w_i |x_i - y|, S = sum_{i != j} w_i w_j |x_i - x_j| (w normalised), nrg = A - S/2,
+    fair = A - S / (2 sum_{i != j} w_i w_j), afcrps = alpha fair + (1 - alpha) nrg.
+    """
     x = [float(v) for v in x]
     w = [1.0] * len(x) if w is None else [float(v) for v in w]
     if omit_nan:
@@ -18,23 +23,30 @@ def ensemble_crps(y: float, x, w=None, estimator: str = "nrg", alpha: float = 0.
         x, w = [x[i] for i in keep], [w[i] for i in keep]
     if math.isnan(y) or not x or any(math.isnan(v) for v in x):
         return math.nan
-    total = math.fsum(w)
+    fx, fw, fy = [Fraction(v) for v in x], [Fraction(v) for v in w], Fraction(y)
+    total = sum(fw)
     if total <= 0:
         return math.nan
-    w = [v / total for v in w]
-    m = len(x)
-    a = math.fsum(wi * abs(xi - y) for xi, wi in zip(x, w, strict=False))
-    s = math.fsum(wi * wj * abs(xi - xj) for xi, wi in zip(x, w, strict=False) for xj, wj in zip(x, w, strict=False))
-    sum_w2 = math.fsum(v * v for v in w)
+    fw = [v / total for v in fw]
+    a = sum(wi * abs(xi - fy) for xi, wi in zip(fx, fw, strict=True))
+    pairs = [
+        (wi * wj, abs(xi - xj))
+        for i, (xi, wi) in enumerate(zip(fx, fw, strict=True))
+        for j, (xj, wj) in enumerate(zip(fx, fw, strict=True))
+        if i != j
+    ]
+    s = sum(ww * d for ww, d in pairs)
+    pair_weight = sum(ww for ww, _ in pairs)
     nrg = a - s / 2
     if estimator in ("nrg", "int"):
-        return nrg
-    if m < 2 or sum_w2 >= 1 - 1e-15:
+        return float(nrg)
+    if pair_weight == 0:
         return math.nan
-    fair = a - s / (2 * (1 - sum_w2))
+    fair = a - s / (2 * pair_weight)
     if estimator in ("fair", "pwm"):
-        return fair
-    return alpha * fair + (1 - alpha) * nrg
+        return float(fair)
+    fa = Fraction(alpha)
+    return float(fa * fair + (1 - fa) * nrg)
 
 
 def afcrps_equal_weights(y: float, x, alpha: float) -> float:

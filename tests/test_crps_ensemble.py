@@ -217,3 +217,15 @@ def test_twcrps_equals_threshold_weighted_integral(backend):
 
     want = crps_by_integration(y, weighted_cdf, t, 5.0) if y >= t else (crps_by_integration(t, weighted_cdf, t, 5.0))
     assert float(riskcore.twcrps_ensemble(y, x, threshold=t, backend=backend)) == pytest.approx(want, abs=1e-9)
+
+
+def test_fair_is_accurate_when_one_member_carries_almost_all_weight(backend):
+    """Found by hypothesis: 1 - sum(w^2) cancels catastrophically when one weight is ~1; the pair
+    weight is now accumulated from suffix sums. Exactly: fair = A - |x_a - x_b| / 2 for one pair."""
+    x = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+    w = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.9229759469615847e-12])
+    for estimator in ("fair", "afcrps"):
+        got = float(riskcore.crps_ensemble(0.0, x, weights=w, estimator=estimator, backend=backend))
+        assert got == pytest.approx(ensemble_crps(0.0, x, w, estimator), abs=1e-13)
+    grad = riskcore.crps_ensemble_grad(0.0, x, weights=w, estimator="fair", backend=backend)
+    assert np.isfinite(grad).all() and grad[4] == pytest.approx(1.0 - 0.5, abs=1e-9)

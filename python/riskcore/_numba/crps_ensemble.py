@@ -10,14 +10,23 @@ _NRG, _FAIR, _AFCRPS, _PWM, _INT = range(5)
 
 
 @numba.njit(cache=True)
-def _spread_coefficient(est, alpha, sum_w2):
+def _spread_coefficient(est, alpha, pair_weight):
+    """pair_weight = sum_{i != j} w_i w_j, accumulated from suffix sums (see kernels/crps_ensemble.hpp)."""
     if est == _NRG or est == _INT:
         return 1.0
-    denom = 1.0 - sum_w2
-    if not denom > 1e-15:
+    if not pair_weight > 0.0:
         return np.nan
-    fair = 1.0 / denom
+    fair = 1.0 / pair_weight
     return alpha * fair + (1.0 - alpha) if est == _AFCRPS else fair
+
+
+@numba.njit(cache=True)
+def _pair_weight(w):
+    total, suffix = 0.0, 0.0
+    for k in range(w.size - 1, -1, -1):
+        total += 2.0 * w[k] * suffix
+        suffix += w[k]
+    return total
 
 
 @numba.njit(cache=True)
@@ -39,16 +48,18 @@ def _crps_sorted(x, w, y, est, alpha):
             total += cdf * cdf * below + (1.0 - cdf) * (1.0 - cdf) * above
         return total
     abs_dev = 0.0
-    half_spread = 0.0
-    sum_w2 = 0.0
+    lower_part = 0.0
     below = 0.0
     for k in range(m):
         d = x[k] - y
-        above = 1.0 - below - w[k]
         abs_dev += w[k] * abs(d)
-        half_spread += w[k] * d * (below - above)
-        sum_w2 += w[k] * w[k]
+        lower_part += w[k] * d * below
         below += w[k]
+    upper_part = 0.0
+    above = 0.0
+    for k in range(m - 1, -1, -1):
+        upper_part += w[k] * (x[k] - y) * above
+        above += w[k]
     if est == _PWM:
         if m < 2:
             return np.nan
@@ -59,7 +70,7 @@ def _crps_sorted(x, w, y, est, alpha):
             b0 += d / m
             b1 += d * k / (m * (m - 1))
         return abs_dev + b0 - 2.0 * b1
-    return abs_dev - _spread_coefficient(est, alpha, sum_w2) * half_spread
+    return abs_dev - _spread_coefficient(est, alpha, _pair_weight(w)) * (lower_part - upper_part)
 
 
 @numba.njit(cache=True)
@@ -98,21 +109,33 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, out):
         if not ok or np.isnan(y):
             out[r, :] = np.nan
             continue
-        c = _spread_coefficient(est, alpha, (w * w).sum())
+        c = _spread_coefficient(est, alpha, _pair_weight(w))
+        partial = np.empty(x.size)  # W_< part forward, W_> part backward (running sums, no 1 - ...)
         below = 0.0
         start = 0
         n = x.size
         while start < n:
             end = start
-            tie = 0.0
             while end < n and x[end] == x[start]:
-                tie += w[end]
                 end += 1
-            above = 1.0 - below - tie
+            tie = 0.0
             for k in range(start, end):
-                out[r, pos[k]] = w[k] * np.sign(x[k] - y) - c * w[k] * (below - above)
+                partial[k] = w[k] * np.sign(x[k] - y) - c * w[k] * below
+                tie += w[k]
             below += tie
             start = end
+        above = 0.0
+        end = n
+        while end > 0:
+            start = end - 1
+            while start > 0 and x[start - 1] == x[end - 1]:
+                start -= 1
+            tie = 0.0
+            for k in range(start, end):
+                out[r, pos[k]] = partial[k] + c * w[k] * above
+                tie += w[k]
+            above += tie
+            end = start
 
 
 @numba.njit(parallel=True, cache=True)
