@@ -7,7 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["riskcore.crps", "riskcore.conformal", "riskcore.mc", "riskcore.random", "riskcore._backend"]
+MODULES = [
+    "riskcore.crps",
+    "riskcore.conformal",
+    "riskcore.mc",
+    "riskcore.tail",
+    "riskcore.random",
+    "riskcore._backend",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -90,3 +90,8 @@ def knapsack_max_sums(values, m, t_max):
 def simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count):
     """The simulator's tables are small host arrays; trajectories run on the device."""
     return _core.cuda_simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, _stream())
+
+
+def log_sums(log_weights, event):
+    lw, ev = _device(log_weights), _device(event)
+    return _core.cuda_log_sums(_ptr(lw), _ptr(ev), lw.shape[0], lw.shape[1], _stream())

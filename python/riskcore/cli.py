@@ -88,7 +88,7 @@ def demo_conformal(n_calibration: int, batch: int, seed: int, alpha: float = 0.1
 
 
 def demo_mc(trajectories: int, seed: int) -> None:
-    """Outcome risk of a small Markov-chain 'sequence model' by MC, SCOPE and REACH, against the exact value."""
+    """Outcome risk of a small Markov-chain 'sequence model': MC, SCOPE and REACH against the exact value."""
     from riskcore import mc
 
     P = np.array(
@@ -112,12 +112,37 @@ def demo_mc(trajectories: int, seed: int) -> None:
         print(f"  {kind:6s} {e.estimate[0]:.5f} +- {e.se[0]:.5f}  [{e.ci_low[0]:.4f}, {e.ci_high[0]:.4f}]{worth}")
 
 
+def demo_tail(samples: int, seed: int) -> None:
+    """A 1-in-260,000 event: importance sampling with the optimal shift and cross-entropy vs brute force."""
+    import math
+
+    from riskcore import tail
+
+    exact = 0.5 * math.erfc(20 / math.sqrt(20) / math.sqrt(2))
+    print(f"\nP(sum of 20 N(0,1) > 20) = {exact:.5g}, {samples:,} samples each")
+    shifted, seconds = _timed(lambda: tail.gaussian_tail_is(np.ones(20), 20.0, samples, seed))
+    print(
+        f"  IS, optimal mean shift: {shifted.estimate[0]:.5g} +- {shifted.se[0]:.2g} (rel. error"
+        f" {shifted.rel_error[0]:.3f}, ESS {shifted.ess_event[0]:.0f}, k-hat {shifted.khat[0]:.2f}),"
+        f" {seconds * 1e3:.0f} ms"
+    )
+    ce = tail.cross_entropy_is(lambda x: x.sum(axis=1), 20, 20.0, samples, seed)
+    print(f"  cross-entropy IS ({len(ce.levels)} stages): {ce.estimate.estimate[0]:.5g} +- {ce.estimate.se[0]:.2g}")
+    hits = int((np.random.default_rng(seed).normal(size=(samples, 20)).sum(axis=1) > 20).sum())
+    brute = tail.mc_tail_estimate(hits, samples)
+    print(
+        f"  brute force: {hits} hits -> {float(brute.estimate):.3g}, exact 95% interval"
+        f" [{float(brute.cp_low):.2g}, {float(brute.cp_high):.2g}]"
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     print(f"riskcore {riskcore.__version__}")
     total_start = time.perf_counter()
     demo_crps(args.forecasts, args.members, args.seed)
     demo_conformal(args.calibration, args.batch, args.seed)
     demo_mc(args.trajectories, args.seed)
+    demo_tail(args.samples, args.seed)
     print(f"done in {time.perf_counter() - total_start:.2f} s")
 
 
@@ -135,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     demo.add_argument("--calibration", type=int, default=2000, help="calibration points (batch conformal)")
     demo.add_argument("--batch", type=int, default=50, help="test batch size m (batch conformal)")
     demo.add_argument("--trajectories", type=int, default=100_000, help="trajectories (MC / SCOPE / REACH)")
+    demo.add_argument("--samples", type=int, default=10_000, help="samples (tail probabilities)")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(run=cmd_demo)
     sub.add_parser("backends", help="list the backends and why any is unavailable").set_defaults(run=cmd_backends)

@@ -8,6 +8,7 @@ from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, ene
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
 from riskcore._numba.mc import simulate_chunk
 from riskcore._numba.philox import philox4x64
+from riskcore._numba.tail import log_sums
 
 __all__ = [
     "crps_ensemble",
@@ -16,6 +17,7 @@ __all__ = [
     "crps_parametric",
     "energy_score",
     "knapsack_max_sums",
+    "log_sums",
     "philox4x64",
     "simulate_chunk",
 ]

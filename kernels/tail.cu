@@ -1,0 +1,46 @@
+// CUDA launcher of the importance-sampling log-sums: one thread per (query, chunk); the chunk sums
+// come back to the host and are combined there in the CPU's order, so results equal the CPU's.
+#include <cuda_runtime.h>
+
+#include <vector>
+
+#include "cuda_check.cuh"
+#include "cuda_launchers.hpp"
+#include "tail.hpp"
+
+namespace riskcore::cuda {
+namespace {
+
+__global__ void log_sums_kernel(const double* lw, const std::uint8_t* event, index_t queries, index_t n,
+                                index_t chunks, LogSums* parts) {
+  const index_t p = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (p >= queries * chunks) return;
+  const index_t q = p / chunks, begin = (p % chunks) * kTailChunk;
+  const index_t end = begin + kTailChunk < n ? begin + kTailChunk : n;
+  parts[p] = chunk_log_sums(lw + q * n, event + q * n, begin, end);
+}
+
+}  // namespace
+
+void log_sums(const double* log_weights, const std::uint8_t* event, index_t queries, index_t n, double* out,
+              std::uintptr_t stream) {
+  const auto s = reinterpret_cast<cudaStream_t>(stream);
+  const index_t chunks = (n + kTailChunk - 1) / kTailChunk, items = queries * chunks;
+  LogSums* d_parts = nullptr;
+  check(cudaMallocAsync(&d_parts, sizeof(LogSums) * static_cast<size_t>(items > 0 ? items : 1), s), "cudaMallocAsync");
+  if (items > 0) log_sums_kernel<<<grid_for(items), kBlock, 0, s>>>(log_weights, event, queries, n, chunks, d_parts);
+  check(cudaGetLastError(), "log-sums kernel launch");
+  std::vector<LogSums> parts(static_cast<size_t>(items));
+  check(cudaMemcpyAsync(parts.data(), d_parts, sizeof(LogSums) * parts.size(), cudaMemcpyDeviceToHost, s),
+        "cudaMemcpyAsync");
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+  cudaFreeAsync(d_parts, s);
+  for (index_t q = 0; q < queries; ++q) {
+    LogSums total = empty_log_sums();
+    for (index_t c = 0; c < chunks; ++c) total = combine_log_sums(total, parts[static_cast<size_t>(q * chunks + c)]);
+    const double values[5] = {total.max, total.s0, total.s1, total.s2, total.s2e};
+    for (int k = 0; k < 5; ++k) out[q * 5 + k] = values[k];
+  }
+}
+
+}  // namespace riskcore::cuda
