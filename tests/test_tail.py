@@ -209,3 +209,14 @@ def test_zero_event_samples_are_flagged():
     with pytest.warns(RuntimeWarning, match="no event sample"):
         r = tail.is_estimate(np.zeros(10), 0.0, event=np.zeros(10, bool))
     assert r.estimate[0] == 0 and np.isnan(r.ci_high[0]) and r.rel_error[0] == math.inf
+
+
+def test_per_proposal_estimates_are_plain_is_on_each_block():
+    rng = np.random.default_rng(16)
+    z = np.concatenate([rng.normal(3, 1, 400), rng.normal(5, 1, 600)])
+    lq = np.stack([-((z - 3) ** 2) / 2, -((z - 5) ** 2) / 2])
+    first, second = tail.per_proposal_estimates(-z * z / 2, lq, [400, 600], score=z, threshold=4.0)
+    direct = tail.is_estimate(-(z[400:] ** 2) / 2, lq[1, 400:], score=z[400:], threshold=4.0)
+    assert second.estimate[0] == direct.estimate[0] and first.n[0] == 400
+    with pytest.raises(ValueError, match="summing to N"):
+        tail.per_proposal_estimates(-z * z / 2, lq, [400, 500], score=z, threshold=4.0)
