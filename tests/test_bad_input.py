@@ -105,7 +105,7 @@ def test_integer_inputs_become_float64(backend):
 
 def test_compiled_module_checks_shapes_itself():
     core = pytest.importorskip("riskcore._core")
-    with pytest.raises(ValueError, match="obs has length 2"):
+    with pytest.raises(ValueError, match=r"obs must have shape \(n,\) matching fct"):
         core.crps_ensemble(np.zeros(2), np.zeros((3, 4)), None, "nrg", 0.95, False)
     with pytest.raises(ValueError, match="estimator must be one of"):
         core.crps_ensemble(np.zeros(3), np.zeros((3, 4)), None, "bogus", 0.95, False)

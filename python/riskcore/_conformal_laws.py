@@ -21,6 +21,26 @@ import math
 
 import numpy as np
 
+# Sizes beyond which a law would take minutes or gigabytes: refused with a clear message instead.
+MAX_ORDER_STATISTIC_SIZE = 20_000_000  # n + m (a table of n + m log-factorials)
+MAX_SUM_SUPPORT = 50_000_000  # m n (the slot-sum pmf has m n + 1 entries)
+
+
+def check_order_statistic_size(n: int, m: int) -> None:
+    if n + m > MAX_ORDER_STATISTIC_SIZE:
+        raise ValueError(
+            f"n + m = {n + m} exceeds {MAX_ORDER_STATISTIC_SIZE}: the exact order-statistic law "
+            "would need that many log-factorials"
+        )
+
+
+def check_sum_size(n: int, m: int) -> None:
+    if m * n > MAX_SUM_SUPPORT:
+        raise ValueError(
+            f"m * n = {m * n} exceeds {MAX_SUM_SUPPORT}: the exact slot-sum law would need "
+            f"{8 * (m * n + 1) / 1e9:.1f} GB; use fewer calibration points or a smaller batch"
+        )
+
 
 @functools.lru_cache(maxsize=8)
 def log_factorials(count: int) -> np.ndarray:
@@ -41,6 +61,7 @@ def log_binomial(lf: np.ndarray, top, bottom):
 @functools.lru_cache(maxsize=16)
 def order_statistic_pmf(n: int, m: int, k: int) -> np.ndarray:
     """P(R_(k) = r) for r = 1..n+1 (array index r - 1)."""
+    check_order_statistic_size(n, m)
     lf = log_factorials(n + m)
     r = np.arange(1, n + 2)
     log_p = log_binomial(lf, r + k - 2, k - 1) + log_binomial(lf, n + m - r - k + 1, m - k)
@@ -81,6 +102,7 @@ def pair_pmf_row(n: int, m: int, k1: int, k2: int, r1: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def _mann_whitney_lower_half(n: int, m: int) -> np.ndarray:
     """P(U = u) for u = 0..floor(mn/2), U = T - m."""
+    check_sum_size(n, m)
     half = m * n // 2
     g = np.zeros(half + 1)
     g[0] = 1.0

@@ -84,9 +84,9 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
         _arrays.reject_nan(xp, obs=obs_a, fct=fct_a)
     dtype = _arrays.result_dtype(obs, fct, weights)
     n = math.prod(batch)
-    arrays = (
-        _arrays.contiguous(xp, xp.broadcast_to(obs_a, batch).reshape(n), dtype),
-        _arrays.contiguous(xp, xp.broadcast_to(fct_a, (*batch, members)).reshape(n, members), dtype),
+    arrays = (  # obs and fct stay views when possible (broadcast inputs cost no memory)
+        _arrays.rows_view(xp, xp.broadcast_to(obs_a, batch), (n,), dtype),
+        _arrays.rows_view(xp, xp.broadcast_to(fct_a, (*batch, members)), (n, members), dtype),
         None
         if w_a is None
         else _arrays.contiguous(xp, xp.broadcast_to(w_a, (*batch, members)).reshape(n, members), dtype),

@@ -360,10 +360,24 @@ def _mean_bound(solver, cal_scores, m, alpha, side, g, bounds, backend):
     return (tuple(result[0]) if side == "two-sided" else result[0]) if single else result
 
 
+MAX_DP_WORK = 10**12  # max-add steps of one DP (about two minutes on two cores)
+
+
 def _knapsack_solver(scores, ms, alphas, b, g, backend):
     values = _values(scores, b, g)
     n = scores.shape[-1]
-    t_max = np.array([laws.slot_sum_quantile(n, int(mm), 1 - al) for mm, al in zip(ms, alphas, strict=True)])
+    # t* is at least the median m (n + 2) / 2 of the slot sum: refuse hopeless sizes before any law
+    t_max = (
+        (ms * (n + 2) // 2)
+        if int(ms.max()) ** 2 * (n + 2) // 2 * (n + 1) > MAX_DP_WORK
+        else np.array([laws.slot_sum_quantile(n, int(mm), 1 - al) for mm, al in zip(ms, alphas, strict=True)])
+    )
+    work = int((ms * t_max).max()) * (n + 1)
+    if work > MAX_DP_WORK:
+        raise ValueError(
+            f"the exact DP needs about {work:.2e} max-add steps (m t* (n+1)), more than {MAX_DP_WORK:.0e}: "
+            "use batch_mean_bound_relaxed (O(n), valid, slightly wider) or fewer calibration points"
+        )
     name = resolve(backend)
     sums = implementation("knapsack_max_sums", name)(list(values), ms, t_max.astype(np.int64))
     return np.asarray(sums) / ms
@@ -418,6 +432,7 @@ def batch_mean_bound(
 
     with probability at least 1 - alpha; the maximum over multisets is a knapsack solved by dynamic
     programming over (count, slot sum) in O(m t* n) (the hot kernel: C++ threads + SIMD, CUDA, Numba).
+    Problems needing more than 1e12 steps raise ValueError (use :func:`batch_mean_bound_relaxed`).
 
     Parameters
     ----------

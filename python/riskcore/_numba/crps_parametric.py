@@ -136,19 +136,19 @@ def gev(y, shape, location, scale):
     return scale * (z * (2.0 * cdf - 1.0) - 2.0 * g - (1.0 - (2.0 - 2.0**shape) * math.gamma(a)) / shape)
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
 def _map1(f, a0, a1, out):
     for i in range(out.size):
         out[i] = f(np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]))
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
 def _map2(f, a0, a1, a2, out):
     for i in range(out.size):
         out[i] = f(np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]), np.float64(a2[i % a2.size]))
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
 def _map3(f, a0, a1, a2, a3, out):
     for i in range(out.size):
         out[i] = f(
@@ -159,7 +159,7 @@ def _map3(f, a0, a1, a2, a3, out):
         )
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
 def _map4(f, a0, a1, a2, a3, a4, out):
     for i in range(out.size):
         out[i] = f(
