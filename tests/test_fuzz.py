@@ -1,8 +1,8 @@
 """Hypothesis-driven fuzzing of every public function: random shapes, strides, dtypes (int, bool,
 complex, object, float16, ...), NaN/inf placements, empty and 0-d arrays, extreme alpha/k/m. Each call
 must return a result (checked where cheap) or raise ValueError/TypeError with a message; anything
-else (another exception, a crash, a hang) fails. CI runs the "ci" profile; HYPOTHESIS_PROFILE=long
-runs 2,000 examples per function (python -m pytest -m slow tests/test_fuzz.py)."""
+else (another exception, a crash, a hang) fails. CI runs each fuzzer with the "ci" profile; the slow marker runs
+2,000 examples each (python -m pytest -m slow tests/test_fuzz.py)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,19 @@ scalars = st.one_of(
 )
 
 
+FUZZERS: list = []
+
+
+def fuzzer(**strategies):
+    """Register a fuzz body with its strategies (run below with the CI and the long settings)."""
+
+    def register(body):
+        FUZZERS.append((body, strategies))
+        return body
+
+    return register
+
+
 def call(fn, *args, **kwargs):
     """Run fn; a ValueError/TypeError must carry a message; warnings are allowed."""
     with warnings.catch_warnings():
@@ -55,11 +68,7 @@ def call(fn, *args, **kwargs):
             return None
 
 
-FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck))
-
-
-@FUZZ
-@given(
+@fuzzer(
     obs=arrays(),
     fct=arrays(),
     axis=st.integers(-4, 4),
@@ -68,7 +77,7 @@ FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck))
     nan_policy=st.sampled_from(["propagate", "omit", "raise", "x"]),
     weighted=st.booleans(),
 )
-def test_fuzz_crps_ensemble(obs, fct, axis, estimator, alpha, nan_policy, weighted):
+def fuzz_crps_ensemble(obs, fct, axis, estimator, alpha, nan_policy, weighted):
     weights = np.abs(np.asarray(fct, dtype=float)) if weighted and np.asarray(fct).dtype.kind in "fiu" else None
     out = call(
         riskcore.crps_ensemble,
@@ -95,8 +104,7 @@ def test_fuzz_crps_ensemble(obs, fct, axis, estimator, alpha, nan_policy, weight
     call(riskcore.twcrps_ensemble, obs, fct, threshold=alpha if isinstance(alpha, float) else 0.0, axis=axis)
 
 
-@FUZZ
-@given(
+@fuzzer(
     obs=arrays(),
     a=arrays(max_dims=2),
     b=arrays(max_dims=2),
@@ -117,7 +125,7 @@ def test_fuzz_crps_ensemble(obs, fct, axis, estimator, alpha, nan_policy, weight
         ]
     ),
 )
-def test_fuzz_closed_forms(obs, a, b, c, name):
+def fuzz_closed_forms(obs, a, b, c, name):
     fn = getattr(riskcore, f"crps_{name}")
     params = {"exponential": (a,), "gamma": (a, b), "t": (a, b, c), "gev": (a, b, c)}.get(name, (a, b))
     out = call(fn, obs, *params)
@@ -127,8 +135,7 @@ def test_fuzz_closed_forms(obs, a, b, c, name):
     call(riskcore.energy_score, obs, a)
 
 
-@FUZZ
-@given(
+@fuzzer(
     cal=arrays(max_dims=2, max_side=8),
     m=scalars,
     k=scalars,
@@ -136,7 +143,7 @@ def test_fuzz_closed_forms(obs, a, b, c, name):
     side=st.sampled_from(["upper", "lower", "two-sided", "?"]),
     bounded=st.booleans(),
 )
-def test_fuzz_conformal(cal, m, k, alpha, side, bounded):
+def fuzz_conformal(cal, m, k, alpha, side, bounded):
     bounds = (-1e7, 1e7) if bounded else None
     for fn, args in [
         (conformal.batch_quantile_bound, (cal, m, k, alpha)),
@@ -154,8 +161,7 @@ def test_fuzz_conformal(cal, m, k, alpha, side, bounded):
     call(conformal.select_exceeding, cal, cal, cal, alpha, k, alpha)
 
 
-@FUZZ
-@given(
+@fuzzer(
     h=arrays(max_dims=4),
     hit=arrays(max_dims=3),
     lengths=arrays(max_dims=2),
@@ -164,7 +170,7 @@ def test_fuzz_conformal(cal, m, k, alpha, side, bounded):
     horizon=scalars,
     n=st.integers(-2, 50),
 )
-def test_fuzz_mc(h, hit, lengths, P, start, horizon, n):
+def fuzz_mc(h, hit, lengths, P, start, horizon, n):
     call(mc.mc_estimate, hit)
     call(mc.scope_estimate, h, hit, lengths=lengths)
     call(mc.reach_estimate, h, lengths=lengths)
@@ -172,9 +178,8 @@ def test_fuzz_mc(h, hit, lengths, P, start, horizon, n):
     call(mc.simulate_outcome_risk, P, start, [3], [4], horizon, n, 0)
 
 
-@FUZZ
-@given(lp=arrays(max_dims=2), lq=arrays(max_dims=2), ev=arrays(max_dims=2), threshold=scalars, k=scalars, n=scalars)
-def test_fuzz_tail(lp, lq, ev, threshold, k, n):
+@fuzzer(lp=arrays(max_dims=2), lq=arrays(max_dims=2), ev=arrays(max_dims=2), threshold=scalars, k=scalars, n=scalars)
+def fuzz_tail(lp, lq, ev, threshold, k, n):
     out = call(tail.is_estimate, lp, lq, event=ev)
     if out is not None:
         assert (np.asarray(out.estimate) >= 0).all()
@@ -184,9 +189,16 @@ def test_fuzz_tail(lp, lq, ev, threshold, k, n):
     call(tail.mc_tail_estimate, k, n)
 
 
-@pytest.mark.slow
-def test_long_fuzz_profile_is_available():
-    """Run the fuzzers above for long: HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz.py."""
-    from hypothesis import settings as s
+def run(body, strategies, **overrides):
+    settings(deadline=None, suppress_health_check=list(HealthCheck), **overrides)(given(**strategies)(body))()
 
-    assert s.get_profile("long").max_examples >= 2000
+
+@pytest.mark.parametrize("body, strategies", FUZZERS, ids=[body.__name__ for body, _ in FUZZERS])
+def test_fuzz(body, strategies):
+    run(body, strategies)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("body, strategies", FUZZERS, ids=[body.__name__ for body, _ in FUZZERS])
+def test_fuzz_long(body, strategies):
+    run(body, strategies, max_examples=2000)
