@@ -130,3 +130,13 @@ def test_size_limits_give_clear_errors_instead_of_hangs():
         conformal.batch_mean_bound(np.linspace(0, 1, 10_000), 200, 0.1, bounds=(0, 1))
     relaxed = conformal.batch_mean_bound_relaxed(np.linspace(0, 1, 10_000), 200, 0.1, bounds=(0, 1))
     assert 0.5 < relaxed < 0.6 and math.isfinite(relaxed)
+
+
+def test_dp_is_stable_with_ten_thousand_calibration_points():
+    """n = 1e4 (m = 20: 2e10 max-add steps); the law at n = 1e4, m = 500 is tested in test_conformal_laws."""
+    cal = np.random.default_rng(4).beta(2, 5, size=10_000)
+    upper = conformal.batch_mean_bound(cal, 20, 0.1, bounds=(0, 1))
+    lower = conformal.batch_mean_bound(cal, 20, 0.1, side="lower", bounds=(0, 1))
+    relaxed = conformal.batch_mean_bound_relaxed(cal, 20, 0.1, bounds=(0, 1))
+    assert 0 <= lower < cal.mean() < upper <= relaxed <= 1
+    assert relaxed - upper < 0.01
