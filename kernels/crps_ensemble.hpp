@@ -23,14 +23,15 @@ RISKCORE_HD inline double quiet_nan() { return static_cast<double>(NAN); }
 
 RISKCORE_HD inline double sign_of(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
 
-// Coefficient c of S/2 in score = A - c S/2. The fair denominator is the pair weight
-// sum_{i != j} w_i w_j (= 1 - sum w^2), passed in as 2 sum_k w_k W_>(k): a sum of positive terms, so it
-// stays accurate when one member carries almost all the weight; NaN when it is 0 (a single member).
-RISKCORE_HD inline double spread_coefficient(EnsembleEstimator est, double alpha, double pair_weight) {
-  if (est == EnsembleEstimator::nrg || est == EnsembleEstimator::integral) return 1.0;
+// The spread part c * spread of score = A - c * spread, for spread = S/2 (or a member's share of it).
+// The fair denominator is the pair weight sum_{i != j} w_i w_j (= 1 - sum w^2), passed in as
+// 2 sum_k w_k W_>(k): a sum of positive terms, accurate when one member carries almost all the weight.
+// It divides (never multiplies by 1 / pair_weight, which could overflow); NaN for a single member.
+RISKCORE_HD inline double scaled_spread(EnsembleEstimator est, double alpha, double spread, double pair_weight) {
+  if (est == EnsembleEstimator::nrg || est == EnsembleEstimator::integral) return spread;
   if (!(pair_weight > 0.0)) return quiet_nan();
-  const double fair = 1.0 / pair_weight;
-  return est == EnsembleEstimator::afcrps ? alpha * fair + (1.0 - alpha) : fair;
+  const double fair = spread / pair_weight;
+  return est == EnsembleEstimator::afcrps ? alpha * fair + (1.0 - alpha) * spread : fair;
 }
 
 // CRPS of L ensembles side by side: x[k * L + l] is member k (sorted ascending in k) of ensemble l,
@@ -96,7 +97,7 @@ RISKCORE_HD inline void crps_sorted_lanes(const double* x, const double* w, inde
     }
   }
   for (int l = 0; l < L; ++l)
-    out[l] = abs_dev[l] - spread_coefficient(est, alpha, pair_weight[l]) * (lower_part[l] - upper_part[l]);
+    out[l] = abs_dev[l] - scaled_spread(est, alpha, lower_part[l] - upper_part[l], pair_weight[l]);
 }
 
 // Copies the non-NaN members of one row (and their weights) into key/w; returns how many, or -1 if a
@@ -167,7 +168,6 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
     pair_weight += 2.0 * w[k] * suffix;
     suffix += w[k];
   }
-  const double c = spread_coefficient(est, alpha, pair_weight);
   // Forward over tie groups: the W_< part, kept in double in `key` (grad may be float); backward: the
   // W_> part. Both weights are running sums, never 1 - (...). Once key is reused, tie groups are found
   // from the original values, which key held exactly (key[k] was (double)fct[pos[k]]).
@@ -177,7 +177,7 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
     while (end < n && key[end] == key[start]) ++end;
     double tie_weight = 0.0;
     for (index_t k = start; k < end; ++k) {
-      key[k] = w[k] * sign_of(key[k] - y) - c * w[k] * below;
+      key[k] = w[k] * sign_of(key[k] - y) - scaled_spread(est, alpha, w[k] * below, pair_weight);
       tie_weight += w[k];
     }
     below += tie_weight;
@@ -189,7 +189,7 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
     while (start > 0 && static_cast<double>(fct[pos[start - 1]]) == static_cast<double>(fct[pos[end - 1]])) --start;
     double tie_weight = 0.0;
     for (index_t k = start; k < end; ++k) {
-      grad[pos[k]] = static_cast<T>(key[k] + c * w[k] * above);
+      grad[pos[k]] = static_cast<T>(key[k] + scaled_spread(est, alpha, w[k] * above, pair_weight));
       tie_weight += w[k];
     }
     above += tie_weight;

@@ -84,6 +84,10 @@ def test_weighted_estimators_match_definition(backend, m, data, estimator):
     if w.sum() <= 0:
         w[0] = 1.0
     y = data.draw(st.floats(-60, 60))
+    if ((w > 0) & (w < 1e-300 * w.max())).any():  # documented: rejected (no float64 weight that small)
+        with pytest.raises(ValueError, match="300 orders of magnitude"):
+            riskcore.crps_ensemble(y, x, weights=w, estimator=estimator, backend=backend)
+        return
     got = float(riskcore.crps_ensemble(y, x, weights=w, estimator=estimator, backend=backend))
     want = ensemble_crps(y, x, w, estimator)
     if math.isnan(want):
@@ -229,3 +233,14 @@ def test_fair_is_accurate_when_one_member_carries_almost_all_weight(backend):
         assert got == pytest.approx(ensemble_crps(0.0, x, w, estimator), abs=1e-13)
     grad = riskcore.crps_ensemble_grad(0.0, x, weights=w, estimator="fair", backend=backend)
     assert np.isfinite(grad).all() and grad[4] == pytest.approx(1.0 - 0.5, abs=1e-9)
+
+
+def test_weights_beyond_float64_range_are_rejected_and_tiny_normal_weights_are_exact(backend):
+    """Found by hypothesis: a weight of 5e-324 made the pair weight's reciprocal overflow (NaN)."""
+    x = np.array([0.0, 0.0, 1.0, 0.3])
+    with pytest.raises(ValueError, match="300 orders of magnitude"):
+        riskcore.crps_ensemble(0.0, x, weights=[0.0, 0.0, 1.0, 5e-324], estimator="fair", backend=backend)
+    w = np.array([0.0, 0.0, 1.0, 1e-290])
+    for est in ("fair", "afcrps", "nrg"):
+        got = float(riskcore.crps_ensemble(0.0, x, weights=w, estimator=est, backend=backend))
+        assert got == pytest.approx(ensemble_crps(0.0, x, w, est), rel=1e-12)

@@ -15,6 +15,7 @@ from riskcore._backend import implementation, on_gpu, resolve
 ESTIMATORS = ("nrg", "fair", "afcrps", "pwm", "int")
 GRADIENT_ESTIMATORS = ("nrg", "fair", "afcrps")
 _NEEDS_TWO_MEMBERS = ("fair", "afcrps", "pwm")
+MIN_RELATIVE_WEIGHT = 1e-300
 
 
 @dataclass
@@ -77,6 +78,12 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
             raise ValueError("weights must be finite and >= 0")
         if not bool((w_a.sum(axis=ax) > 0).all()):
             raise ValueError("weights sum to 0 for at least one forecast")
+        largest = w_a.max(axis=ax, keepdims=True)
+        if bool(((w_a > 0) & (w_a < MIN_RELATIVE_WEIGHT * largest)).any()):
+            raise ValueError(
+                f"weights span more than 300 orders of magnitude (a positive weight below {MIN_RELATIVE_WEIGHT:g} "
+                "times the largest): float64 cannot represent such a weight exactly; set it to 0"
+            )
         w_a = xp.moveaxis(w_a, ax, -1)
     fct_a = xp.moveaxis(fct_a, ax, -1)
     batch = _arrays.broadcast_shape({"obs": obs_a.shape, "fct without its member axis": fct_a.shape[:-1]})

@@ -10,14 +10,14 @@ _NRG, _FAIR, _AFCRPS, _PWM, _INT = range(5)
 
 
 @numba.njit(cache=True)
-def _spread_coefficient(est, alpha, pair_weight):
-    """pair_weight = sum_{i != j} w_i w_j, accumulated from suffix sums (see kernels/crps_ensemble.hpp)."""
+def _scaled_spread(est, alpha, spread, pair_weight):
+    """c * spread by division (see scaled_spread in kernels/crps_ensemble.hpp)."""
     if est == _NRG or est == _INT:
-        return 1.0
+        return spread
     if not pair_weight > 0.0:
         return np.nan
-    fair = 1.0 / pair_weight
-    return alpha * fair + (1.0 - alpha) if est == _AFCRPS else fair
+    fair = spread / pair_weight
+    return alpha * fair + (1.0 - alpha) * spread if est == _AFCRPS else fair
 
 
 @numba.njit(cache=True)
@@ -70,7 +70,7 @@ def _crps_sorted(x, w, y, est, alpha):
             b0 += d / m
             b1 += d * k / (m * (m - 1))
         return abs_dev + b0 - 2.0 * b1
-    return abs_dev - _spread_coefficient(est, alpha, _pair_weight(w)) * (lower_part - upper_part)
+    return abs_dev - _scaled_spread(est, alpha, lower_part - upper_part, _pair_weight(w))
 
 
 @numba.njit(cache=True)
@@ -109,7 +109,7 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, out):
         if not ok or np.isnan(y):
             out[r, :] = np.nan
             continue
-        c = _spread_coefficient(est, alpha, _pair_weight(w))
+        pair_weight = _pair_weight(w)
         partial = np.empty(x.size)  # W_< part forward, W_> part backward (running sums, no 1 - ...)
         below = 0.0
         start = 0
@@ -120,7 +120,7 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, out):
                 end += 1
             tie = 0.0
             for k in range(start, end):
-                partial[k] = w[k] * np.sign(x[k] - y) - c * w[k] * below
+                partial[k] = w[k] * np.sign(x[k] - y) - _scaled_spread(est, alpha, w[k] * below, pair_weight)
                 tie += w[k]
             below += tie
             start = end
@@ -132,7 +132,7 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, out):
                 start -= 1
             tie = 0.0
             for k in range(start, end):
-                out[r, pos[k]] = partial[k] + c * w[k] * above
+                out[r, pos[k]] = partial[k] + _scaled_spread(est, alpha, w[k] * above, pair_weight)
                 tie += w[k]
             above += tie
             end = start
