@@ -38,9 +38,12 @@ __all__ = [
     "CrossEntropyResult",
     "MCTailEstimate",
     "TailEstimate",
+    "combine_log_sums",
     "cross_entropy_is",
     "gaussian_tail_is",
     "is_estimate",
+    "is_from_sums",
+    "khat_tail_size",
     "mc_tail_estimate",
     "mis_estimate",
     "pareto_khat",
@@ -195,17 +198,32 @@ def is_estimate(
     """
     lw = _log_weights(log_p, log_q)
     ev = _events(lw.shape, event, score, threshold)
-    sums = _sums(lw, ev, backend)
-    n = lw.shape[1]
-    m, _, s1, _, s2e = sums.T
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        p = np.where(s1 > 0, np.exp(m + np.log(s1) - math.log(n)), 0.0)
-        rel_var = np.where(s1 > 0, np.maximum(n * s2e / (s1 * s1) - 1.0, 0.0) / max(n - 1, 1), 0.0)
-    se = p * np.sqrt(rel_var)
     khat = np.array(
         [pareto_khat(row[e.astype(bool)]) if e.sum() > 0 else np.inf for row, e in zip(lw, ev, strict=True)]
     )
-    return _finish(p, se, sums, n, khat, confidence)
+    return is_from_sums(_sums(lw, ev, backend), lw.shape[1], khat, confidence)
+
+
+def is_from_sums(sums: np.ndarray, n: int, khat: np.ndarray, confidence: float = 0.95) -> TailEstimate:
+    """Standard-IS result from the log-space sums (queries, 5) of n samples (see kernels/tail.hpp);
+    used directly by sharded computations, whose shards' sums merge with :func:`combine_log_sums`."""
+    m, _, s1, _, s2e = np.asarray(sums).T
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        p = np.where(s1 > 0, np.exp(m + np.log(s1) - math.log(n)), 0.0)
+        rel_var = np.where(s1 > 0, np.maximum(n * s2e / (s1 * s1) - 1.0, 0.0) / max(n - 1, 1), 0.0)
+    return _finish(p, p * np.sqrt(rel_var), np.asarray(sums), n, khat, confidence)
+
+
+def combine_log_sums(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Merge the log-space sums (queries, 5) of two disjoint sample sets (NumPy form of
+    combine_log_sums in kernels/tail.hpp): rescale both to the larger maximum."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    m = np.maximum(a[:, 0], b[:, 0])
+    with np.errstate(invalid="ignore"):
+        fa = np.where(a[:, 0] == -np.inf, 0.0, np.exp(a[:, 0] - m))[:, None]
+        fb = np.where(b[:, 0] == -np.inf, 0.0, np.exp(b[:, 0] - m))[:, None]
+    factors_a, factors_b = np.hstack([fa, fa, fa * fa, fa * fa]), np.hstack([fb, fb, fb * fb, fb * fb])
+    return np.column_stack([m, a[:, 1:] * factors_a + b[:, 1:] * factors_b])
 
 
 def snis_estimate(
@@ -344,12 +362,20 @@ def _gpd_shape(exceedances: np.ndarray) -> float:
     return float((n * k_post + 10 * 0.5) / (n + 10))
 
 
-def _khat_row(log_weights: np.ndarray) -> float:
+def khat_tail_size(count: int) -> int:
+    """M = ceil(min(0.2 S, 3 sqrt(S))): the k-hat fit uses the M largest of S weights (and the cutoff
+    is the (M + 1)-th), so a shard need only keep its M + 1 largest for an exact merged k-hat."""
+    return math.ceil(min(0.2 * count, 3 * math.sqrt(count)))
+
+
+def _khat_row(log_weights: np.ndarray, count: int | None = None) -> float:
+    """k-hat of S = ``count`` finite log-weights, of which ``log_weights`` holds at least the M + 1 largest."""
     x = log_weights[np.isfinite(log_weights)]
-    if x.size < 5:
+    total = x.size if count is None else count
+    if total < 5:
         return math.inf
     x = x - x.max()
-    tail_size = math.ceil(min(0.2 * x.size, 3 * math.sqrt(x.size)))
+    tail_size = khat_tail_size(total)
     rank = x.size - tail_size - 1 if tail_size < x.size else 0  # the (M+1)-th largest: O(S), no full sort
     cutoff = max(np.partition(x, rank)[rank], math.log(np.finfo(float).tiny))
     tail = np.sort(x[x > cutoff])
