@@ -18,44 +18,13 @@ import numpy as np
 
 import riskcore
 from riskcore import conformal
+from riskcore._peers import numpy_vectorised_bound, reference_bound
 
 
 def timed(fn):
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
-
-
-def reference_bound(scores: np.ndarray, m: int, alpha: float, b: float, rng) -> float:
-    """The reference approach: MC quantile of independent slots + DP loops (max vectorised)."""
-    n = scores.size
-    v = np.append(np.sort(scores), b)
-    slot_sums = rng.integers(1, n + 2, size=(20_000, m)).sum(axis=1)
-    t_star = int(np.quantile(slot_sums, 1 - alpha, method="higher"))
-    prev = np.full(t_star + 1, -np.inf)
-    prev[0] = 0.0
-    for _ in range(m):
-        nxt = np.full(t_star + 1, -np.inf)
-        for j in range(1, t_star + 1):
-            r_max = min(j, n + 1)
-            nxt[j] = np.max(prev[j - r_max : j][::-1] + v[:r_max])
-        prev = nxt
-    return prev.max() / m
-
-
-def numpy_vectorised_bound(scores: np.ndarray, m: int, alpha: float, b: float) -> float:
-    """Exact t*, DP vectorised over the slot-sum axis (one NumPy op per (count, slot))."""
-    n = scores.size
-    v = np.append(np.sort(scores), b)
-    t_star = conformal.slot_sum_quantile(n, m, 1 - alpha)
-    prev = np.full(t_star + 1, -np.inf)
-    prev[0] = 0.0
-    for _ in range(m):
-        nxt = np.full(t_star + 1, -np.inf)
-        for r in range(1, min(n + 1, t_star) + 1):
-            np.maximum(nxt[r:], prev[:-r] + v[r - 1], out=nxt[r:])
-        prev = nxt
-    return prev.max() / m
 
 
 def single_case(n: int, m: int, alpha: float, run_reference: bool, rng) -> None:

@@ -15,51 +15,8 @@ import numpy as np
 
 import riskcore
 from riskcore import mc
-
-WORKED = np.array(
-    [
-        [0.60, 0.25, 0.05, 0.02, 0.08],
-        [0.20, 0.50, 0.20, 0.05, 0.05],
-        [0.10, 0.20, 0.40, 0.25, 0.05],
-        [0.0, 0.0, 0.0, 1.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 1.0],
-    ]
-)
-
-
-def sparse_chain(states: int, seed: int = 0) -> np.ndarray:
-    """Each transient state moves to 10 random states; outcome (S-2) ~3e-4 and end (S-1) ~0.01 per step."""
-    rng = np.random.default_rng(seed)
-    P = np.zeros((states, states))
-    transient = states - 2
-    for s in range(transient):
-        targets = rng.choice(transient, size=10, replace=False)
-        P[s, targets] = rng.dirichlet(np.ones(10)) * (1 - 0.01 - 3e-4)
-        P[s, states - 2] = 3e-4 * rng.uniform(0.5, 1.5)
-        P[s, states - 1] = 1 - P[s, :-1].sum()
-    P[states - 2, states - 2] = P[states - 1, states - 1] = 1.0
-    return P
-
-
-def numpy_simulator(P, start, outcome, end, horizon, n, rng):
-    """MC by lockstep vectorised sampling (the usual NumPy approach); returns (estimate, steps)."""
-    cdf = np.cumsum(P, axis=1)
-    state = np.full(n, start)
-    alive = np.ones(n, dtype=bool)
-    hit = np.zeros(n, dtype=bool)
-    stop = np.concatenate([outcome, end])
-    steps = 0
-    for _ in range(horizon):
-        idx = np.nonzero(alive)[0]
-        if idx.size == 0:
-            break
-        u = rng.random(idx.size)
-        nxt = (cdf[state[idx]] > u[:, None]).argmax(axis=1)
-        steps += idx.size
-        hit[idx] |= np.isin(nxt, outcome)
-        alive[idx] = ~np.isin(nxt, stop)
-        state[idx] = nxt
-    return hit.mean(), steps
+from riskcore._peers import WORKED_CHAIN as WORKED
+from riskcore._peers import numpy_simulator, sparse_chain
 
 
 def run(name: str, P: np.ndarray, horizon: int, n: int) -> None:

@@ -17,46 +17,14 @@ import warnings
 import numpy as np
 
 from riskcore import tail
+from riskcore._peers import openturns_cross_entropy as ot_cross_entropy
+from riskcore._peers import openturns_importance as ot_importance
 
 warnings.simplefilter("ignore", RuntimeWarning)
 
 
 def exact(dim: int, t: float) -> float:
     return 0.5 * math.erfc(t / math.sqrt(dim) / math.sqrt(2))
-
-
-def ot_importance(dim: int, t: float, n: int, seed: int) -> float:
-    import openturns as ot
-
-    ot.RandomGenerator.SetSeed(seed)
-    x = ot.RandomVector(ot.Normal(dim))
-    event = ot.ThresholdEvent(
-        ot.CompositeRandomVector(
-            ot.SymbolicFunction([f"x{i}" for i in range(dim)], ["+".join(f"x{i}" for i in range(dim))]), x
-        ),
-        ot.Greater(),
-        t,
-    )
-    shift = ot.Normal([t / dim] * dim, [1.0] * dim, ot.CorrelationMatrix(dim))  # the optimal mean shift
-    algo = ot.ProbabilitySimulationAlgorithm(event, ot.ImportanceSamplingExperiment(shift))
-    algo.setBlockSize(n)
-    algo.setMaximumOuterSampling(1)
-    algo.setMaximumCoefficientOfVariation(-1.0)
-    algo.run()
-    return algo.getResult().getProbabilityEstimate()
-
-
-def ot_cross_entropy(dim: int, t: float, n: int, seed: int) -> float:
-    import openturns as ot
-
-    ot.RandomGenerator.SetSeed(seed)
-    x = ot.RandomVector(ot.Normal(dim))
-    f = ot.SymbolicFunction([f"x{i}" for i in range(dim)], ["+".join(f"x{i}" for i in range(dim))])
-    event = ot.ThresholdEvent(ot.CompositeRandomVector(f, x), ot.Greater(), t)
-    algo = ot.StandardSpaceCrossEntropyImportanceSampling(event, 0.1)
-    algo.setMaximumOuterSampling(n)
-    algo.run()
-    return algo.getResult().getProbabilityEstimate()
 
 
 def riskcore_shift(dim: int, t: float, n: int, seed: int) -> float:

@@ -8,20 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from chains import WORKED
 from oracles import ensemble_crps
 
 import riskcore
 from riskcore import conformal, mc, tail
-
-WORKED = np.array(
-    [
-        [0.6, 0.25, 0.05, 0.02, 0.08],
-        [0.2, 0.5, 0.2, 0.05, 0.05],
-        [0.1, 0.2, 0.4, 0.25, 0.05],
-        [0, 0, 0, 1, 0],
-        [0, 0, 0, 0, 1],
-    ]
-)
 
 
 def test_more_than_2_to_the_31_elements_through_a_strided_view():

@@ -7,21 +7,12 @@ import math
 
 import numpy as np
 import pytest
+from chains import WORKED
 from hypothesis import given
 from hypothesis import strategies as st
 
 import riskcore
 from riskcore import mc
-
-WORKED = np.array(
-    [
-        [0.60, 0.25, 0.05, 0.02, 0.08],
-        [0.20, 0.50, 0.20, 0.05, 0.05],
-        [0.10, 0.20, 0.40, 0.25, 0.05],
-        [0.0, 0.0, 0.0, 1.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 1.0],
-    ]
-)
 
 
 def rare_chain() -> np.ndarray:

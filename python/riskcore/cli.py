@@ -89,17 +89,9 @@ def demo_conformal(n_calibration: int, batch: int, seed: int, alpha: float = 0.1
 
 def demo_mc(trajectories: int, seed: int) -> None:
     """Outcome risk of a small Markov-chain 'sequence model': MC, SCOPE and REACH against the exact value."""
-    from riskcore import mc
+    from riskcore import _peers, mc
 
-    P = np.array(
-        [
-            [0.60, 0.25, 0.05, 0.02, 0.08],
-            [0.20, 0.50, 0.20, 0.05, 0.05],
-            [0.10, 0.20, 0.40, 0.25, 0.05],
-            [0.00, 0.00, 0.00, 1.00, 0.00],
-            [0.00, 0.00, 0.00, 0.00, 1.00],
-        ]
-    )
+    P = _peers.WORKED_CHAIN  # the spec's worked example
     exact = mc.exact_outcome_risk(P, 0, [3], [4], horizon=20)[0]
     result = mc.simulate_outcome_risk(P, 0, [3], [4], horizon=20, n_trajectories=trajectories, seed=seed)
     print(
@@ -143,7 +135,21 @@ def cmd_demo(args: argparse.Namespace) -> None:
     demo_conformal(args.calibration, args.batch, args.seed)
     demo_mc(args.trajectories, args.seed)
     demo_tail(args.samples, args.seed)
+    if args.plot:
+        from riskcore import _plots
+
+        print("\nfigures: " + ", ".join(_plots.save_all(args.plot, args.seed)))
     print(f"done in {time.perf_counter() - total_start:.2f} s")
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from riskcore import _bench
+
+    print(f"riskcore {riskcore.__version__} bench, size {args.size}, backend {riskcore._backend.resolve('auto')}")
+    rows = _bench.run(args.size)
+    print(_bench.table(rows))
+    saved = _bench.chart(rows, args.chart)
+    print(f"chart: {saved}" if saved else "chart: skipped (pip install matplotlib)")
 
 
 def cmd_backends(_: argparse.Namespace) -> None:
@@ -162,7 +168,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     demo.add_argument("--trajectories", type=int, default=100_000, help="trajectories (MC / SCOPE / REACH)")
     demo.add_argument("--samples", type=int, default=10_000, help="samples (tail probabilities)")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--plot", metavar="DIR", help="also save figures (coverage, variance, convergence) as PNG")
     demo.set_defaults(run=cmd_demo)
+    bench = sub.add_parser("bench", help="time every capability against the installed peers")
+    bench.add_argument("--size", choices=("small", "medium", "large"), default="small")
+    bench.add_argument("--chart", default="riskcore-bench.png", help="PNG of the speed ratios (needs matplotlib)")
+    bench.set_defaults(run=cmd_bench)
     sub.add_parser("backends", help="list the backends and why any is unavailable").set_defaults(run=cmd_backends)
     args = parser.parse_args(argv)
     args.run(args)
