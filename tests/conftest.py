@@ -9,7 +9,11 @@ from hypothesis import HealthCheck, settings
 
 import riskcore
 
-settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# "ci" is derandomized (the same examples every run: a submission's CI cannot be flaky); the long
+# profile and the slow fuzzers explore new examples each run.
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
