@@ -55,17 +55,16 @@ def rows_view(xp: Any, array: Any, shape: tuple[int, ...], dtype: np.dtype) -> A
     """``array`` broadcast and reshaped to ``shape`` without copying when NumPy can express it as a view
     of the right dtype (a broadcast row, a sliding window, a strided slice); a contiguous copy otherwise.
     Kernels that take views read the member axis contiguously and any stride across rows."""
-    view = xp.broadcast_to(array, array.shape)
-    if xp is np and view.dtype == dtype:
+    if xp is np and array.dtype == dtype:
         try:
-            reshaped = np.reshape(view, shape, copy=False)
+            reshaped = np.reshape(array, shape, copy=False)
         except (TypeError, ValueError):  # needs a copy (or NumPy < 2.1 without copy=)
             reshaped = None
         if reshaped is not None and (
             reshaped.ndim < 2 or reshaped.shape[-1] <= 1 or reshaped.strides[-1] == dtype.itemsize
         ):
             return reshaped
-    return contiguous(xp, xp.reshape(view, shape), dtype)
+    return contiguous(xp, xp.reshape(array, shape), dtype)
 
 
 def normalize_axis(axis: int, ndim: int, name: str) -> int:

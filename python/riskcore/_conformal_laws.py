@@ -120,6 +120,14 @@ def _mann_whitney_lower_half(n: int, m: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
+def _mann_whitney_lower_cdf(n: int, m: int) -> np.ndarray:
+    """P(U <= u) for u = 0..floor(mn/2) (cached: every quantile of a batch reads it)."""
+    cdf = np.cumsum(_mann_whitney_lower_half(n, m))
+    cdf.setflags(write=False)
+    return cdf
+
+
+@functools.lru_cache(maxsize=4)
 def slot_sum_pmf(n: int, m: int) -> np.ndarray:
     """P(T = t) for t = m..m(n+1) (array index t - m)."""
     lower = _mann_whitney_lower_half(n, m)
@@ -133,7 +141,7 @@ def slot_sum_pmf(n: int, m: int) -> np.ndarray:
 
 def slot_sum_cdf(n: int, m: int) -> np.ndarray:
     """P(T <= t) for t = m..m(n+1); the upper half comes from the lower tail (no 1 - cumsum loss)."""
-    lower_cdf = np.cumsum(_mann_whitney_lower_half(n, m))
+    lower_cdf = _mann_whitney_lower_cdf(n, m)
     total = m * n
     cdf = np.empty(total + 1)
     cdf[: lower_cdf.size] = lower_cdf
@@ -144,7 +152,7 @@ def slot_sum_cdf(n: int, m: int) -> np.ndarray:
 
 def slot_sum_quantile(n: int, m: int, level: float) -> int:
     """t* = min{t : P(T <= t) >= level}, from the accurate tail: P(T > t) <= 1 - level."""
-    lower_cdf = np.cumsum(_mann_whitney_lower_half(n, m))
+    lower_cdf = _mann_whitney_lower_cdf(n, m)
     total, alpha = m * n, 1.0 - level
     tol = 4 * np.finfo(float).eps
     if alpha <= lower_cdf[-1]:

@@ -28,18 +28,20 @@ class Canonical:
     xp: Any
 
     def run(self, operation: str, backend: str | None, *options: Any, empty_shape: tuple[int, ...] = (0,)) -> Any:
-        """Calls ``operation`` on the chosen backend; an empty batch returns ``empty_shape`` at once."""
-        if math.prod(self.batch_shape) == 0:
-            return self.xp.empty(empty_shape, dtype=self.arrays[0].dtype)
-        name = resolve(backend, *self.arrays)
-        return implementation(operation, name)(*self.arrays, *options)
+        """Calls ``operation(*arrays, *options)`` on the chosen backend; an empty batch returns
+        ``empty_shape`` at once."""
+        return self._dispatch(operation, (*self.arrays, *options), backend, empty_shape)
 
     def run_elementwise(self, distribution: str, backend: str | None) -> Any:
         """Closed-form CRPS of ``distribution`` on the flattened arguments."""
+        return self._dispatch("crps_parametric", (distribution, list(self.arrays)), backend, (0,))
+
+    def _dispatch(
+        self, operation: str, args: tuple[Any, ...], backend: str | None, empty_shape: tuple[int, ...]
+    ) -> Any:
         if math.prod(self.batch_shape) == 0:
-            return self.xp.empty((0,), dtype=self.arrays[0].dtype)
-        name = resolve(backend, *self.arrays)
-        return implementation("crps_parametric", name)(distribution, list(self.arrays))
+            return self.xp.empty(empty_shape, dtype=self.arrays[0].dtype)
+        return implementation(operation, resolve(backend, *self.arrays))(*args)
 
     def finish(self, result: Any, shape: tuple[int, ...] | None = None) -> Any:
         return _arrays.to_output(self.xp, result, self.batch_shape if shape is None else shape, self.on_host)

@@ -107,13 +107,11 @@ def simulate_outcome_risk(
 
 def _chunk_summary(lw: np.ndarray, ev: np.ndarray, keep: int) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Log-space sums, the `keep` largest event log-weights per query, and the event counts of a chunk."""
-    from riskcore._backend import implementation, resolve
-
     lw2, ev2 = (
         np.ascontiguousarray(np.atleast_2d(lw), dtype=np.float64),
         np.ascontiguousarray(np.atleast_2d(ev), dtype=np.uint8),
     )
-    sums = np.asarray(implementation("log_sums", resolve("auto"))(lw2, ev2))
+    sums = tail._sums(lw2, ev2, "auto")
     tops = []
     for row, e in zip(lw2, ev2, strict=True):
         values = row[e.astype(bool) & np.isfinite(row)]
@@ -136,9 +134,9 @@ def is_estimate(log_weights: da.Array, event: da.Array, *, confidence: float = 0
     if ev.dtype != bool or ev.shape != lw.shape:
         raise ValueError(f"event must be a bool dask array of shape {lw.shape}")
     ev = ev.rechunk(lw.chunks)
-    if bool(da.isnan(lw).any().compute()) or bool(da.isposinf(lw).any().compute()):
+    has_nan, has_posinf, events = dask.compute(da.isnan(lw).any(), da.isposinf(lw).any(), ev.sum(axis=1))
+    if has_nan or has_posinf:
         raise ValueError("log-weights contain NaN or +inf")
-    events = ev.sum(axis=1).compute()
     keep = tail.khat_tail_size(int(events.max(initial=1))) + 1
     blocks = [
         dask.delayed(_chunk_summary)(lw.blocks[q, c], ev.blocks[q, c], keep)

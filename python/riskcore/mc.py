@@ -22,7 +22,6 @@ chain itself (counter-based Philox streams: identical on every backend and threa
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore._backend import implementation, resolve
+from riskcore._intervals import normal_quantile, wilson_interval
 
 __all__ = [
     "RiskAccumulator",
@@ -100,34 +100,18 @@ class RiskEstimate:
     def from_accumulator(
         cls, acc: RiskAccumulator, kind: str, confidence: float = 0.95, mc_variance: np.ndarray | None = None
     ) -> RiskEstimate:
-        z = _normal_quantile(0.5 + confidence / 2)
+        z = normal_quantile(0.5 + confidence / 2)
         n = acc.count
         with np.errstate(invalid="ignore", divide="ignore"):
             variance = np.where(n > 1, acc.m2 / np.maximum(n - 1, 1), np.nan)
             se = np.sqrt(variance / n)
             p = acc.mean
-            if kind == "mc":  # Wilson score interval
-                centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-                half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-                # exact endpoints with no events / all events (the formula leaves rounding dust there)
-                low = np.where(p == 0, 0.0, centre - half)
-                high = np.where(p == 1, 1.0, centre + half)
+            if kind == "mc":
+                low, high = wilson_interval(p, n, z)
             else:
                 low, high = p - z * se, p + z * se
             efficiency = None if mc_variance is None else mc_variance / variance
         return cls(p, se, np.clip(low, 0, 1), np.clip(high, 0, 1), n.astype(np.int64), variance, efficiency, kind, acc)
-
-
-def _normal_quantile(q: float) -> float:
-    """Inverse standard normal CDF by bisection on erfc (no SciPy dependency)."""
-    lo, hi = -10.0, 10.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if 0.5 * math.erfc(-mid / math.sqrt(2)) < q:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
 
 
 def merge_estimates(results: Sequence[RiskEstimate], *, confidence: float = 0.95) -> RiskEstimate:
@@ -252,8 +236,7 @@ def scope_estimate(
     alive = valid_k & ((hit[:, :, None] < 0) | (t_k <= hit[:, :, None]))
     _check_hazard_range(xp, h, valid_k)
     values = xp.where(alive, h.astype(xp.float64), 0.0).sum(axis=2)
-    mc = RiskAccumulator.from_values(np.moveaxis(_host(xp, hit) >= 0, 1, -1))
-    mc_variance = RiskEstimate.from_accumulator(mc, "mc").variance
+    mc_variance = mc_estimate(_host(xp, hit)).variance
     acc = RiskAccumulator.from_values(np.moveaxis(_host(xp, values), 1, -1))
     return RiskEstimate.from_accumulator(acc, "scope", confidence, mc_variance)
 

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore._backend import implementation, resolve
+from riskcore._intervals import normal_quantile, wilson_interval
 
 __all__ = [
     "CrossEntropyResult",
@@ -133,9 +134,7 @@ def _events(shape: tuple[int, int], event: Any, score: Any, threshold: Any) -> n
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-    from riskcore.mc import _normal_quantile
-
-    return _normal_quantile(0.5 + confidence / 2)
+    return normal_quantile(0.5 + confidence / 2)
 
 
 # ------------------------------------------------------------------------------ estimators
@@ -458,16 +457,15 @@ def mc_tail_estimate(k: ArrayLike, n: ArrayLike, *, confidence: float = 0.95) ->
             for kk, nn in zip(k_arr.flat, n_arr.flat, strict=True)
         ]
     )
-    centre = (p + z * z / (2 * n_arr)) / (1 + z * z / n_arr)
-    half = z * np.sqrt(p * (1 - p) / n_arr + z * z / (4 * n_arr**2)) / (1 + z * z / n_arr)
+    wilson_low, wilson_high = wilson_interval(p, n_arr, z)
     shape = k_arr.shape
     return MCTailEstimate(
         p[()],
         np.sqrt(p * (1 - p) / n_arr)[()],
         cp_low.reshape(shape)[()],
         cp_high.reshape(shape)[()],
-        np.where(k_arr == 0, 0.0, centre - half)[()],
-        np.where(k_arr == n_arr, 1.0, centre + half)[()],
+        wilson_low[()],
+        wilson_high[()],
     )
 
 
