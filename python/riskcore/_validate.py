@@ -1,0 +1,234 @@
+"""The one validation layer: every public function states its arguments through these helpers.
+
+The rules, the same for every capability (the README's "What is guaranteed" repeats them):
+
+- **Messages** name the argument and say what was expected and what came:
+  ``ValueError: alpha must be in (0, 1), got 1.5``; ``TypeError: m must be an integer, got float``.
+- **Real arrays** (:func:`real_array`) accept int, uint and float dtypes (float16 computes as float32)
+  and pandas objects (nullable ``Float64``/``Int64`` with ``pd.NA`` read as NaN); bool, complex,
+  object, string and datetime dtypes raise TypeError. NaN and +/-inf are rejected unless the argument
+  allows them; ranges are checked with the interval in the message.
+- **Integers** (:func:`integer`) are Python ints or NumPy integers of any width (never bool, never a
+  float); values beyond int64 or outside the stated range raise ValueError, never OverflowError.
+- **Reals** (:func:`real`) are finite unless stated; NaN always raises.
+- **Seeds** (:func:`seed`) are integers in [0, 2**64).
+- **Work and memory** (:func:`limit`): arguments whose cost grows with their value are checked up front;
+  past the limit a ValueError (work) or MemoryError (memory) says how big is too big and what to use.
+- **Checks fused into kernels** report ``(count, first_index)``; :func:`fused_error` turns that into the
+  same kind of message as a NumPy-side check.
+- **Scalars in, scalars out** (:func:`scalar_or_array`): a problem given without batch axes returns 0-d
+  results (NumPy scalars), like NumPy.
+
+>>> integer(np.int8(5), "n", low=0)
+5
+>>> real(0.1, "alpha", low=0, high=1, interval="()")
+0.1
+>>> real(1.5, "alpha", low=0, high=1, interval="()")
+Traceback (most recent call last):
+...
+ValueError: alpha must be in (0, 1), got 1.5
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+INT64_MAX = int(np.iinfo(np.int64).max)
+SEED_MAX = 2**64 - 1
+_KIND_NAMES = {"b": "bool", "c": "complex", "O": "object", "U": "str", "S": "bytes", "M": "datetime", "m": "timedelta"}
+
+
+def _interval(low: float | None, high: float | None, interval: str) -> str:
+    left = "(" if interval[0] == "(" or low is None else "["
+    right = ")" if interval[1] == ")" or high is None else "]"
+    lo = "-inf" if low is None else _number(low)
+    hi = "inf" if high is None else _number(high)
+    return f"{left}{lo}, {hi}{right}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else f"{value:g}"
+
+
+def _outside(value: Any, low: float | None, high: float | None, interval: str) -> Any:
+    """Boolean (array) of values outside the interval; NaN counts as outside."""
+    ok = np.ones(np.shape(value), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if low is not None:
+            ok &= (value > low) if interval[0] == "(" else (value >= low)
+        if high is not None:
+            ok &= (value < high) if interval[1] == ")" else (value <= high)
+    return ~ok
+
+
+# ------------------------------------------------------------------------------------------ scalars
+def integer(value: Any, name: str, *, low: int | None = None, high: int | None = INT64_MAX) -> int:
+    """``value`` as a Python int in [low, high] (high defaults to the int64 maximum).
+
+    >>> integer(2**63, "m", low=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: m must be in 1..9223372036854775807, got 9223372036854775808
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+            value = value[()]
+        else:
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)  # NumPy small ints: no wrap-around from here on
+    if (low is not None and value < low) or (high is not None and value > high):
+        if high is None:
+            raise ValueError(f"{name} must be >= {low}, got {value}")
+        raise ValueError(f"{name} must be in {'-inf' if low is None else low}..{high}, got {value}")
+    return value
+
+
+def real(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    interval: str = "[]",
+    allow_inf: bool = False,
+) -> float:
+    """``value`` as a Python float; NaN, +/-inf (unless ``allow_inf``) and values outside the interval
+    (``interval`` is "[]", "(]", "[)" or "()") raise ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (numbers.Real, np.generic, np.ndarray)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if isinstance(value, (np.ndarray, np.generic)) and (np.ndim(value) or np.asarray(value).dtype.kind not in "iuf"):
+        raise TypeError(
+            f"{name} must be a real number, got a {np.asarray(value).dtype} array of shape {np.shape(value)}"
+        )
+    number = float(value)
+    if math.isnan(number) or (math.isinf(number) and not allow_inf):
+        raise ValueError(f"{name} must be a finite number, got {number}")
+    if _outside(number, low, high, interval):
+        raise ValueError(f"{name} must be in {_interval(low, high, interval)}, got {value}")
+    return number
+
+
+def probability(value: Any, name: str, *, interval: str = "()") -> float:
+    """A level such as alpha or a confidence: a real in (0, 1) by default."""
+    return real(value, name, low=0.0, high=1.0, interval=interval)
+
+
+def choice(value: Any, name: str, options: Sequence[str]) -> str:
+    """``value`` if it is one of ``options``; ValueError listing them otherwise."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
+    return value
+
+
+def seed(value: Any, name: str = "seed") -> int:
+    """A seed: an integer in [0, 2**64)."""
+    return integer(value, name, low=0, high=SEED_MAX)
+
+
+def limit(what: str, amount: float, maximum: float, advice: str, *, memory: bool = False) -> None:
+    """Refuse work (ValueError) or memory (MemoryError) beyond ``maximum`` with a message saying how
+    big is too big and what to use instead.
+
+    >>> limit("n_trajectories * horizon", 1e20, 1e15, "split the run into shards")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_trajectories * horizon is 1e+20, above the limit of 1e+15: split the run into shards
+    """
+    if amount > maximum:
+        error = MemoryError if memory else ValueError
+        raise error(f"{what} is {amount:.3g}, above the limit of {maximum:.3g}: {advice}")
+
+
+# ------------------------------------------------------------------------------------------- arrays
+def _from_pandas(value: Any) -> Any:
+    """pandas Series/DataFrame/extension arrays as NumPy (pd.NA -> NaN); anything else unchanged."""
+    module = type(value).__module__
+    if not module.startswith("pandas"):
+        return value
+    dtype = getattr(value, "dtype", None)
+    dtypes = getattr(value, "dtypes", None)
+    nullable = [d for d in ([dtype] if dtype is not None else list(dtypes) if dtypes is not None else [])]
+    if any(getattr(d, "kind", "O") in "iufb" and not isinstance(d, np.dtype) for d in nullable):
+        if any(getattr(d, "kind", "O") == "b" for d in nullable):
+            return value.to_numpy()  # nullable boolean: rejected by the dtype check below
+        return value.to_numpy(dtype=np.float64, na_value=np.nan)
+    return value.to_numpy()
+
+
+def dtype_kind_error(name: str, dtype: np.dtype) -> TypeError:
+    what = _KIND_NAMES.get(dtype.kind, str(dtype))
+    return TypeError(f"{name} must have a real numeric dtype (float or int), got {what}")
+
+
+def real_array(
+    value: Any,
+    name: str,
+    *,
+    xp: Any = np,
+    ndim: int | Sequence[int] | None = None,
+    nonempty: bool = False,
+    allow_nan: bool = True,
+    allow_inf: bool = True,
+    low: float | None = None,
+    high: float | None = None,
+    interval: str = "[]",
+) -> Any:
+    """``value`` as an array of a real dtype (no copy when it already is one), with the stated rules.
+
+    The checks that read the whole array (NaN, inf, range) are done here only when asked; kernels
+    that can check in their own pass leave them off and report through :func:`fused_error`.
+
+    >>> real_array([1, 2], "x").dtype
+    dtype('int64')
+    >>> real_array([True], "x")
+    Traceback (most recent call last):
+    ...
+    TypeError: x must have a real numeric dtype (float or int), got bool
+    """
+    value = _from_pandas(value)
+    try:
+        array = xp.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real numeric array ({exc})") from None
+    if array.dtype.kind not in "iuf":
+        raise dtype_kind_error(name, np.dtype(array.dtype))
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if array.ndim not in allowed:
+            dims = " or ".join(f"{d}-d" for d in allowed)
+            raise ValueError(f"{name} must be {dims}, got shape {tuple(array.shape)}")
+    if nonempty and array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if array.dtype.kind == "f" and array.size and not (allow_nan and allow_inf):
+        if not allow_nan and bool(xp.isnan(array).any()):
+            raise ValueError(f"{name} contains NaN")
+        if not allow_inf and bool(xp.isinf(array).any()):
+            raise ValueError(f"{name} contains inf")
+    if (low is not None or high is not None) and array.size:
+        bad = _outside(array, low, high, interval)
+        if array.dtype.kind == "f":
+            bad &= ~xp.isnan(array)  # NaN follows allow_nan, not the range
+        if bool(bad.any()):
+            first = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad)), array.shape))
+            raise ValueError(f"{name} must be in {_interval(low, high, interval)}, got {array[first]} at index {first}")
+    return array
+
+
+def fused_error(name: str, rule: str, count: int, first_index: int, shape: tuple[int, ...]) -> None:
+    """Raise the ValueError of a check a kernel did in its own pass: ``count`` offending values, the
+    first at flat index ``first_index`` of an array of ``shape``; nothing when ``count`` is 0."""
+    if count:
+        where = tuple(int(i) for i in np.unravel_index(first_index, shape)) if shape else ()
+        raise ValueError(f"{name} must be {rule}: {count} value(s) are not, the first at index {where}")
+
+
+def scalar_or_array(result: Any, scalar_problem: bool) -> Any:
+    """0-d NumPy scalar for a scalar problem (no batch axes given), the array unchanged otherwise."""
+    if scalar_problem:
+        return np.asarray(result).reshape(-1)[0] if np.size(result) == 1 else result
+    return result
