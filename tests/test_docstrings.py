@@ -8,7 +8,9 @@ import importlib
 import pytest
 
 MODULES = [
-    "riskcore.crps",
+    "riskcore.crps.ensemble",
+    "riskcore.crps.parametric",
+    "riskcore._validate",
     "riskcore.conformal",
     "riskcore.mc",
     "riskcore.tail",

@@ -1,0 +1,18 @@
+r"""Continuous ranked probability score: ensemble estimators, gradients and closed forms.
+
+.. math:: \mathrm{CRPS}(F, y) = \int (F(z) - \mathbf 1\{y \le z\})^2\,dz
+          = E|X - y| - \tfrac12 E|X - X'|, \qquad X, X' \sim F \text{ iid}.
+
+Lower is better. One module per family (:mod:`.ensemble`, :mod:`.parametric`); the names are
+re-exported here and at the top level. Every function broadcasts like a NumPy ufunc, keeps float32 as
+float32 (sums run in float64), accepts ``backend="auto"|"cpu"|"cuda"|"numba"`` and takes CuPy arrays
+without host copies.
+"""
+
+from __future__ import annotations
+
+from riskcore.crps import ensemble, parametric
+from riskcore.crps.ensemble import *  # noqa: F403
+from riskcore.crps.parametric import *  # noqa: F403
+
+__all__ = [*ensemble.__all__, *parametric.__all__]

@@ -1,0 +1,213 @@
+r"""CRPS of ensembles: the estimators (nrg, fair, afcrps, pwm, int), member gradients, the
+threshold-weighted CRPS and the energy score.
+
+.. math:: \mathrm{CRPS}(F, y) = \int (F(z) - \mathbf 1\{y \le z\})^2\,dz
+          = E|X - y| - \tfrac12 E|X - X'|, \qquad X, X' \sim F \text{ iid}.
+
+Every function broadcasts like a NumPy ufunc, keeps float32 as float32 (sums run in float64), accepts
+``backend="auto"|"cpu"|"cuda"|"numba"`` and takes CuPy arrays without host copies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from riskcore import _crps_args as args
+
+__all__ = [
+    "crps_ensemble",
+    "crps_ensemble_grad",
+    "energy_score",
+    "twcrps_ensemble",
+]
+
+
+def crps_ensemble(
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    axis: int = -1,
+    estimator: str = "nrg",
+    alpha: float = 0.95,
+    weights: ArrayLike | None = None,
+    nan_policy: str = "propagate",
+    backend: str = "auto",
+) -> Any:
+    r"""CRPS of an ensemble forecast, O(m log m) per forecast.
+
+    With members sorted :math:`x_{(1)} \le \dots \le x_{(m)}`:
+
+    .. math::
+        \mathrm{nrg} = \frac1m \sum_i |x_i - y| - \frac{1}{m^2} \sum_k (2k - m - 1)\, x_{(k)},
+
+    ``fair`` uses :math:`1/(m(m-1))` in the second term (unbiased for the distribution the members are
+    drawn from), ``afcrps`` is :math:`\alpha\,\mathrm{fair} + (1 - \alpha)\,\mathrm{nrg}` (the
+    almost-fair CRPS of the AIFS-CRPS model), ``pwm`` (probability weighted moments) equals ``fair``
+    and ``int`` (integral of the empirical CDF) equals ``nrg``. With ``weights`` the members carry
+    normalised weights :math:`w` and the spread term is :math:`\tfrac12 \sum_{ij} w_i w_j |x_i - x_j|`
+    (divided by :math:`1 - \sum w^2` for ``fair``).
+
+    Parameters
+    ----------
+    obs : array_like, shape broadcastable to ``fct`` without its member axis
+        Observations.
+    fct : array_like, shape (..., m, ...)
+        Ensemble members along ``axis``.
+    axis : int, default -1
+        Member axis of ``fct`` (and of ``weights``).
+    estimator : {"nrg", "fair", "afcrps", "pwm", "int"}, default "nrg"
+        ``fair``, ``afcrps`` and ``pwm`` need m >= 2.
+    alpha : float in (0, 1], default 0.95
+        Weight of ``fair`` in ``afcrps``.
+    weights : array_like, broadcastable to ``fct``, optional
+        Non-negative member weights (normalised per forecast). Not with ``pwm``.
+    nan_policy : {"propagate", "omit", "raise"}, default "propagate"
+        NaN members give NaN, are dropped, or raise ValueError. A NaN observation always gives NaN;
+        a forecast left with too few members by ``omit`` gives NaN.
+    backend : {"auto", "cpu", "cuda", "numba"}, default "auto"
+
+    Returns
+    -------
+    ndarray, shape ``broadcast(obs.shape, fct.shape without axis)``, dtype float32 or float64
+
+    References
+    ----------
+    Gneiting & Raftery (2007), JASA 102; Ferro (2014), QJRMS 140 (fair CRPS);
+    Lang et al. (2024), arXiv:2412.15832 (afCRPS); Zamo & Naveau (2018), Math. Geosci. 50.
+
+    Examples
+    --------
+    >>> import riskcore
+    >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0])), 6)
+    0.388889
+    >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0], estimator="fair")), 6)
+    0.166667
+    """
+    alpha = args.check_estimator(estimator, alpha)
+    canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
+    out = canon.run("crps_ensemble", backend, estimator, alpha, nan_policy == "omit")
+    return canon.finish(out)
+
+
+def crps_ensemble_grad(
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    axis: int = -1,
+    estimator: str = "nrg",
+    alpha: float = 0.95,
+    weights: ArrayLike | None = None,
+    nan_policy: str = "propagate",
+    backend: str = "auto",
+) -> Any:
+    r"""Gradient of :func:`crps_ensemble` with respect to every member, O(m log m) per forecast.
+
+    .. math::
+        \frac{\partial\,\mathrm{CRPS}}{\partial x_i} = w_i\,\mathrm{sign}(x_i - y)
+            - c\, w_i \,(W_<(x_i) - W_>(x_i)),
+
+    where :math:`W_<, W_>` are the weights of the members strictly below / above :math:`x_i`
+    (tied members count in neither: the central-difference subgradient) and :math:`c = 1` (nrg),
+    :math:`1/(1 - \sum w^2)` (fair) or :math:`\alpha/(1 - \sum w^2) + 1 - \alpha` (afcrps).
+    Omitted NaN members get gradient 0.
+
+    Parameters are those of :func:`crps_ensemble` (``estimator`` in nrg, fair, afcrps).
+
+    Returns
+    -------
+    ndarray, shape ``broadcast(obs, fct)`` with the member axis at ``axis``
+
+    Examples
+    --------
+    >>> import riskcore
+    >>> riskcore.crps_ensemble_grad(0.5, [0.0, 1.0, 2.0]).round(6).tolist()
+    [-0.111111, 0.333333, 0.111111]
+    """
+    alpha = args.check_estimator(estimator, alpha, args.GRADIENT_ESTIMATORS)
+    canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
+    members = canon.arrays[1].shape[1]
+    out = canon.run("crps_ensemble_grad", backend, estimator, alpha, nan_policy == "omit", empty_shape=(0, members))
+    grad = canon.finish(out, (*canon.batch_shape, members))
+    fct_ndim = fct.ndim if hasattr(fct, "ndim") else np.ndim(fct)
+    return canon.xp.moveaxis(grad, -1, axis % fct_ndim - fct_ndim)
+
+
+def twcrps_ensemble(
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    threshold: float | None = None,
+    interval: tuple[float, float] | None = None,
+    axis: int = -1,
+    estimator: str = "nrg",
+    alpha: float = 0.95,
+    weights: ArrayLike | None = None,
+    nan_policy: str = "propagate",
+    backend: str = "auto",
+) -> Any:
+    r"""Threshold-weighted CRPS: the CRPS of the chained forecast and observation.
+
+    .. math:: \mathrm{twCRPS}(F, y) = \int (F(z) - \mathbf 1\{y \le z\})^2\, w(z)\,dz
+              = \mathrm{CRPS}(v_\# F, v(y)),
+
+    with weight :math:`w = \mathbf 1\{z > t\}` and chaining function :math:`v(z) = \max(z, t)` for a
+    ``threshold`` t, or :math:`w = \mathbf 1\{a < z < b\}`, :math:`v(z) = \min(\max(z, a), b)` for an
+    ``interval`` (a, b). Give exactly one of them; the other parameters are those of
+    :func:`crps_ensemble`. Reference: Allen et al. (2023), SIAM/ASA JUQ 11.
+
+    Examples
+    --------
+    >>> import riskcore
+    >>> round(float(riskcore.twcrps_ensemble(0.5, [0.0, 1.0, 2.0], threshold=1.0)), 6)
+    0.111111
+    """
+    if (threshold is None) == (interval is None):
+        raise ValueError("give exactly one of threshold= or interval=")
+    if threshold is not None:
+        lower, upper = args.as_float_bound("threshold", threshold), np.inf
+    else:
+        lower, upper = (args.as_float_bound(f"interval[{i}]", v) for i, v in enumerate(interval))
+        if not lower < upper:
+            raise ValueError(f"interval must satisfy a < b, got {interval}")
+    alpha = args.check_estimator(estimator, alpha)
+    canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
+    obs_c, fct_c, weights_c = canon.arrays
+    canon.arrays = (canon.xp.clip(obs_c, lower, upper), canon.xp.clip(fct_c, lower, upper), weights_c)
+    return canon.finish(canon.run("crps_ensemble", backend, estimator, alpha, nan_policy == "omit"))
+
+
+def energy_score(obs: ArrayLike, fct: ArrayLike, *, estimator: str = "nrg", backend: str = "auto") -> Any:
+    r"""Energy score of multivariate ensembles, O(m^2 d) per forecast.
+
+    .. math:: \mathrm{ES} = \frac1m \sum_i \lVert x_i - y \rVert
+              - \frac{1}{2m^2} \sum_{i,j} \lVert x_i - x_j \rVert
+
+    (``fair``: :math:`2m(m-1)` in the denominator). NaNs propagate.
+
+    Parameters
+    ----------
+    obs : array_like, shape (..., d)
+    fct : array_like, shape (..., m, d)
+        Members on axis -2, variables on axis -1.
+    estimator : {"nrg", "fair"}
+    backend : {"auto", "cpu", "cuda", "numba"}
+
+    Returns
+    -------
+    ndarray, shape ``broadcast(obs.shape[:-1], fct.shape[:-2])``
+
+    Examples
+    --------
+    >>> import riskcore
+    >>> round(float(riskcore.energy_score([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])), 6)
+    0.646447
+    """
+    if estimator not in ("nrg", "fair"):
+        raise ValueError(f"estimator must be 'nrg' or 'fair', got {estimator!r}")
+    canon = args.multivariate(obs, fct)
+    if estimator == "fair" and canon.arrays[1].shape[1] < 2:
+        raise ValueError("estimator 'fair' needs at least 2 members")
+    return canon.finish(canon.run("energy_score", backend, estimator == "fair"))
