@@ -28,11 +28,11 @@ def exact(dim: int, t: float) -> float:
 
 
 def riskcore_shift(dim: int, t: float, n: int, seed: int) -> float:
-    return float(tail.gaussian_tail_is(np.ones(dim), t, n, seed).estimate[0])
+    return float(tail.gaussian_tail_is(np.ones(dim), t, n, seed).estimate)
 
 
 def riskcore_ce(dim: int, t: float, n: int, seed: int) -> float:
-    return float(tail.cross_entropy_is(lambda x: x.sum(axis=1), dim, t, n, seed).estimate.estimate[0])
+    return float(tail.cross_entropy_is(lambda x: x.sum(axis=1), dim, t, n, seed).estimate.estimate)
 
 
 def brute_force(dim: int, t: float, n: int, seed: int) -> float:

@@ -8,7 +8,7 @@ from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, ene
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
 from riskcore._numba.mc import simulate_chunk
 from riskcore._numba.philox import philox4x64
-from riskcore._numba.tail import log_sums
+from riskcore._numba.tail import log_sums, tail_sums
 
 __all__ = [
     "crps_ensemble",
@@ -20,4 +20,5 @@ __all__ = [
     "log_sums",
     "philox4x64",
     "simulate_chunk",
+    "tail_sums",
 ]
