@@ -97,26 +97,24 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
     const double p = static_cast<double>(q.log_p[i * q.log_p_stride]);
     const double l = static_cast<double>(q.log_q[i * q.log_q_stride]);
     double w = p - l;
-    if (p != p || p == inf) {
-      flag(checks, kBadLogP, q.flat_offset + i);
-      w = -inf;
-    } else if (l != l) {
-      flag(checks, kBadLogQ, q.flat_offset + i);
-      w = -inf;
-    } else if (p == -inf) {
-      w = -inf;
-    } else if (l == -inf) {
-      flag(checks, kImpossible, q.flat_offset + i);
-      w = -inf;
+    if (w - w == 0.0) {  // finite: the common case, one test
+      stats.sum += w;
+      stats.min = w < stats.min ? w : stats.min;
+    } else {
+      if (p != p || p == inf) {
+        flag(checks, kBadLogP, q.flat_offset + i);
+      } else if (l != l) {
+        flag(checks, kBadLogQ, q.flat_offset + i);
+      } else if (l == -inf && p != -inf) {
+        flag(checks, kImpossible, q.flat_offset + i);
+      } else if (p != -inf && l != inf) {
+        flag(checks, kBadLogP, q.flat_offset + i);  // finite - finite overflowed
+      }
+      w = -inf;  // log p = -inf or log q = +inf: a zero weight
+      ++stats.dead;
     }
     lw[i - begin] = w;
     max = w > max ? w : max;
-    if (w == -inf) {
-      ++stats.dead;
-    } else {
-      stats.sum += w;
-      stats.min = w < stats.min ? w : stats.min;
-    }
     std::int32_t b;
     if (q.kind == kEventBool) {
       b = q.event[i * q.event_stride] ? 1 : 0;

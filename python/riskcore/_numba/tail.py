@@ -96,7 +96,10 @@ def _log_weight(lp, lq, q, i):
         return -math.inf, -1
     if ell == -math.inf:
         return -math.inf, 2
-    return p - ell, -1
+    w = p - ell
+    if w == math.inf:
+        return -math.inf, 0  # finite - finite overflowed
+    return w, -1
 
 
 @numba.njit(parallel=True, cache=True)
