@@ -19,6 +19,7 @@ MODULES = [
     "riskcore.tail.proposals",
     "riskcore.tail.samplers",
     "riskcore.tail.brute_force",
+    "riskcore.tail.sequences",
     "riskcore.random",
     "riskcore._backend",
 ]

@@ -10,7 +10,9 @@ Every sum runs in log space with the maximum factored out, so weights spanning 1
 - :mod:`~riskcore.tail.diagnostics`: Pareto :math:`\hat k` (PSIS), Kish ESS, KL(q||p) and the messages
   of every result;
 - :mod:`~riskcore.tail.proposals`: defensive / multi-proposal mixture densities, per-particle
-  component draws;
+  component draws, :func:`select_proposal` (cross-entropy or variance selection over a grid from a pilot,
+  then a second stage on fresh samples);
+- :mod:`~riskcore.tail.sequences`: sequence log-probabilities with the end-of-sequence factor;
 - :mod:`~riskcore.tail.brute_force`: k/N with Clopper-Pearson and Wilson intervals;
 - :mod:`~riskcore.tail.samplers`: counter-based samplers, :func:`gaussian_tail_is` (optimal mean
   shift) and :func:`cross_entropy_is` (adaptive Gaussian proposal for a user event).
@@ -36,7 +38,13 @@ from riskcore.tail.estimators import (
     per_proposal_estimates,
     snis_estimate,
 )
-from riskcore.tail.proposals import defensive_mixture, mixture_log_density, sample_mixture_assignments
+from riskcore.tail.proposals import (
+    ProposalSelection,
+    defensive_mixture,
+    mixture_log_density,
+    sample_mixture_assignments,
+    select_proposal,
+)
 from riskcore.tail.samplers import (
     CrossEntropyResult,
     cross_entropy_is,
@@ -44,11 +52,13 @@ from riskcore.tail.samplers import (
     standard_normals,
     standard_uniforms,
 )
+from riskcore.tail.sequences import sequence_log_prob
 
 __all__ = [
     "KHAT_WARNING",
     "CrossEntropyResult",
     "MCTailEstimate",
+    "ProposalSelection",
     "TailEstimate",
     "combine_log_sums",
     "cross_entropy_is",
@@ -63,6 +73,8 @@ __all__ = [
     "pareto_khat",
     "per_proposal_estimates",
     "sample_mixture_assignments",
+    "select_proposal",
+    "sequence_log_prob",
     "snis_estimate",
     "standard_normals",
     "standard_uniforms",

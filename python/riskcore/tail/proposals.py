@@ -9,6 +9,9 @@ log space, :math:`\log \sum_k \alpha_k e^{\ell_k} = m + \log \sum_k \alpha_k e^{
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +19,13 @@ from numpy.typing import ArrayLike
 
 from riskcore import _validate
 
-__all__ = ["defensive_mixture", "mixture_log_density", "sample_mixture_assignments"]
+__all__ = [
+    "ProposalSelection",
+    "defensive_mixture",
+    "mixture_log_density",
+    "sample_mixture_assignments",
+    "select_proposal",
+]
 
 
 def _mixture_weights(weights: Any, count: int, name: str = "weights") -> np.ndarray:
@@ -97,3 +106,98 @@ def sample_mixture_assignments(n: int, weights: ArrayLike, seed: int, *, stream:
     edges[-1] = np.inf  # rounding never puts a particle past the last component
     u = standard_uniforms(n, seed, stream=stream)
     return np.minimum(np.searchsorted(edges, u, side="right"), w.size - 1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ProposalSelection:
+    """Outcome of :func:`select_proposal`: the chosen grid index, each grid point's pilot estimate,
+    k-hat and criterion value, and the second-stage estimate on fresh samples (unbiased: the samples
+    that chose the proposal do not enter it)."""
+
+    index: int
+    criterion: np.ndarray  # (G,): cross-entropy objective (higher is better) or relative variance (lower)
+    estimates: np.ndarray  # (G,) plain IS estimate of each grid point on its own pilot block
+    khat: np.ndarray  # (G,)
+    final: Any  # TailEstimate of the second stage (None when no `draw` is given)
+
+
+def select_proposal(
+    log_p: ArrayLike,
+    log_q_grid: ArrayLike,
+    event_or_score: ArrayLike,
+    n_per_proposal: ArrayLike,
+    *,
+    threshold: ArrayLike | None = None,
+    method: str = "cross_entropy",
+    draw: Callable[[int], tuple[Any, Any, Any]] | None = None,
+    confidence: float = 0.95,
+    backend: str = "auto",
+) -> ProposalSelection:
+    r"""Choose one of G proposals (a discrete grid, e.g. steering setting x lambda x switch) from a
+    pilot sample, then estimate on fresh samples from the chosen one.
+
+    The pilot holds n_g samples from each grid proposal g (in blocks, as for
+    :func:`riskcore.tail.mis_estimate`), and ``log_q_grid[g]`` is proposal g's log density at *every*
+    pilot sample. Pooled pilot weights are the balance heuristic :math:`w_i = p_i / \sum_g (n_g/N) q_g(x_i)`.
+
+    - ``method="cross_entropy"``: maximise :math:`\sum_i w_i h_i \log q_g(x_i) / \sum_i w_i h_i`, i.e.
+      minimise the cross-entropy from the optimal proposal :math:`p(x) h(x) / P` to :math:`q_g`
+      (the discrete form of the cross-entropy method's update);
+    - ``method="variance"``: minimise the estimated relative variance
+      :math:`\widehat{E}_{q_g}[(w h)^2] / \hat P^2 - 1`, estimated from the pooled pilot as
+      :math:`\frac1N\sum_i w_i h_i^2\, p_i / q_g(x_i) / \hat P^2 - 1`.
+
+    ``draw(index)`` returns ``(log_p, log_q, event_or_score)`` of fresh samples from proposal ``index``;
+    its estimate (``final``) is unbiased whatever the pilot chose.
+
+    >>> rng = np.random.default_rng(0); shifts = np.array([1.0, 3.0, 5.0])
+    >>> z = np.concatenate([rng.normal(m, 1, 200) for m in shifts])
+    >>> grid = -(z[None] - shifts[:, None])**2 / 2
+    >>> def draw(g):
+    ...     x = np.random.default_rng(1).normal(shifts[g], 1, 2000)
+    ...     return -x**2 / 2, -(x - shifts[g])**2 / 2, x
+    >>> s = select_proposal(-z**2 / 2, grid, z, [200, 200, 200], threshold=3.0, draw=draw)
+    >>> s.index, bool(abs(s.final.estimate - 1.3499e-3) < 4 * s.final.se)
+    (1, True)
+    """
+    from riskcore.tail.estimators import _components, is_estimate, per_proposal_estimates
+
+    method = _validate.choice(method, "method", ("cross_entropy", "variance"))
+    lq, counts = _components(log_q_grid, n_per_proposal)
+    if lq.ndim != 2:
+        raise ValueError(f"log_q_grid must have shape (G, N), got {lq.shape}")
+    marks = {"score": event_or_score, "threshold": threshold} if threshold is not None else {"event": event_or_score}
+    with warnings.catch_warnings():  # the pilot's own diagnostics are returned (khat), not warned
+        warnings.simplefilter("ignore", RuntimeWarning)
+        per = per_proposal_estimates(log_p, lq, counts, confidence=confidence, backend=backend, **marks)
+    estimates = np.array([float(r.estimate) for r in per])
+    khat = np.array([float(r.khat) for r in per])
+    lp = _validate.real_array(log_p, "log_p", ndim=1).astype(np.float64)
+    if threshold is not None:
+        h = _validate.real_array(event_or_score, "event_or_score", ndim=1) >= _validate.real(threshold, "threshold")
+    else:
+        h = _validate.real_array(np.asarray(event_or_score), "event_or_score", ndim=1)
+    h = h.astype(np.float64)
+    log_mix = mixture_log_density(lq.astype(np.float64), counts / counts.sum(), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_term = lp - log_mix + np.log(h)  # log(w_i h_i)
+    if not np.isfinite(log_term).any():
+        raise ValueError("no pilot sample is in the event: draw a larger pilot or widen the grid")
+    if method == "cross_entropy":
+        term = np.exp(log_term - np.max(log_term[np.isfinite(log_term)]))  # w h, rescaled
+        with np.errstate(invalid="ignore"):
+            value = (np.where(term > 0, term * lq, 0.0)).sum(axis=1) / term.sum()
+        index = int(np.nanargmax(value))
+    else:
+        uniform = np.full(lp.size, 1.0 / lp.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_second = mixture_log_density(log_term[None] + np.log(h)[None] + lp[None] - lq, uniform, axis=1)
+        log_mean = mixture_log_density(log_term, uniform)
+        value = np.expm1(log_second - 2 * log_mean)
+        index = int(np.nanargmin(value))
+    final = None
+    if draw is not None:
+        fresh_lp, fresh_lq, fresh_marks = draw(index)
+        given = {"score": fresh_marks, "threshold": threshold} if threshold is not None else {"event": fresh_marks}
+        final = is_estimate(fresh_lp, fresh_lq, confidence=confidence, backend=backend, **given)
+    return ProposalSelection(index, value, estimates, khat, final)
