@@ -9,6 +9,7 @@
 #include "array_views.hpp"
 #include "parallel.hpp"
 #include "tail.hpp"
+#include "tail_sampler.hpp"
 #include "tail_sums.hpp"
 
 namespace riskcore {
@@ -81,17 +82,17 @@ void prune(std::vector<Candidate>& c, index_t keep, index_t buckets) {
   c.swap(out);
 }
 
-// kind: TailEventKind; khat: 0 none, 1 the event terms of each threshold, 2 all log-weights.
-template <class T>
-py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int kind, const py::object& event,
-                          const CArray<double>& thresholds, int khat, index_t keep) {
-  if (log_p.ndim() != 2) throw std::invalid_argument("log_p must have shape (queries, samples)");
-  const index_t queries = log_p.shape(0), n = log_p.shape(1);
-  const auto lp = view2<T>(log_p, "log_p", queries, n), lq = view2<T>(log_q, "log_q", queries, n);
-  View2<std::uint8_t> ev{nullptr, 0, 0};
-  View2<T> value{nullptr, 0, 0};
-  if (kind == kEventBool) ev = view2<std::uint8_t>(event.cast<py::array>(), "event", queries, n);
-  else value = view2<T>(event.cast<py::array>(), "event", queries, n);
+// Per-thread scratch of one chunk, for kernels that make their samples (samplers).
+struct ChunkScratch {
+  std::vector<double> log_p, value;
+};
+
+// The fused pass over (query, chunk) pairs. query_at(qi, begin, end, scratch) gives the TailQuery of a
+// chunk (views into arrays, or scratch it fills). kind: TailEventKind; khat: 0 none, 1 the event terms
+// of each threshold, 2 all log-weights; keep: how many of the largest terms k-hat needs.
+template <class T, class QueryAt>
+py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<double>& thresholds, int khat,
+                        index_t keep, QueryAt query_at) {
   require_shape(thresholds, "thresholds", {-1, -1});
   const index_t nt = thresholds.shape(1);
   if (thresholds.shape(0) != 1 && thresholds.shape(0) != queries)
@@ -110,6 +111,7 @@ py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int ki
     py::gil_scoped_release release;
     parallel_for(pairs, 1, [&](index_t p0, index_t p1) {
       std::vector<double> lw(static_cast<size_t>(std::min(n, kTailChunk)));
+      ChunkScratch scratch;
       std::vector<std::int32_t> bucket(lw.size());
       // A term below the keep-th largest of an earlier chunk of the same query cannot be among the
       // query's keep largest (one list only: with a grid each bucket has its own).
@@ -117,9 +119,7 @@ py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int ki
       index_t floor_query = -1;
       for (index_t p = p0; p < p1; ++p) {
         const index_t qi = p / chunks, begin = (p % chunks) * kTailChunk, end = std::min(n, begin + kTailChunk);
-        const TailQuery<T> q{lp.data + qi * lp.s0, lp.s1, lq.data + qi * lq.s0, lq.s1, kind,
-                             ev.data ? ev.data + qi * ev.s0 : nullptr, value.data ? value.data + qi * value.s0 : nullptr,
-                             ev.data ? ev.s1 : value.s1, pt + qi * t_row, nt, qi * n};
+        const TailQuery<T> q = query_at(qi, begin, end, pt + qi * t_row, nt, scratch);
         double* out = parts.data() + p * stride;
         TailChecks& c = checks[static_cast<size_t>(p)];
         no_tail_errors(c);
@@ -242,6 +242,50 @@ py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int ki
   return py::make_tuple(sums, lw_stats, errors, top_array, offsets, event_counts);
 }
 
+template <class T>
+py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int kind, const py::object& event,
+                          const CArray<double>& thresholds, int khat, index_t keep) {
+  if (log_p.ndim() != 2) throw std::invalid_argument("log_p must have shape (queries, samples)");
+  const index_t queries = log_p.shape(0), n = log_p.shape(1);
+  const auto lp = view2<T>(log_p, "log_p", queries, n), lq = view2<T>(log_q, "log_q", queries, n);
+  View2<std::uint8_t> ev{nullptr, 0, 0};
+  View2<T> value{nullptr, 0, 0};
+  if (kind == kEventBool) ev = view2<std::uint8_t>(event.cast<py::array>(), "event", queries, n);
+  else value = view2<T>(event.cast<py::array>(), "event", queries, n);
+  return run_tail_sums<T>(queries, n, kind, thresholds, khat, keep,
+                          [&](index_t qi, index_t, index_t, const double* t, index_t nt, ChunkScratch&) {
+                            return TailQuery<T>{lp.data + qi * lp.s0, lp.s1, lq.data + qi * lq.s0, lq.s1, kind,
+                                                ev.data ? ev.data + qi * ev.s0 : nullptr,
+                                                value.data ? value.data + qi * value.s0 : nullptr,
+                                                ev.data ? ev.s1 : value.s1, t, nt, qi * n, 0};
+                          });
+}
+
+// P(S >= c), S ~ N(0, 1), by the shifted proposal N(c, 1): samples s = c + eps with eps the Philox normals
+// of (seed, stream) (kernels/tail_sampler.hpp), log-weight -s^2/2 + eps^2/2 (given as log p, with log q = 0),
+// event s >= c, made chunk by chunk in scratch and summed in the same pass: nothing of size n is materialised.
+py::tuple gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t stream, int khat, index_t keep) {
+  if (n < 1) throw std::invalid_argument("n must be >= 1");
+  CArray<double> thresholds({index_t{1}, index_t{1}});
+  thresholds.mutable_data()[0] = c;
+  static const double zero = 0.0;
+  return run_tail_sums<double>(
+      1, n, kEventScore, thresholds, khat, keep,
+      [&](index_t, index_t begin, index_t end, const double* t, index_t nt, ChunkScratch& sc) {
+        const auto size = static_cast<size_t>(end - begin);
+        sc.log_p.resize(size);
+        sc.value.resize(size);
+        fill_normals(sc.log_p.data(), begin, end, seed, stream);
+        for (size_t i = 0; i < size; ++i) {
+          const double eps = sc.log_p[i], s = c + eps;
+          sc.value[i] = s;
+          sc.log_p[i] = -0.5 * s * s - -0.5 * eps * eps;
+        }
+        return TailQuery<double>{sc.log_p.data(), 1, &zero, 0, kEventScore, nullptr, sc.value.data(), 1,
+                                 t, nt, 0, begin};
+      });
+}
+
 py::tuple tail_sums(const py::array& log_p, const py::array& log_q, int kind, const py::object& event,
                     const CArray<double>& thresholds, int khat, index_t keep) {
   if (kind < kEventBool || kind > kEventScore || khat < 0 || khat > 2 || keep < 1)
@@ -261,6 +305,9 @@ void bind_tail(py::module_& m) {
         "Fused log-weights, checks and log-space sums (kernels/tail_sums.hpp): (sums (Q, T, 5), log-weight "
         "statistics (Q, 3) [sum, count of -inf, min], checks (4, 2), "
         "k-hat terms, their offsets, finite event terms (Q, T)).");
+  m.def("gaussian_shift_sums", &gaussian_shift_sums, py::arg("c"), py::arg("n"), py::arg("seed"), py::arg("stream"),
+        py::arg("khat"), py::arg("keep"),
+        "tail_sums of n samples of N(c, 1) drawn in the kernel, weighted to N(0, 1), event s >= c.");
 }
 
 }  // namespace riskcore

@@ -62,6 +62,7 @@ struct TailQuery {
   const double* thresholds;     // kEventScore: sorted ascending
   index_t n_thresholds;         // buckets are 0..n_thresholds (1 for bool/graded)
   index_t flat_offset;          // flat index of this query's sample 0 (for the error's position)
+  index_t origin;               // the pointers hold samples origin.. (0 for whole arrays, the chunk start for scratch)
 };
 
 // Number of thresholds <= s (upper bound in a sorted array).
@@ -94,8 +95,8 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
   s0 = s2 = 0.0;
   for (index_t b = 0; b <= q.n_thresholds; ++b) t1[b] = t2[b] = 0.0;
   for (index_t i = begin; i < end; ++i) {
-    const double p = static_cast<double>(q.log_p[i * q.log_p_stride]);
-    const double l = static_cast<double>(q.log_q[i * q.log_q_stride]);
+    const double p = static_cast<double>(q.log_p[(i - q.origin) * q.log_p_stride]);
+    const double l = static_cast<double>(q.log_q[(i - q.origin) * q.log_q_stride]);
     double w = p - l;
     if (w - w == 0.0) {  // finite: the common case, one test
       stats.sum += w;
@@ -117,9 +118,9 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
     max = w > max ? w : max;
     std::int32_t b;
     if (q.kind == kEventBool) {
-      b = q.event[i * q.event_stride] ? 1 : 0;
+      b = q.event[(i - q.origin) * q.event_stride] ? 1 : 0;
     } else {
-      const double v = static_cast<double>(q.value[i * q.event_stride]);
+      const double v = static_cast<double>(q.value[(i - q.origin) * q.event_stride]);
       if (q.kind == kEventGraded) {
         if (!(v >= 0.0 && v <= 1.0)) flag(checks, kBadEvent, q.flat_offset + i);
         b = v > 0.0 ? 1 : 0;
@@ -139,7 +140,7 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
     const std::int32_t b = bucket[i - begin];
     if (b > 0 && lw[i - begin] > -inf) {
       if (q.kind == kEventGraded) {
-        const double h = static_cast<double>(q.value[i * q.event_stride]);
+        const double h = static_cast<double>(q.value[(i - q.origin) * q.event_stride]);
         t1[b] += h * w;
         t2[b] += h * h * w2;
         on_term(b, lw[i - begin] + log(h));

@@ -285,3 +285,35 @@ def test_samplers_run_on_every_backend(backend):
     assert r.estimate == tail.gaussian_tail_is(np.ones(4), 6.0, 500, 1, backend="cpu").estimate
     ce = tail.cross_entropy_is(lambda x: x.sum(axis=1), 2, 4.0, 500, 1, backend=backend)
     assert ce.converged
+
+
+# ------------------------------------------------------------------------------ fused samplers
+def test_kernel_normals_are_identical_on_cpu_and_numba_and_standard_normal():
+    from scipy import stats
+
+    a = tail.standard_normals(100_003, seed=12, stream=3, backend="cpu")
+    np.testing.assert_array_equal(a, tail.standard_normals(100_003, seed=12, stream=3, backend="numba"))
+    assert stats.kstest(a, "norm").pvalue > 1e-3
+    np.testing.assert_array_equal(a[:50], tail.standard_normals(50, seed=12, stream=3))  # prefix-stable
+    assert not np.array_equal(a[:50], tail.standard_normals(50, seed=12, stream=4))
+
+
+def test_box_muller_matches_the_libm_transform_of_the_same_philox_words():
+    n = 4000
+    counters = np.zeros((n // 4, 4), dtype=np.uint64)
+    counters[:, 0] = np.arange(n // 4, dtype=np.uint64)
+    u = (philox4x64(counters, [5, 0]) >> np.uint64(11)).astype(np.float64) / 2.0**53
+    radius, angle = np.sqrt(-2 * np.log1p(-u[:, 0::2])), 2 * np.pi * u[:, 1::2]
+    want = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).reshape(-1)
+    np.testing.assert_allclose(tail.standard_normals(n, seed=5), want, rtol=0, atol=1e-14)
+
+
+def test_fused_gaussian_sampler_is_identical_on_cpu_and_numba_and_equals_is_on_its_samples():
+    r = tail.gaussian_tail_is([3.0, 4.0], 20.0, 70_000, seed=13, backend="cpu")  # c = 4
+    assert r.estimate == tail.gaussian_tail_is([3.0, 4.0], 20.0, 70_000, seed=13, backend="numba").estimate
+    eps = tail.standard_normals(70_000, seed=13)
+    s = 4.0 + eps
+    direct = tail.is_estimate(-0.5 * s * s - -0.5 * eps * eps, 0.0, score=s, threshold=4.0)
+    for field in ("estimate", "se", "khat", "ess", "kl", "events"):
+        assert getattr(r, field) == getattr(direct, field), field
+    assert abs(r.estimate - 0.5 * math.erfc(4 / math.sqrt(2))) < 4 * r.se

@@ -259,3 +259,13 @@ def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
     offsets = np.concatenate([[0], np.cumsum([t.size for t in tops])]).astype(np.int64)
     flat = np.concatenate(tops) if tops else np.empty(0)
     return sums, stats, checks, flat, offsets, np.ascontiguousarray(event_counts)
+
+
+def gaussian_shift_sums(c, n, seed, stream, khat, keep):
+    """Mirror of riskcore._core.gaussian_shift_sums (the samples are materialised here, in the fallback)."""
+    from riskcore._numba.philox import standard_normals
+
+    eps = standard_normals(n, seed, stream)
+    s = c + eps
+    log_w = -0.5 * s * s - -0.5 * eps * eps
+    return tail_sums(log_w[None], np.zeros((1, 1))[:, [0] * n], 2, s[None], np.array([[c]]), khat, keep)

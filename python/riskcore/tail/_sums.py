@@ -113,7 +113,20 @@ def fused_sums(
     name = resolve(backend, lp, lq, mark)
     kernel = implementation("tail_sums", "numba" if name == "numba" else "cpu")  # cuda: the host kernel
     keep = khat_keep(n) if keep is None else keep
-    sums, stats, checks, tops, offsets, counts = kernel(lp, lq, kind, mark, thresholds, khat, keep)
+    output = kernel(lp, lq, kind, mark, thresholds, khat, keep)
+    return from_kernel(output, shape, grid, order, names, kind)
+
+
+def from_kernel(
+    output: tuple,
+    shape: tuple[int, ...],
+    grid: tuple[int, ...],
+    order: np.ndarray | None,
+    names: tuple[str, str],
+    kind: int,
+) -> Sums:
+    """Check the kernel's fused-check report (raising like a NumPy-side check) and wrap its outputs."""
+    sums, stats, checks, tops, offsets, counts = output
     what = "event" if kind == EVENT_GRADED else "score"
     rules = (
         (names[0], "a number or -inf (not NaN or +inf)"),
@@ -135,7 +148,7 @@ def fused_sums(
         np.asarray(stats),
         [tops[a:b] for a, b in itertools.pairwise(offsets)],
         np.asarray(counts),
-        n,
+        shape[-1],
         shape[:-1],
         grid,
         order,

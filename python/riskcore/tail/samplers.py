@@ -17,8 +17,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _validate
-from riskcore._backend import resolve
-from riskcore.tail.estimators import TailEstimate, is_estimate
+from riskcore._backend import implementation, resolve
+from riskcore.tail import _sums
+from riskcore.tail.estimators import TailEstimate, _estimate, is_estimate
 
 __all__ = ["CrossEntropyResult", "cross_entropy_is", "gaussian_tail_is", "standard_normals", "standard_uniforms"]
 
@@ -51,19 +52,23 @@ def standard_uniforms(n: int, seed: int, *, stream: int = 0, backend: str = "aut
     return ((words >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)).reshape(-1)[:n]
 
 
+def _host(backend: str) -> str:
+    """The host implementation to use: numba, or cpu (also for cuda: host arrays come back)."""
+    return "numba" if resolve(backend) == "numba" else "cpu"
+
+
 def standard_normals(n: int, seed: int, *, stream: int = 0, backend: str = "auto") -> np.ndarray:
     r"""n standard normals from Philox4x64-10 (key (seed, stream), counter (block, 0, 0, 0)): each block's
-    four words give two Box-Muller pairs, :math:`\sqrt{-2\log(1-u_1)}\,(\cos, \sin)(2\pi u_2)`.
-    Identical on every backend (the Philox stream is bit-identical; the transform is NumPy's).
+    four words give two Box-Muller pairs, :math:`\sqrt{-2\log(1-u_1)}\,(\cos, \sin)(2\pi u_2)`, computed
+    in the kernel (kernels/tail_sampler.hpp): identical on the cpu and numba backends for one seed.
 
     >>> standard_normals(3, seed=1).shape
     (3,)
     """
-    words = _words(n, seed, stream, backend)
-    u = (words >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-    radius = np.sqrt(-2.0 * np.log1p(-u[:, 0::2]))
-    angle = 2.0 * np.pi * u[:, 1::2]
-    return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).reshape(-1)[:n]
+    seed, stream = _validate.seed(seed), _validate.seed(stream, "stream")
+    n = _validate.integer(n, "n", low=0)
+    _validate.limit("n", n, _MAX_DRAWS, "draw in several calls with different streams", memory=True)
+    return np.asarray(implementation("standard_normals", _host(backend))(n, seed, stream))
 
 
 def gaussian_tail_is(
@@ -72,7 +77,8 @@ def gaussian_tail_is(
     r"""P(a^T Z > t), Z ~ N(0, I), by importance sampling with the optimal mean shift: the dominating
     point :math:`\mu^* = t\,a / \lVert a\rVert^2`. Only the projection :math:`S = a^T Z/\lVert a\rVert`
     matters, so samples are :math:`S = c + \varepsilon`, :math:`c = t / \lVert a \rVert`, with weights
-    :math:`\exp(-c S + c^2/2)` (exact: :math:`\bar\Phi(c)`).
+    :math:`\exp(-c S + c^2/2)` (exact: :math:`\bar\Phi(c)`). The kernel draws :math:`\varepsilon`
+    (Philox + Box-Muller), weighs and sums in one pass: nothing of size n is materialised.
 
     >>> r = gaussian_tail_is(np.ones(20), 20.0, 1000, seed=0)              # 3.8721e-6
     >>> bool(abs(r.estimate - 3.8721e-6) < 4 * r.se)
@@ -84,8 +90,12 @@ def gaussian_tail_is(
         raise ValueError(f"a must be a non-zero vector of finite norm, got norm {norm}")
     c = _validate.real(threshold, "threshold") / norm
     n = _validate.integer(n, "n", low=1)
-    s = c + standard_normals(n, seed, backend=backend)
-    return is_estimate(-0.5 * s * s, -0.5 * (s - c) ** 2, score=s, threshold=c, confidence=confidence, backend=backend)
+    seed = _validate.seed(seed)
+    confidence = _validate.probability(confidence, "confidence")
+    kernel = implementation("gaussian_shift_sums", _host(backend))
+    output = kernel(c, n, seed, 0, _sums.KHAT_EVENT, _sums.khat_keep(n))
+    s = _sums.from_kernel(output, (n,), (), None, ("log_p", "log_q"), _sums.EVENT_SCORE)
+    return _estimate(s, confidence, self_normalised=False)
 
 
 @dataclass(frozen=True)
