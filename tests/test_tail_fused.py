@@ -132,7 +132,22 @@ def test_a_scalar_log_q_is_read_in_place_and_float32_stays_float32():
     ev = lw > 1
     r32 = tail.is_estimate(lw, 0.0, event=ev)
     r64 = tail.is_estimate(lw.astype(np.float64), 0.0, event=ev)
-    assert r32.estimate == pytest.approx(r64.estimate, rel=1e-12)  # the float32 values, summed in float64
+    assert r32.estimate == r64.estimate  # the float32 values (exact in float64), summed in float64
+    from riskcore.tail import _sums
+
+    calls = []
+    kernel = _core.tail_sums
+
+    def spy(lp, lq, *rest):
+        calls.append((lp.dtype, lq.dtype, lq.strides))
+        return kernel(lp, lq, *rest)
+
+    _core.tail_sums = spy
+    try:
+        _sums.fused_sums(lw, 0.0, ev, None, None, 0, "cpu")
+    finally:
+        _core.tail_sums = kernel
+    assert calls == [(np.float32, np.float32, (0, 0))]  # no float64 copy, log q never expanded
 
 
 # ------------------------------------------------------------------------------ diagnostics

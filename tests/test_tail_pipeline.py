@@ -61,6 +61,8 @@ def test_select_proposal_reports_each_grid_point():
     np.testing.assert_allclose(v.criterion, want, rtol=1e-10)
     with pytest.raises(ValueError, match="no pilot sample is in the event"):
         tail.select_proposal(lp, grid, z, [400] * 4, threshold=100.0)
+    boolean = tail.select_proposal(lp, grid, z >= 3.0, [400] * 4)  # a boolean event instead of a score
+    np.testing.assert_allclose(boolean.criterion, s.criterion, rtol=1e-12)
     with pytest.raises(ValueError, match="method must be one of"):
         tail.select_proposal(lp, grid, z, [400] * 4, threshold=3.0, method="best")
 

@@ -37,8 +37,10 @@ class Sums:
 
 
 def _floats(arrays: dict[str, Any]) -> dict[str, Any]:
-    """One kernel dtype for all: float32 when every array is float32, float64 otherwise."""
-    dtype = np.float32 if all(a.dtype == np.float32 for a in arrays.values()) else np.float64
+    """One kernel dtype for all: float32 when every array with samples is float32 (scalars follow them),
+    float64 otherwise; only arrays of another dtype are converted."""
+    sized = [a for a in arrays.values() if a.ndim] or list(arrays.values())
+    dtype = np.float32 if all(a.dtype == np.float32 for a in sized) else np.float64
     return {k: a if a.dtype == dtype else a.astype(dtype) for k, a in arrays.items()}
 
 

@@ -176,7 +176,8 @@ def select_proposal(
     if threshold is not None:
         h = _validate.real_array(event_or_score, "event_or_score", ndim=1) >= _validate.real(threshold, "threshold")
     else:
-        h = _validate.real_array(np.asarray(event_or_score), "event_or_score", ndim=1)
+        marks_array = np.asarray(event_or_score)
+        h = marks_array if marks_array.dtype == bool else _validate.real_array(marks_array, "event_or_score", ndim=1)
     h = h.astype(np.float64)
     log_mix = mixture_log_density(lq.astype(np.float64), counts / counts.sum(), axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
