@@ -82,13 +82,9 @@ void prune(std::vector<Candidate>& c, index_t keep, index_t buckets) {
   c.swap(out);
 }
 
-// Per-thread scratch of one chunk, for kernels that make their samples (samplers).
-struct ChunkScratch {
-  std::vector<double> log_p, value;
-};
 
-// The fused pass over (query, chunk) pairs. query_at(qi, begin, end, scratch) gives the TailQuery of a
-// chunk (views into arrays, or scratch it fills). kind: TailEventKind; khat: 0 none, 1 the event terms
+// The fused pass over (query, chunk) pairs. query_at(qi, begin, end, thresholds, nt, lw, bucket, max, stats)
+// gives the TailQuery of a chunk: views into arrays, or a prefilled query (a sampler's own pass 1). kind: TailEventKind; khat: 0 none, 1 the event terms
 // of each threshold, 2 all log-weights; keep: how many of the largest terms k-hat needs.
 template <class T, class QueryAt>
 py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<double>& thresholds, int khat,
@@ -111,7 +107,6 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
     py::gil_scoped_release release;
     parallel_for(pairs, 1, [&](index_t p0, index_t p1) {
       std::vector<double> lw(static_cast<size_t>(std::min(n, kTailChunk)));
-      ChunkScratch scratch;
       std::vector<std::int32_t> bucket(lw.size());
       // A term below the keep-th largest of an earlier chunk of the same query cannot be among the
       // query's keep largest (one list only: with a grid each bucket has its own).
@@ -119,8 +114,9 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
       index_t floor_query = -1;
       for (index_t p = p0; p < p1; ++p) {
         const index_t qi = p / chunks, begin = (p % chunks) * kTailChunk, end = std::min(n, begin + kTailChunk);
-        const TailQuery<T> q = query_at(qi, begin, end, pt + qi * t_row, nt, scratch);
         double* out = parts.data() + p * stride;
+        LogWeightStats stats;
+        const TailQuery<T> q = query_at(qi, begin, end, pt + qi * t_row, nt, lw.data(), bucket.data(), out[0], stats);
         TailChecks& c = checks[static_cast<size_t>(p)];
         no_tail_errors(c);
         std::vector<Candidate>* list = khat ? &cands[static_cast<size_t>(p)] : nullptr;
@@ -131,7 +127,6 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
           ++count[b];
           if (khat == 1 && term >= floor) list->emplace_back(b, term);
         };
-        LogWeightStats stats;
         chunk_tail_sums(q, begin, end, lw.data(), bucket.data(), out[0], out[1], out[2], out + 6, out + 7 + nt,
                         stats, c, on_term);
         out[3] = stats.sum;
@@ -253,7 +248,8 @@ py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int ki
   if (kind == kEventBool) ev = view2<std::uint8_t>(event.cast<py::array>(), "event", queries, n);
   else value = view2<T>(event.cast<py::array>(), "event", queries, n);
   return run_tail_sums<T>(queries, n, kind, thresholds, khat, keep,
-                          [&](index_t qi, index_t, index_t, const double* t, index_t nt, ChunkScratch&) {
+                          [&](index_t qi, index_t, index_t, const double* t, index_t nt, double*, std::int32_t*,
+                              double&, LogWeightStats&) {
                             return TailQuery<T>{lp.data + qi * lp.s0, lp.s1, lq.data + qi * lq.s0, lq.s1, kind,
                                                 ev.data ? ev.data + qi * ev.s0 : nullptr,
                                                 value.data ? value.data + qi * value.s0 : nullptr,
@@ -262,28 +258,20 @@ py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int ki
 }
 
 // P(S >= c), S ~ N(0, 1), by the shifted proposal N(c, 1): samples s = c + eps with eps the Philox normals
-// of (seed, stream) (kernels/tail_sampler.hpp), log-weight -s^2/2 + eps^2/2 (given as log p, with log q = 0),
-// event s >= c, made chunk by chunk in scratch and summed in the same pass: nothing of size n is materialised.
+// of (seed, stream) (kernels/tail_sampler.hpp), log-weight -s^2/2 + eps^2/2, event s >= c, drawn chunk by
+// chunk into the pass's own scratch (gaussian_shift_pass) and summed: nothing of size n is materialised.
 py::tuple gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t stream, int khat, index_t keep) {
   if (n < 1) throw std::invalid_argument("n must be >= 1");
   CArray<double> thresholds({index_t{1}, index_t{1}});
   thresholds.mutable_data()[0] = c;
-  static const double zero = 0.0;
-  return run_tail_sums<double>(
-      1, n, kEventScore, thresholds, khat, keep,
-      [&](index_t, index_t begin, index_t end, const double* t, index_t nt, ChunkScratch& sc) {
-        const auto size = static_cast<size_t>(end - begin);
-        sc.log_p.resize(size);
-        sc.value.resize(size);
-        fill_normals(sc.log_p.data(), begin, end, seed, stream);
-        for (size_t i = 0; i < size; ++i) {
-          const double eps = sc.log_p[i], s = c + eps;
-          sc.value[i] = s;
-          sc.log_p[i] = -0.5 * s * s - -0.5 * eps * eps;
-        }
-        return TailQuery<double>{sc.log_p.data(), 1, &zero, 0, kEventScore, nullptr, sc.value.data(), 1,
-                                 t, nt, 0, begin};
-      });
+  return run_tail_sums<double>(1, n, kEventScore, thresholds, khat, keep,
+                               [&](index_t, index_t begin, index_t end, const double* t, index_t nt, double* lw,
+                                   std::int32_t* bucket, double& max, LogWeightStats& stats) {
+                                 gaussian_shift_pass(c, begin, end, seed, stream, lw, bucket, max, stats);
+                                 TailQuery<double> q{lw, 1, lw, 0, kEventScore, nullptr, nullptr, 1, t, nt, 0, begin};
+                                 q.prefilled = true;
+                                 return q;
+                               });
 }
 
 py::tuple tail_sums(const py::array& log_p, const py::array& log_q, int kind, const py::object& event,

@@ -12,6 +12,7 @@
 
 #include "config.hpp"
 #include "philox.hpp"
+#include "tail_sums.hpp"
 
 namespace riskcore {
 
@@ -46,8 +47,8 @@ RISKCORE_HD inline void sincos_turns(double u, double& s, double& c) {
 
 RISKCORE_HD inline void normals_block(std::uint64_t block, std::uint64_t seed, std::uint64_t stream, double out[4]) {
   const Philox4x64Block b = philox4x64_10(Philox4x64Block{{block, 0, 0, 0}}, seed, stream);
-  const double r0 = sqrt(-2.0 * log1p(-uniform_from_bits(b.v[0])));
-  const double r1 = sqrt(-2.0 * log1p(-uniform_from_bits(b.v[2])));
+  const double r0 = sqrt(-2.0 * log(1.0 - uniform_from_bits(b.v[0])));  // 1 - u is exact
+  const double r1 = sqrt(-2.0 * log(1.0 - uniform_from_bits(b.v[2])));
   double s0, c0, s1, c1;
   sincos_turns(uniform_from_bits(b.v[1]), s0, c0);
   sincos_turns(uniform_from_bits(b.v[3]), s1, c1);
@@ -64,6 +65,26 @@ RISKCORE_HD inline void fill_normals(double* out, index_t begin, index_t end, st
     const index_t block = i / 4;
     normals_block(static_cast<std::uint64_t>(block), seed, stream, z);
     for (index_t j = i % 4; j < 4 && i < end; ++j, ++i) out[i - begin] = z[j];
+  }
+}
+
+// Pass 1 of chunk_tail_sums for the shifted Gaussian proposal, done while drawing: s = c + eps,
+// lw = -s^2/2 - (-eps^2/2), bucket = [s >= c] (exactly what the generic pass gives for log p = lw,
+// log q = 0, score s and threshold c: normals are finite, so no check can fail).
+RISKCORE_HD inline void gaussian_shift_pass(double c, index_t begin, index_t end, std::uint64_t seed,
+                                            std::uint64_t stream, double* lw, std::int32_t* bucket, double& max,
+                                            LogWeightStats& stats) {
+  fill_normals(lw, begin, end, seed, stream);
+  max = -static_cast<double>(INFINITY);
+  stats = LogWeightStats{0.0, static_cast<double>(INFINITY), 0};
+  for (index_t i = 0; i < end - begin; ++i) {
+    const double eps = lw[i], s = c + eps;
+    const double w = -0.5 * s * s - -0.5 * eps * eps;
+    lw[i] = w;
+    bucket[i] = c <= s ? 1 : 0;
+    max = w > max ? w : max;
+    stats.sum += w;
+    stats.min = w < stats.min ? w : stats.min;
   }
 }
 

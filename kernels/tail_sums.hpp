@@ -63,6 +63,7 @@ struct TailQuery {
   index_t n_thresholds;         // buckets are 0..n_thresholds (1 for bool/graded)
   index_t flat_offset;          // flat index of this query's sample 0 (for the error's position)
   index_t origin;               // the pointers hold samples origin.. (0 for whole arrays, the chunk start for scratch)
+  bool prefilled = false;       // a sampler already did pass 1 (lw, bucket, max, stats): skip it
 };
 
 // Number of thresholds <= s (upper bound in a sorted array).
@@ -82,7 +83,8 @@ struct LogWeightStats {
   index_t dead;
 };
 
-// The sums of one chunk [begin, end). lw and bucket are scratch of end - begin entries; t1, t2 have
+// The sums of one chunk [begin, end). lw and bucket are scratch of end - begin entries (inputs, with max
+// and stats, when q.prefilled); t1, t2 have
 // n_thresholds + 1 entries (index 0 unused). on_term(bucket, log term) is called in pass 2 for every
 // event sample with a finite log term (k-hat candidates: log(w h) = lw + log h, before the max is removed).
 template <class T, class OnTerm>
@@ -90,11 +92,13 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
                                  double& max, double& s0, double& s2, double* t1, double* t2, LogWeightStats& stats,
                                  TailChecks& checks, OnTerm on_term) {
   const double inf = static_cast<double>(INFINITY);
-  max = -inf;
-  stats = LogWeightStats{0.0, inf, 0};
   s0 = s2 = 0.0;
   for (index_t b = 0; b <= q.n_thresholds; ++b) t1[b] = t2[b] = 0.0;
-  for (index_t i = begin; i < end; ++i) {
+  if (!q.prefilled) {
+    max = -inf;
+    stats = LogWeightStats{0.0, inf, 0};
+  }
+  for (index_t i = begin; i < end && !q.prefilled; ++i) {
     const double p = static_cast<double>(q.log_p[(i - q.origin) * q.log_p_stride]);
     const double l = static_cast<double>(q.log_q[(i - q.origin) * q.log_q_stride]);
     double w = p - l;
