@@ -332,3 +332,13 @@ def test_fused_gaussian_sampler_is_identical_on_cpu_and_numba_and_equals_is_on_i
     for field in ("estimate", "se", "khat", "ess", "kl", "events"):
         assert getattr(r, field) == getattr(direct, field), field
     assert abs(r.estimate - 0.5 * math.erfc(4 / math.sqrt(2))) < 4 * r.se
+
+
+def test_a_query_gives_the_same_bits_alone_and_inside_a_batch(backend):
+    rng = np.random.default_rng(14)
+    lw = rng.normal(scale=5, size=(3, 140_000))
+    score = rng.normal(size=lw.shape)
+    batch = tail.is_estimate(lw, 0.0, score=score, threshold=[0.5, 2.0], backend=backend)
+    alone = tail.is_estimate(lw[1], 0.0, score=score[1], threshold=[0.5, 2.0], backend=backend)
+    for field in ("estimate", "se", "khat", "ess", "kl", "log_estimate"):
+        np.testing.assert_array_equal(getattr(batch, field)[1], getattr(alone, field))
