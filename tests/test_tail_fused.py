@@ -161,6 +161,15 @@ def test_fewer_than_five_events_say_khat_is_undefined():
     assert not any("heavy-tailed" in str(w.message) for w in caught)
 
 
+def test_zero_events_bound_scales_with_the_largest_weight():
+    lw = np.log(np.r_[np.full(999, 0.5), 2.0])  # weights 0.5 .. 2
+    r = tail.is_estimate(lw, 0.0, event=np.zeros(1000, bool))
+    s = tail.snis_estimate(lw, 0.0, event=np.zeros(1000, bool))
+    rule = 1 - 0.05 ** (1 / 1000)
+    assert r.ci_high == pytest.approx(rule * 2.0, rel=1e-12) and r.ci_low == 0.0
+    assert s.ci_high == pytest.approx(rule * 2.0 / np.exp(lw).mean(), rel=1e-12)
+
+
 def test_proposal_equal_to_target_is_reported():
     with pytest.warns(RuntimeWarning, match="proposal equals the target"):
         r = tail.is_estimate(np.full(100, -3.0), np.full(100, -3.0), event=np.arange(100) < 10)

@@ -98,7 +98,9 @@ def _result(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         sigma = np.sqrt(np.log1p(np.exp(2 * (log_se - log_p))))
         low = np.where(s1 > 0, np.exp(log_p - z * sigma), 0.0)
-        one_sided = -math.expm1(math.log1p(-confidence) / n) * (1.0 if self_normalised else np.exp(m))
+        # no event: P_q(event) <= 1 - (1 - confidence)^(1/N) exactly, times the largest weight (relative to
+        # the mean weight when self-normalised)
+        one_sided = -math.expm1(math.log1p(-confidence) / n) * (n / s0 if self_normalised else np.exp(m))
         high = np.where(s1 > 0, np.minimum(np.exp(log_p + z * sigma), 1.0), np.minimum(one_sided, 1.0))
         ess_event = np.where(s1 > 0, s1 * s1 / s2e, 0.0)
         rel = np.where(s1 > 0, np.exp(log_se - log_p), np.inf)
