@@ -1,7 +1,10 @@
 // Philox4x64-10 blocks on the CPU (the same header the simulators and CUDA threads use).
+#include <algorithm>
+
 #include "array_views.hpp"
 #include "parallel.hpp"
 #include "philox.hpp"
+#include "tail_sampler.hpp"
 
 namespace riskcore {
 
@@ -28,6 +31,20 @@ void bind_random(py::module_& m) {
       },
       py::arg("counters"), py::arg("key"),
       "Philox4x64-10 of each counter row (n, 4) under key (2,): (n, 4) uint64.");
+  m.def(
+      "standard_normals",
+      [](index_t n, std::uint64_t seed, std::uint64_t stream) {
+        if (n < 0) throw std::invalid_argument("n must be >= 0");
+        CArray<double> out({n});
+        double* po = out.mutable_data();
+        py::gil_scoped_release release;
+        parallel_for((n + 3) / 4, 4096, [&](index_t b0, index_t b1) {
+          fill_normals(po + 4 * b0, 4 * b0, std::min(n, 4 * b1), seed, stream);
+        });
+        return out;
+      },
+      py::arg("n"), py::arg("seed"), py::arg("stream"),
+      "n standard normals of Philox stream (seed, stream), Box-Muller in the kernel (kernels/tail_sampler.hpp).");
 }
 
 }  // namespace riskcore

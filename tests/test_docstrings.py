@@ -14,6 +14,12 @@ MODULES = [
     "riskcore.conformal",
     "riskcore.mc",
     "riskcore.tail",
+    "riskcore.tail.estimators",
+    "riskcore.tail.diagnostics",
+    "riskcore.tail.proposals",
+    "riskcore.tail.samplers",
+    "riskcore.tail.brute_force",
+    "riskcore.tail.sequences",
     "riskcore.random",
     "riskcore._backend",
 ]

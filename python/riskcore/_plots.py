@@ -69,8 +69,11 @@ def convergence_figure(path: str, seed: int) -> None:
     shifted = [tail.gaussian_tail_is([1.0], 3.0, int(k), seed) for k in counts]
     ax.errorbar(
         counts,
-        [r.estimate[0] for r in shifted],
-        yerr=[[r.estimate[0] - r.ci_low[0] for r in shifted], [r.ci_high[0] - r.estimate[0] for r in shifted]],
+        [float(r.estimate) for r in shifted],
+        yerr=[
+            [float(r.estimate) - float(r.ci_low) for r in shifted],
+            [float(r.ci_high) - float(r.estimate) for r in shifted],
+        ],
         fmt="o-",
         capsize=3,
         label="importance sampling",

@@ -114,12 +114,15 @@ def demo_tail(samples: int, seed: int) -> None:
     print(f"\nP(sum of 20 N(0,1) > 20) = {exact:.5g}, {samples:,} samples each")
     shifted, seconds = _timed(lambda: tail.gaussian_tail_is(np.ones(20), 20.0, samples, seed))
     print(
-        f"  IS, optimal mean shift: {shifted.estimate[0]:.5g} +- {shifted.se[0]:.2g} (rel. error"
-        f" {shifted.rel_error[0]:.3f}, ESS {shifted.ess_event[0]:.0f}, k-hat {shifted.khat[0]:.2f}),"
+        f"  IS, optimal mean shift: {float(shifted.estimate):.5g} +- {float(shifted.se):.2g} (rel. error"
+        f" {float(shifted.rel_error):.3f}, ESS {float(shifted.ess_event):.0f}, k-hat {float(shifted.khat):.2f}),"
         f" {seconds * 1e3:.0f} ms"
     )
     ce = tail.cross_entropy_is(lambda x: x.sum(axis=1), 20, 20.0, samples, seed)
-    print(f"  cross-entropy IS ({len(ce.levels)} stages): {ce.estimate.estimate[0]:.5g} +- {ce.estimate.se[0]:.2g}")
+    print(
+        f"  cross-entropy IS ({len(ce.levels)} stages):"
+        f" {float(ce.estimate.estimate):.5g} +- {float(ce.estimate.se):.2g}"
+    )
     hits = int((np.random.default_rng(seed).normal(size=(samples, 20)).sum(axis=1) > 20).sum())
     brute = tail.mc_tail_estimate(hits, samples)
     print(

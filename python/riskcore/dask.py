@@ -21,6 +21,8 @@ import dask.array as da
 import numpy as np
 
 from riskcore import crps, mc, tail
+from riskcore.tail import _sums as tail_sums
+from riskcore.tail.diagnostics import khat_row
 
 __all__ = ["closed_form", "crps_ensemble", "is_estimate", "simulate_outcome_risk"]
 
@@ -105,18 +107,15 @@ def simulate_outcome_risk(
     return dask.compute(_tree(parts, mc.SimulationResult.merge))[0]
 
 
-def _chunk_summary(lw: np.ndarray, ev: np.ndarray, keep: int) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-    """Log-space sums, the `keep` largest event log-weights per query, and the event counts of a chunk."""
-    lw2, ev2 = (
-        np.ascontiguousarray(np.atleast_2d(lw), dtype=np.float64),
-        np.ascontiguousarray(np.atleast_2d(ev), dtype=np.uint8),
+def _chunk_summary(
+    lw: np.ndarray, ev: np.ndarray, keep: int
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
+    """Log-space sums, the `keep` largest event log-weights per query, the event counts and the
+    log-weight statistics of a chunk (one fused pass, riskcore.tail._sums)."""
+    s = tail_sums.fused_sums(
+        np.atleast_2d(lw), 0.0, np.atleast_2d(ev), None, None, tail_sums.KHAT_EVENT, "auto", keep=keep
     )
-    sums = tail._sums(lw2, ev2, "auto")
-    tops = []
-    for row, e in zip(lw2, ev2, strict=True):
-        values = row[e.astype(bool) & np.isfinite(row)]
-        tops.append(np.sort(values)[-keep:] if values.size > keep else values)
-    return sums, tops, ev2.sum(axis=1)
+    return s.sums[:, 0, :], s.tops, s.counts[:, 0], s.stats
 
 
 def is_estimate(log_weights: da.Array, event: da.Array, *, confidence: float = 0.95) -> tail.TailEstimate:
@@ -126,7 +125,7 @@ def is_estimate(log_weights: da.Array, event: da.Array, *, confidence: float = 0
     >>> lw = da.from_array(np.random.default_rng(0).normal(size=10_000), chunks=2_500)
     >>> ev = lw > 1.0
     >>> r = is_estimate(lw, ev); single = tail.is_estimate(lw.compute(), 0.0, event=ev.compute())
-    >>> bool(np.isclose(r.estimate[0], single.estimate[0], rtol=1e-12)), bool(r.khat[0] == single.khat[0])
+    >>> bool(np.isclose(r.estimate, single.estimate, rtol=1e-12)), bool(r.khat == single.khat)
     (True, True)
     """
     lw = da.atleast_2d(da.asarray(log_weights)).astype(np.float64)
@@ -145,18 +144,31 @@ def is_estimate(log_weights: da.Array, event: da.Array, *, confidence: float = 0
     ]
     summaries = dask.compute(*blocks)
     rows_per_block = list(lw.chunks[0])
-    sums_rows, khats = [], []
+    sums_rows, stats_rows, khats, counts = [], [], [], []
     for q_block, rows in enumerate(rows_per_block):
         chunk_results = summaries[q_block * lw.numblocks[1] : (q_block + 1) * lw.numblocks[1]]
         sums = chunk_results[0][0]
         for other in chunk_results[1:]:
             sums = tail.combine_log_sums(sums, other[0])
         sums_rows.append(sums)
+        stats = np.stack([c[3] for c in chunk_results])
+        stats_rows.append(
+            np.column_stack([stats[..., 0].sum(axis=0), stats[..., 1].sum(axis=0), stats[..., 2].min(axis=0)])
+        )
         for r in range(rows):
             top = np.concatenate([c[1][r] for c in chunk_results])
             count = int(sum(c[2][r] for c in chunk_results))
-            khats.append(tail._khat_row(top, count) if count > 0 else np.inf)
+            khats.append(khat_row(top, count))
+            counts.append(count)
     all_sums = np.vstack(sums_rows)
     if bool((all_sums[:, 0] == -np.inf).any()):
         raise ValueError("all log-weights are -inf for some query")
-    return tail.is_from_sums(all_sums, lw.shape[1], np.array(khats), confidence)
+    scalar = np.ndim(log_weights) == 1
+    return tail.is_from_sums(
+        all_sums[0] if scalar else all_sums,
+        lw.shape[1],
+        np.array(khats[0] if scalar else khats),
+        confidence,
+        events=np.array(counts[0] if scalar else counts),
+        stats=np.vstack(stats_rows)[0] if scalar else np.vstack(stats_rows),
+    )

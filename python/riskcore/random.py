@@ -13,9 +13,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from riskcore import _validate
 from riskcore._backend import implementation, resolve
 
 __all__ = ["philox4x64"]
+
+
+def _words(value: ArrayLike, name: str, ndim: int) -> np.ndarray:
+    """64-bit words: integers in [0, 2**64) (Python ints beyond int64 included), as contiguous uint64."""
+    if isinstance(value, np.ndarray) and value.dtype == np.uint64:
+        array = value
+    else:
+        array = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+        if array.dtype == object:
+            flat = [_validate.seed(v, name) for v in array.reshape(-1).tolist()]
+            array = np.array(flat, dtype=np.uint64).reshape(array.shape)
+        elif array.dtype.kind not in "iu":
+            raise TypeError(f"{name} must be integers in [0, 2**64), got {array.dtype}")
+        elif array.size and int(array.min()) < 0:
+            raise ValueError(f"{name} must be in [0, 2**64), got {int(array.min())}")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-d, got shape {array.shape}")
+    return np.ascontiguousarray(array, dtype=np.uint64)
 
 
 def philox4x64(counters: ArrayLike, key: ArrayLike, *, backend: str = "auto") -> Any:
@@ -39,9 +58,9 @@ def philox4x64(counters: ArrayLike, key: ArrayLike, *, backend: str = "auto") ->
     >>> bool((block[0] == np.random.Philox(key=7, counter=0).random_raw(4)).all())
     True
     """
-    counters = np.ascontiguousarray(counters, dtype=np.uint64)
-    key = np.ascontiguousarray(key, dtype=np.uint64)
-    if counters.ndim != 2 or counters.shape[1] != 4:
+    counters = _words(counters, "counters", 2)
+    key = _words(key, "key", 1)
+    if counters.shape[1] != 4:
         raise ValueError(f"counters must have shape (n, 4), got {counters.shape}")
     if key.shape != (2,):
         raise ValueError(f"key must have shape (2,), got {key.shape}")

@@ -7,8 +7,8 @@ from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
 from riskcore._numba.mc import simulate_chunk
-from riskcore._numba.philox import philox4x64
-from riskcore._numba.tail import log_sums
+from riskcore._numba.philox import philox4x64, standard_normals
+from riskcore._numba.tail import gaussian_shift_sums, log_sums, tail_sums
 
 __all__ = [
     "crps_ensemble",
@@ -16,8 +16,11 @@ __all__ = [
     "crps_mixnorm",
     "crps_parametric",
     "energy_score",
+    "gaussian_shift_sums",
     "knapsack_max_sums",
     "log_sums",
     "philox4x64",
     "simulate_chunk",
+    "standard_normals",
+    "tail_sums",
 ]

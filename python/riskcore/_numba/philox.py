@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -46,4 +48,87 @@ def _philox_loop(counters, k0, k1, out):
 def philox4x64(counters, key):
     out = np.empty_like(counters)
     _philox_loop(counters, key[0], key[1], out)
+    return out
+
+
+_SCALE = 1.0 / 9007199254740992.0
+
+
+@numba.njit(cache=True)
+def _sincos_turns(u):
+    """sin, cos of 2 pi u (mirror of sincos_turns in kernels/tail_sampler.hpp, same operations)."""
+    t = 4.0 * u
+    q = math.floor(t + 0.5)
+    x = (t - q) * 1.5707963267948966
+    x2 = x * x
+    ps = x + x * x2 * (
+        -0.16666666666666666
+        + x2
+        * (
+            0.008333333333333333
+            + x2
+            * (
+                -0.0001984126984126984
+                + x2
+                * (
+                    2.7557319223985893e-06
+                    + x2 * (-2.505210838544172e-08 + x2 * (1.6059043836821613e-10 + x2 * -7.647163731819816e-13))
+                )
+            )
+        )
+    )
+    pc = 1.0 + x2 * (
+        -0.5
+        + x2
+        * (
+            0.041666666666666664
+            + x2
+            * (
+                -0.001388888888888889
+                + x2
+                * (
+                    2.48015873015873e-05
+                    + x2
+                    * (
+                        -2.755731922398589e-07
+                        + x2 * (2.08767569878681e-09 + x2 * (-1.1470745597729725e-11 + x2 * 4.779477332387385e-14))
+                    )
+                )
+            )
+        )
+    )
+    k = int(q) & 3
+    if k == 0:
+        return ps, pc
+    if k == 1:
+        return pc, -ps
+    if k == 2:
+        return -ps, -pc
+    return -pc, ps
+
+
+@numba.njit(cache=True)
+def _uniform(word):
+    return float(word >> np.uint64(11)) * _SCALE
+
+
+@numba.njit(parallel=True, cache=True)
+def _normals(n, k0, k1, out):
+    zero = np.uint64(0)
+    for block in numba.prange((n + 3) // 4):
+        w0, w1, w2, w3 = _philox_block(np.uint64(block), zero, zero, zero, k0, k1)
+        r0 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w0)))
+        r1 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w2)))
+        s0, c0 = _sincos_turns(_uniform(w1))
+        s1, c1 = _sincos_turns(_uniform(w3))
+        z = (r0 * c0, r0 * s0, r1 * c1, r1 * s1)
+        for j in range(4):
+            if 4 * block + j < n:
+                out[4 * block + j] = z[j]
+
+
+def standard_normals(n, seed, stream):
+    """Mirror of riskcore._core.standard_normals (kernels/tail_sampler.hpp)."""
+    out = np.empty(n)
+    _normals(n, np.uint64(seed), np.uint64(stream), out)
     return out

@@ -62,3 +62,210 @@ def log_sums(log_weights, event):
     out = np.empty((log_weights.shape[0], 5))
     _log_sums(log_weights, event, out)
     return out
+
+
+# ----------------------------------------------------------------- fused pass (kernels/tail_sums.hpp)
+@numba.njit(cache=True)
+def _bucket(kind, ev, val, q, i, thresholds, t_row, nt):
+    """(bucket, h, bad event) of sample i, as in chunk_tail_sums."""
+    if kind == 0:
+        return (1 if ev[q, i] else 0), 1.0, False
+    v = float(val[q, i])
+    if kind == 1:
+        return (1 if v > 0.0 else 0), v, not (v >= 0.0 and v <= 1.0)
+    lo, hi = 0, nt
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        if thresholds[t_row, mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo, 1.0, v != v
+
+
+@numba.njit(cache=True)
+def _log_weight(lp, lq, q, i):
+    """(lw, check rule or -1), as in chunk_tail_sums."""
+    p = float(lp[q, i])
+    ell = float(lq[q, i])
+    if p != p or p == math.inf:
+        return -math.inf, 0
+    if ell != ell:
+        return -math.inf, 1
+    if p == -math.inf:
+        return -math.inf, -1
+    if ell == -math.inf:
+        return -math.inf, 2
+    w = p - ell
+    if w == math.inf:
+        return -math.inf, 0  # finite - finite overflowed
+    return w, -1
+
+
+@numba.njit(parallel=True, cache=True)
+def _fused_pass(lp, lq, kind, ev, val, thresholds, chunks, parts, check_count, check_first, counts):
+    queries, n = lp.shape
+    nt = thresholds.shape[1]
+    for p in numba.prange(queries * chunks):
+        q = p // chunks
+        begin = (p % chunks) * CHUNK
+        end = min(n, begin + CHUNK)
+        t_row = q if thresholds.shape[0] > 1 else 0
+        lw = np.empty(end - begin)
+        bucket = np.empty(end - begin, dtype=np.int32)
+        m = -math.inf
+        total, low, dead = 0.0, math.inf, 0
+        for i in range(begin, end):
+            w, rule = _log_weight(lp, lq, q, i)
+            if rule >= 0:
+                check_count[p, rule] += 1
+                if check_count[p, rule] == 1:
+                    check_first[p, rule] = q * n + i
+            lw[i - begin] = w
+            m = w if w > m else m
+            if w == -math.inf:
+                dead += 1
+            else:
+                total += w
+                low = w if w < low else low
+            b, h, bad = _bucket(kind, ev, val, q, i, thresholds, t_row, nt)
+            if bad:
+                check_count[p, 3] += 1
+                if check_count[p, 3] == 1:
+                    check_first[p, 3] = q * n + i
+            bucket[i - begin] = b
+        parts[p, 0] = m
+        parts[p, 3] = total
+        parts[p, 4] = dead
+        parts[p, 5] = low
+        if m == -math.inf:
+            continue
+        s0 = s2 = 0.0
+        for i in range(begin, end):
+            w = math.exp(lw[i - begin] - m)
+            w2 = w * w
+            s0 += w
+            s2 += w2
+            b = bucket[i - begin]
+            if b > 0 and lw[i - begin] > -math.inf:
+                counts[p, b] += 1
+                if kind == 1:
+                    h = float(val[q, i])
+                    parts[p, 6 + b] += h * w
+                    parts[p, 7 + nt + b] += h * h * w2
+                else:
+                    parts[p, 6 + b] += w
+                    parts[p, 7 + nt + b] += w2
+        parts[p, 1] = s0
+        parts[p, 2] = s2
+
+
+@numba.njit(cache=True)
+def _combine_parts(parts, queries, chunks, nt, sums, stats):
+    for q in range(queries):
+        total = parts[q * chunks].copy()
+        for c in range(1, chunks):
+            b = parts[q * chunks + c]
+            total[3] += b[3]
+            total[4] += b[4]
+            total[5] = min(total[5], b[5])
+            if b[0] == -math.inf:
+                continue
+            if total[0] == -math.inf:
+                total[0], total[1], total[2] = b[0], b[1], b[2]
+                total[6:] = b[6:]
+                continue
+            m = max(total[0], b[0])
+            fa = 0.0 if total[0] == -math.inf else math.exp(total[0] - m)
+            fb = math.exp(b[0] - m)
+            total[0] = m
+            total[1] = total[1] * fa + b[1] * fb
+            total[2] = total[2] * fa * fa + b[2] * fb * fb
+            for k in range(nt + 1):
+                total[6 + k] = total[6 + k] * fa + b[6 + k] * fb
+                total[7 + nt + k] = total[7 + nt + k] * fa * fa + b[7 + nt + k] * fb * fb
+        stats[q, 0], stats[q, 1], stats[q, 2] = total[3], total[4], total[5]
+        s1 = s2e = 0.0
+        for j in range(nt - 1, -1, -1):
+            s1 += total[6 + j + 1]
+            s2e += total[7 + nt + j + 1]
+            sums[q, j, 0] = total[0]
+            sums[q, j, 1] = total[1]
+            sums[q, j, 2] = s1
+            sums[q, j, 3] = total[2]
+            sums[q, j, 4] = s2e
+
+
+@numba.njit(cache=True)
+def _terms(lp, lq, kind, ev, val, thresholds, q, all_weights, size):
+    """The k-hat terms of query q with their buckets (every finite log-weight in bucket 1 if all_weights)."""
+    nt = thresholds.shape[1]
+    t_row = q if thresholds.shape[0] > 1 else 0
+    terms = np.empty(size)
+    buckets = np.empty(size, dtype=np.int64)
+    k = 0
+    for i in range(lp.shape[1]):
+        w, _ = _log_weight(lp, lq, q, i)
+        if w == -math.inf:
+            continue
+        if all_weights:
+            terms[k], buckets[k] = w, 1
+            k += 1
+            continue
+        b, h, _ = _bucket(kind, ev, val, q, i, thresholds, t_row, nt)
+        if b > 0:
+            terms[k] = w + math.log(h) if kind == 1 else w
+            buckets[k] = b
+            k += 1
+    return terms[:k], buckets[:k]
+
+
+def _largest(values: np.ndarray, keep: int) -> np.ndarray:
+    return values if values.size <= keep else -np.partition(-values, keep - 1)[:keep]
+
+
+def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
+    """Numba mirror of riskcore._core.tail_sums (same chunks, same order, same outputs)."""
+    queries, n = log_p.shape
+    nt = thresholds.shape[1]
+    chunks = max(1, -(-n // CHUNK))
+    parts = np.zeros((queries * chunks, 6 + 2 * (nt + 1)))
+    check_count = np.zeros((queries * chunks, 4), dtype=np.int64)
+    check_first = np.full((queries * chunks, 4), -1, dtype=np.int64)
+    counts = np.zeros((queries * chunks, nt + 1), dtype=np.int64)
+    ev = event if kind == 0 else np.zeros((1, 1), dtype=np.uint8)
+    val = event if kind != 0 else np.zeros((1, 1), dtype=log_p.dtype)
+    _fused_pass(log_p, log_q, kind, ev, val, thresholds, chunks, parts, check_count, check_first, counts)
+    sums = np.empty((queries, nt, 5))
+    stats = np.empty((queries, 3))
+    _combine_parts(parts, queries, chunks, nt, sums, stats)
+    checks = np.zeros((4, 2), dtype=np.int64)
+    checks[:, 0] = check_count.sum(axis=0)
+    for rule in range(4):
+        firsts = check_first[:, rule][check_first[:, rule] >= 0]
+        checks[rule, 1] = firsts.min() if firsts.size else -1
+    per_bucket = counts.reshape(queries, chunks, nt + 1).sum(axis=1)
+    event_counts = np.cumsum(per_bucket[:, :0:-1], axis=1)[:, ::-1]
+    tops = []
+    for q in range(queries if khat else 0):
+        size = n - int(stats[q, 1]) if khat == 2 else int(event_counts[q, 0])
+        terms, buckets = _terms(log_p, log_q, kind, ev, val, thresholds, q, khat == 2, size)
+        current = np.empty(0)
+        lists = []
+        for b in range(nt if khat == 1 else 1, 0, -1):
+            current = _largest(np.concatenate([current, _largest(terms[buckets == b], keep)]), keep)
+            lists.append(np.sort(current)[::-1])
+        tops.extend(lists[::-1])
+    offsets = np.concatenate([[0], np.cumsum([t.size for t in tops])]).astype(np.int64)
+    flat = np.concatenate(tops) if tops else np.empty(0)
+    return sums, stats, checks, flat, offsets, np.ascontiguousarray(event_counts)
+
+
+def gaussian_shift_sums(c, n, seed, stream, khat, keep):
+    """Mirror of riskcore._core.gaussian_shift_sums (the samples are materialised here, in the fallback)."""
+    from riskcore._numba.philox import standard_normals
+
+    eps = standard_normals(n, seed, stream)
+    s = c + eps
+    log_w = -0.5 * s * s - -0.5 * eps * eps
+    return tail_sums(log_w[None], np.zeros((1, 1))[:, [0] * n], 2, s[None], np.array([[c]]), khat, keep)

@@ -1,0 +1,166 @@
+// Fused importance-sampling sums: log-weights, their checks, the event (boolean, graded or score against
+// a sorted threshold grid) and the log-space sums in one read of the inputs.
+//
+// Per query and chunk of kTailChunk samples (kernels/tail.hpp's chunking, so results do not depend on
+// threads, backend or batch):
+//   pass 1: lw_i = log p_i - log q_i (-inf where log p_i = -inf), checks, M = max lw_i, bucket b_i, and
+//           the log-weight statistics: sum and minimum of the finite lw_i, number of lw_i = -inf (KL(q||p));
+//   pass 2: w_i = e^{lw_i - M}, s0 = sum w, s2 = sum w^2 and per bucket b >= 1
+//           t1[b] = sum_{b_i = b} h_i w_i, t2[b] = sum_{b_i = b} h_i^2 w_i^2.
+// Buckets: boolean events -> b = e_i (h = 1); graded events h_i in [0, 1] -> b = 1 (h_i); a score against
+// thresholds t_0 <= ... <= t_{T-1} -> b_i = #{j : t_j <= s_i} (h = 1), so sample i is an event for
+// threshold j iff j < b_i, and threshold j's sums are the suffix sums over buckets b > j: a grid of T
+// thresholds costs one pass and a binary search per sample.
+// Checks (count and first flat index, reported to Python through _validate.fused_error):
+//   kBadLogP: log p is NaN or +inf; kBadLogQ: log q is NaN; kImpossible: log q = -inf where log p is not
+//   (a sample the proposal cannot produce); kBadEvent: a graded value outside [0, 1] or NaN, or a NaN score.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "config.hpp"
+
+namespace riskcore {
+
+enum TailCheck { kBadLogP = 0, kBadLogQ = 1, kImpossible = 2, kBadEvent = 3, kTailChecks = 4 };
+enum TailEventKind { kEventBool = 0, kEventGraded = 1, kEventScore = 2 };
+
+struct TailChecks {
+  index_t count[kTailChecks];
+  index_t first[kTailChecks];
+};
+
+RISKCORE_HD inline void no_tail_errors(TailChecks& c) {
+  for (int k = 0; k < kTailChecks; ++k) {
+    c.count[k] = 0;
+    c.first[k] = -1;
+  }
+}
+
+RISKCORE_HD inline void flag(TailChecks& c, int rule, index_t where) {
+  if (c.count[rule]++ == 0) c.first[rule] = where;
+}
+
+RISKCORE_HD inline void merge_checks(TailChecks& into, const TailChecks& other) {
+  for (int k = 0; k < kTailChecks; ++k) {
+    if (other.count[k] && (into.count[k] == 0 || other.first[k] < into.first[k])) into.first[k] = other.first[k];
+    into.count[k] += other.count[k];
+  }
+}
+
+// One query's inputs, each read through an element stride (0 broadcasts a scalar).
+template <class T>
+struct TailQuery {
+  const T* log_p;
+  index_t log_p_stride;
+  const T* log_q;
+  index_t log_q_stride;
+  int kind;                     // TailEventKind
+  const std::uint8_t* event;    // kEventBool
+  const T* value;               // kEventGraded: h; kEventScore: the score
+  index_t event_stride;         // of event or value
+  const double* thresholds;     // kEventScore: sorted ascending
+  index_t n_thresholds;         // buckets are 0..n_thresholds (1 for bool/graded)
+  index_t flat_offset;          // flat index of this query's sample 0 (for the error's position)
+  index_t origin;               // the pointers hold samples origin.. (0 for whole arrays, the chunk start for scratch)
+  bool prefilled = false;       // a sampler already did pass 1 (lw, bucket, max, stats): skip it
+};
+
+// Number of thresholds <= s (upper bound in a sorted array).
+RISKCORE_HD inline index_t thresholds_at_or_below(const double* t, index_t n, double s) {
+  index_t lo = 0, hi = n;
+  while (lo < hi) {
+    const index_t mid = lo + (hi - lo) / 2;
+    if (t[mid] <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Statistics of the log-weights themselves (finite ones; dead = how many are -inf).
+struct LogWeightStats {
+  double sum, min;
+  index_t dead;
+};
+
+// The sums of one chunk [begin, end). lw and bucket are scratch of end - begin entries (inputs, with max
+// and stats, when q.prefilled); t1, t2 have
+// n_thresholds + 1 entries (index 0 unused). on_term(bucket, log term) is called in pass 2 for every
+// event sample with a finite log term (k-hat candidates: log(w h) = lw + log h, before the max is removed).
+template <class T, class OnTerm>
+RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t end, double* lw, std::int32_t* bucket,
+                                 double& max, double& s0, double& s2, double* t1, double* t2, LogWeightStats& stats,
+                                 TailChecks& checks, OnTerm on_term) {
+  const double inf = static_cast<double>(INFINITY);
+  s0 = s2 = 0.0;
+  for (index_t b = 0; b <= q.n_thresholds; ++b) t1[b] = t2[b] = 0.0;
+  if (!q.prefilled) {
+    max = -inf;
+    stats = LogWeightStats{0.0, inf, 0};
+  }
+  for (index_t i = begin; i < end && !q.prefilled; ++i) {
+    const double p = static_cast<double>(q.log_p[(i - q.origin) * q.log_p_stride]);
+    const double l = static_cast<double>(q.log_q[(i - q.origin) * q.log_q_stride]);
+    double w = p - l;
+    if (w - w == 0.0) {  // finite: the common case, one test
+      stats.sum += w;
+      stats.min = w < stats.min ? w : stats.min;
+    } else {
+      if (p != p || p == inf) {
+        flag(checks, kBadLogP, q.flat_offset + i);
+      } else if (l != l) {
+        flag(checks, kBadLogQ, q.flat_offset + i);
+      } else if (l == -inf && p != -inf) {
+        flag(checks, kImpossible, q.flat_offset + i);
+      } else if (p != -inf && l != inf) {
+        flag(checks, kBadLogP, q.flat_offset + i);  // finite - finite overflowed
+      }
+      w = -inf;  // log p = -inf or log q = +inf: a zero weight
+      ++stats.dead;
+    }
+    lw[i - begin] = w;
+    max = w > max ? w : max;
+    std::int32_t b;
+    if (q.kind == kEventBool) {
+      b = q.event[(i - q.origin) * q.event_stride] ? 1 : 0;
+    } else {
+      const double v = static_cast<double>(q.value[(i - q.origin) * q.event_stride]);
+      if (q.kind == kEventGraded) {
+        if (!(v >= 0.0 && v <= 1.0)) flag(checks, kBadEvent, q.flat_offset + i);
+        b = v > 0.0 ? 1 : 0;
+      } else {
+        if (v != v) flag(checks, kBadEvent, q.flat_offset + i);
+        b = static_cast<std::int32_t>(thresholds_at_or_below(q.thresholds, q.n_thresholds, v));
+      }
+    }
+    bucket[i - begin] = b;
+  }
+  if (max == -inf) return;
+  for (index_t i = begin; i < end; ++i) {
+    const double w = exp(lw[i - begin] - max);
+    const double w2 = w * w;
+    s0 += w;
+    s2 += w2;
+    const std::int32_t b = bucket[i - begin];
+    if (b > 0 && lw[i - begin] > -inf) {
+      if (q.kind == kEventGraded) {
+        const double h = static_cast<double>(q.value[(i - q.origin) * q.event_stride]);
+        t1[b] += h * w;
+        t2[b] += h * h * w2;
+        on_term(b, lw[i - begin] + log(h));
+      } else {
+        t1[b] += w;
+        t2[b] += w2;
+        on_term(b, lw[i - begin]);
+      }
+    }
+  }
+}
+
+// Rescale a chunk's sums from maximum `from` to `to` (>= from): the factor for sums of w is e^{from - to},
+// for sums of w^2 its square.
+RISKCORE_HD inline double rescale_factor(double from, double to) {
+  return from == -static_cast<double>(INFINITY) ? 0.0 : exp(from - to);
+}
+
+}  // namespace riskcore

@@ -1,0 +1,122 @@
+r"""Diagnostics of importance weights: Pareto :math:`\hat k` (PSIS), the size of its tail, and the
+messages that say what happened (too few events for k-hat, no event at all, a proposal equal to the
+target, heavy tails).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from riskcore import _validate
+
+__all__ = ["KHAT_MIN_TERMS", "KHAT_WARNING", "khat_tail_size", "pareto_khat"]
+
+KHAT_WARNING = 0.7
+KHAT_MIN_TERMS = 5  # fewer non-zero terms: k-hat is undefined (NaN)
+
+
+def _gpd_shape(exceedances: np.ndarray) -> float:
+    """Zhang & Stephens (2009) posterior-mean estimate of the generalised Pareto shape k from sorted
+    exceedances, with the weakly informative prior of PSIS (Vehtari et al. 2024): k <- (n k + 5)/(n + 10)."""
+    n = exceedances.size
+    grid = 30 + int(math.sqrt(n))
+    b = 1 - np.sqrt(grid / (np.arange(1, grid + 1) - 0.5))
+    b = b / (3 * exceedances[int(n / 4 + 0.5) - 1]) + 1 / exceedances[-1]
+    k = np.log1p(-b[:, None] * exceedances).mean(axis=1)
+    profile = n * (np.log(-b / k) - k - 1)
+    weights = 1 / np.exp(profile - profile[:, None]).sum(axis=1)
+    keep = weights >= 10 * np.finfo(float).eps
+    weights, b = weights[keep] / weights[keep].sum(), b[keep]
+    k_post = np.log1p(-np.sum(b * weights) * exceedances).mean()
+    return float((n * k_post + 10 * 0.5) / (n + 10))
+
+
+def khat_tail_size(count: int) -> int:
+    """M = ceil(min(0.2 S, 3 sqrt(S))): the k-hat fit uses the M largest of S weights (and the cutoff
+    is the (M + 1)-th), so a shard need only keep its M + 1 largest for an exact merged k-hat.
+
+    >>> khat_tail_size(10_000)
+    300
+    """
+    return math.ceil(min(0.2 * count, 3 * math.sqrt(count)))
+
+
+def khat_row(log_weights: np.ndarray, count: int | None = None) -> float:
+    """k-hat of S = ``count`` finite log-weights, of which ``log_weights`` holds at least the M + 1
+    largest; NaN (undefined) below KHAT_MIN_TERMS terms."""
+    x = log_weights[np.isfinite(log_weights)]
+    total = x.size if count is None else count
+    if total < KHAT_MIN_TERMS:
+        return math.nan
+    x = x - x.max()
+    tail_size = khat_tail_size(total)
+    rank = x.size - tail_size - 1 if tail_size < x.size else 0  # the (M+1)-th largest: O(S), no full sort
+    cutoff = max(np.partition(x, rank)[rank], math.log(np.finfo(float).tiny))
+    tail = np.sort(x[x > cutoff])
+    if tail.size <= 4:
+        return math.inf
+    return _gpd_shape(np.exp(tail) - math.exp(cutoff))
+
+
+def pareto_khat(log_weights: ArrayLike) -> Any:
+    r"""Pareto :math:`\hat k` of the largest importance weights (PSIS, Vehtari et al. 2024): a
+    generalised Pareto fit to the :math:`M = \lceil\min(0.2 S, 3\sqrt S)\rceil` largest weights.
+    k < 0.5 good, 0.5-0.7 usable, > 0.7 unreliable. -inf log-weights are ignored; with fewer than 5
+    finite weights k-hat is undefined (NaN). Shape (S,) -> float; (queries, S) -> array.
+
+    >>> rng = np.random.default_rng(0)
+    >>> bool(pareto_khat(rng.normal(size=4000)) < 0.5), bool(pareto_khat(rng.standard_cauchy(4000) * 10) > 0.7)
+    (True, True)
+    >>> pareto_khat([0.0, 1.0, 2.0])
+    nan
+    """
+    lw = _validate.real_array(log_weights, "log_weights", ndim=(1, 2), allow_nan=False).astype(np.float64, copy=False)
+    if np.isposinf(lw).any():
+        raise ValueError("log_weights must be numbers or -inf, got +inf")
+    return khat_row(lw) if lw.ndim == 1 else np.array([khat_row(row) for row in lw])
+
+
+def describe(
+    events: np.ndarray, khat: np.ndarray, lw_max: np.ndarray, lw_min: np.ndarray, self_normalised: bool
+) -> list[str]:
+    """The messages of a result: one per situation, naming the queries (flat indices) it concerns."""
+    messages = []
+
+    def where(mask: np.ndarray) -> str:
+        idx = np.flatnonzero(mask)
+        return "" if mask.size == 1 else f" (problems {idx[:10].tolist()}{' ...' if idx.size > 10 else ''})"
+
+    none = events == 0
+    if none.any():
+        messages.append(
+            "no event sample" + where(none) + ": the estimate is 0 and ci_high is the one-sided exact bound "
+            "(1 - (1 - confidence)^(1/N)) * max weight, valid when no weight on the event exceeds the largest "
+            "weight seen (brute force: the rule of three)"
+        )
+    few = (events > 0) & (events < KHAT_MIN_TERMS)
+    if few.any():
+        messages.append(
+            f"fewer than {KHAT_MIN_TERMS} event samples" + where(few) + ": k-hat is undefined (NaN), not evidence "
+            "of heavy tails; draw more samples or use a proposal that hits the event more often"
+        )
+    heavy = khat > KHAT_WARNING
+    if heavy.any():
+        messages.append(
+            f"Pareto k-hat above {KHAT_WARNING}" + where(heavy) + ": the weights are too heavy-tailed for a reliable "
+            "estimate (use a better proposal or more samples)"
+        )
+    with np.errstate(invalid="ignore"):
+        flat = lw_max - lw_min <= 1e-12 * np.maximum(1.0, np.abs(lw_max))
+        equal = flat if self_normalised else flat & (np.abs(lw_max) <= 1e-12)
+    if equal.any():
+        messages.append(
+            "the proposal equals the target"
+            + (" up to a constant" if self_normalised else "")
+            + where(equal)
+            + " (all log-weights are equal): this is plain Monte Carlo, with no variance reduction"
+        )
+    return messages
