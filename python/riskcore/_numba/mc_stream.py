@@ -1,0 +1,116 @@
+"""One-pass MC / SCOPE / REACH folds in Numba (mirror of kernels/mc_stream.hpp: same blocks, same
+Welford moments and block-order merge, so the results equal the C++ ones)."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+BLOCK = 2048
+_MC, _SCOPE, _REACH = 0, 1, 2
+
+
+@numba.njit(cache=True)
+def _merge(c, m, s, c2, m2, s2):
+    count = c + c2
+    if count == 0:
+        return c, m, s
+    delta = m2 - m
+    share = c2 / count
+    return count, m + delta * share, s + s2 + delta * delta * c * share
+
+
+@numba.njit(cache=True)
+def _add(c, m, s, x):
+    c += 1.0
+    delta = x - m
+    m += delta / c
+    s += delta * (x - m)
+    return c, m, s
+
+
+@numba.njit(cache=True)
+def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, checks):
+    """Moments of trajectories [n0, n1) of (q, k) into out[0:6]; bad counts/first indices into checks."""
+    N, T, K = h.shape[1], h.shape[2], h.shape[3]
+    vc = vm = vs = mc_c = mc_m = mc_s = 0.0
+    for n in range(n0, n1):
+        length = lengths[q, n, k]
+        first = hit[q, n, k] if use_hit else -1
+        steps = T if use_mask else length
+        ok = first == -1 or (0 <= first < steps and (not use_mask or mask[q, n, first] != 0))
+        if not ok:
+            flat = (q * N + n) * K + k
+            if checks[2] == 0 or flat < checks[3]:
+                checks[3] = flat
+            checks[2] += 1
+        if kind != _MC:
+            last = first if (kind == _SCOPE and 0 <= first < steps) else steps - 1
+            total = 0.0
+            for t in range(steps):
+                if use_mask and mask[q, n, t] == 0:
+                    continue
+                x = np.float64(h[q, n, t, k])
+                if not (x >= 0.0 and x <= 1.0):
+                    flat = ((q * N + n) * T + t) * K + k
+                    if checks[0] == 0 or flat < checks[1]:
+                        checks[1] = flat
+                    checks[0] += 1
+                if kind == _SCOPE:
+                    if t <= last:
+                        total += x
+                else:
+                    total += math.log1p(-x) if x < 1.0 else -math.inf
+            vc, vm, vs = _add(vc, vm, vs, total if kind == _SCOPE else -math.expm1(total))
+        mc_c, mc_m, mc_s = _add(mc_c, mc_m, mc_s, 1.0 if first >= 0 else 0.0)
+    out[0], out[1], out[2], out[3], out[4], out[5] = vc, vm, vs, mc_c, mc_m, mc_s
+
+
+@numba.njit(parallel=True, cache=True)
+def _moments(h, lengths, mask, use_mask, hit, use_hit, kind, parts, checks):
+    Q, N, K = h.shape[0], h.shape[1], h.shape[3]
+    blocks = parts.shape[2]
+    for item in numba.prange(Q * K * blocks):
+        pair, b = item // blocks, item % blocks
+        q, k = pair // K, pair % K
+        n0 = b * BLOCK
+        _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, min(n0 + BLOCK, N), parts[q, k, b], checks[item])
+
+
+@numba.njit(cache=True)
+def _reduce(parts, checks, kind, out, found):
+    Q, K, blocks = parts.shape[0], parts.shape[1], parts.shape[2]
+    for q in range(Q):
+        for k in range(K):
+            vc = vm = vs = mc_c = mc_m = mc_s = 0.0
+            for b in range(blocks):
+                p = parts[q, k, b]
+                vc, vm, vs = _merge(vc, vm, vs, p[0], p[1], p[2])
+                mc_c, mc_m, mc_s = _merge(mc_c, mc_m, mc_s, p[3], p[4], p[5])
+            if kind == _MC:
+                vc, vm, vs = mc_c, mc_m, mc_s
+            out[0, q, k], out[1, q, k], out[2, q, k], out[3, q, k], out[4, q, k] = vc, vm, vs, mc_m, mc_s
+    for item in range(checks.shape[0]):
+        for j in (0, 2):
+            if checks[item, j]:
+                if found[j] == 0 or checks[item, j + 1] < found[j + 1]:
+                    found[j + 1] = checks[item, j + 1]
+                found[j] += checks[item, j]
+
+
+def risk_moments(hazards, lengths, mask, first_hit, kind):
+    """Same contract as riskcore._core.risk_moments."""
+    Q, N, K = hazards.shape[0], hazards.shape[1], hazards.shape[3]
+    blocks = -(-N // BLOCK)
+    parts = np.zeros((Q, K, blocks, 6))
+    checks = np.zeros((Q * K * blocks, 4), dtype=np.int64)
+    use_mask, use_hit = mask is not None, first_hit is not None
+    mask = mask if use_mask else np.zeros((1, 1, 1), dtype=np.uint8)
+    first_hit = first_hit if use_hit else np.zeros((1, 1, 1), dtype=np.int64)
+    _moments(hazards, lengths, mask, use_mask, first_hit, use_hit, kind, parts, checks)
+    out = np.zeros((5, Q, K))
+    found = np.zeros(4, dtype=np.int64)
+    _reduce(parts, checks, kind, out, found)
+    return out, found
