@@ -3,8 +3,6 @@ Welford moments and block-order merge, so the results equal the C++ ones)."""
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
@@ -32,6 +30,42 @@ def _add(c, m, s, x):
 
 
 @numba.njit(cache=True)
+def reach_update(x, h):
+    """REACH's X <- X + h (1 - X) (kernels/mc_stream.hpp's reach_update)."""
+    return x + h * (1.0 - x)
+
+
+@numba.njit(cache=True)
+def _outside(v):
+    return not (v >= 0.0 and v <= 1.0)
+
+
+@numba.njit(cache=True)
+def _fold(h, q, n, k, stop, end, scope):
+    """kernels/mc_stream.hpp's fold_steps: four lanes over t mod 4, merged in the same order."""
+    lane = np.zeros(4)
+    bad = False
+    t = 0
+    while t + 4 <= stop:
+        for j in range(4):
+            v = np.float64(h[q, n, t + j, k])
+            bad |= _outside(v)
+            lane[j] = lane[j] + v if scope else reach_update(lane[j], v)
+        t += 4
+    while t < stop:
+        v = np.float64(h[q, n, t, k])
+        bad |= _outside(v)
+        lane[0] = lane[0] + v if scope else reach_update(lane[0], v)
+        t += 1
+    while t < end:
+        bad |= _outside(np.float64(h[q, n, t, k]))
+        t += 1
+    if scope:
+        return (lane[0] + lane[1]) + (lane[2] + lane[3]), bad
+    return reach_update(reach_update(lane[0], lane[1]), reach_update(lane[2], lane[3])), bad
+
+
+@numba.njit(cache=True)
 def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, checks):
     """Moments of trajectories [n0, n1) of (q, k) into out[0:6]; bad counts/first indices into checks."""
     N, T, K = h.shape[1], h.shape[2], h.shape[3]
@@ -47,23 +81,26 @@ def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, ch
                 checks[3] = flat
             checks[2] += 1
         if kind != _MC:
-            last = first if (kind == _SCOPE and 0 <= first < steps) else steps - 1
-            total = 0.0
-            for t in range(steps):
-                if use_mask and mask[q, n, t] == 0:
-                    continue
-                x = np.float64(h[q, n, t, k])
-                if not (x >= 0.0 and x <= 1.0):
-                    flat = ((q * N + n) * T + t) * K + k
-                    if checks[0] == 0 or flat < checks[1]:
-                        checks[1] = flat
-                    checks[0] += 1
-                if kind == _SCOPE:
-                    if t <= last:
-                        total += x
-                else:
-                    total += math.log1p(-x) if x < 1.0 else -math.inf
-            vc, vm, vs = _add(vc, vm, vs, total if kind == _SCOPE else -math.expm1(total))
+            scope = kind == _SCOPE
+            stop = first + 1 if (scope and 0 <= first < steps) else steps
+            if use_mask:
+                x, bad = 0.0, False
+                for t in range(steps):
+                    if mask[q, n, t] == 0:
+                        continue
+                    v = np.float64(h[q, n, t, k])
+                    bad |= _outside(v)
+                    x = (x + v if t < stop else x) if scope else reach_update(x, v)
+            else:
+                x, bad = _fold(h, q, n, k, stop, steps, scope)
+            if bad:
+                for t in range(steps):
+                    if (not use_mask or mask[q, n, t] != 0) and _outside(np.float64(h[q, n, t, k])):
+                        flat = ((q * N + n) * T + t) * K + k
+                        if checks[0] == 0 or flat < checks[1]:
+                            checks[1] = flat
+                        checks[0] += 1
+            vc, vm, vs = _add(vc, vm, vs, x)
         mc_c, mc_m, mc_s = _add(mc_c, mc_m, mc_s, 1.0 if first >= 0 else 0.0)
     out[0], out[1], out[2], out[3], out[4], out[5] = vc, vm, vs, mc_c, mc_m, mc_s
 
