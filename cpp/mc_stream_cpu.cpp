@@ -1,6 +1,8 @@
 // CPU driver of the one-pass MC / SCOPE / REACH folds of kernels/mc_stream.hpp: (query, outcome, block)
 // items in parallel, merged in block order, so results do not depend on the thread count. Arrays are
 // read through their strides (no copies).
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -77,6 +79,55 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
   return py::make_tuple(out, checks);
 }
 
+// One step of the sequence-model driver for every live row (kernels/mc_stream.hpp's sequence_step);
+// the row states (alive, mc, scope, reach, elapsed) are updated in place.
+template <class Real>
+py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CArray<std::uint64_t>& outcome_bits,
+                              const CArray<std::uint8_t>& is_end, const CArray<double>& duration,
+                              const CArray<double>& horizon, std::uint64_t seed, bool coupled, index_t t,
+                              const CArray<std::int64_t>& context, const CArray<std::int64_t>& trajectory,
+                              const CArray<std::int8_t>& role, CArray<std::uint8_t>& alive, CArray<double>& mc,
+                              CArray<double>& scope, CArray<double>& reach, CArray<double>& elapsed) {
+  if (probs.ndim() != 2) throw std::invalid_argument("probabilities must be 2-d (rows, vocabulary)");
+  const index_t B = probs.shape(0), V = probs.shape(1), K = alive.ndim() == 2 ? alive.shape(1) : -1;
+  const index_t H = horizon.size();
+  require_shape(outcome_bits, "outcome_bits", {V});
+  require_shape(is_end, "is_end", {V});
+  require_shape(duration, "duration", {V});
+  for (const auto* a : {&context, &trajectory}) require_shape(*a, "rows", {B});
+  require_shape(role, "role", {B});
+  require_shape(alive, "alive", {B, K});
+  require_shape(mc, "mc", {B, K, H});
+  require_shape(scope, "scope", {B, K, H});
+  require_shape(reach, "reach", {B, K, H});
+  require_shape(elapsed, "elapsed", {B});
+  if (K < 1 || K > 64) throw std::invalid_argument("1 to 64 outcomes");
+  double max_h = -static_cast<double>(INFINITY);
+  for (index_t j = 0; j < H; ++j) max_h = horizon.data()[j] > max_h ? horizon.data()[j] : max_h;
+  const StepTables tb{outcome_bits.data(), is_end.data(), duration.data(), horizon.data(), V, K, H, max_h, seed,
+                      logits, coupled};
+  CArray<std::int64_t> tokens({B}), fork({B, K}), bad({B});
+  CArray<std::uint8_t> done({B});
+  const index_t pb = stride(probs, 0), pv = stride(probs, 1);
+  {
+    py::gil_scoped_release release;
+    parallel_for(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&](index_t b0, index_t b1) {
+      std::vector<double> w(static_cast<size_t>(logits ? V : 0)), mass(static_cast<size_t>(K));
+      for (index_t b = b0; b < b1; ++b) {
+        const RowState st{alive.mutable_data() + b * K, mc.mutable_data() + b * K * H,
+                          scope.mutable_data() + b * K * H, reach.mutable_data() + b * K * H,
+                          elapsed.mutable_data() + b};
+        std::int64_t first_bad = -1;
+        tokens.mutable_data()[b] =
+            sequence_step(probs.data() + b * pb, pv, tb, t, context.data()[b], trajectory.data()[b], role.data()[b],
+                          st, w.data(), mass.data(), fork.mutable_data() + b * K, done.mutable_data()[b], first_bad);
+        bad.mutable_data()[b] = first_bad;
+      }
+    });
+  }
+  return py::make_tuple(tokens, fork, done, bad);
+}
+
 }  // namespace
 
 void bind_mc_stream(py::module_& m) {
@@ -87,6 +138,17 @@ void bind_mc_stream(py::module_& m) {
         py::arg("mask"), py::arg("first_hit"), py::arg("kind"), doc);
   m.def("risk_moments", &risk_moments<double>, py::arg("hazards").noconvert(), py::arg("lengths"),
         py::arg("mask"), py::arg("first_hit"), py::arg("kind"), doc);
+  const char* step_doc = "One driver step of every live row: (tokens, forks, done, first bad token or -1).";
+  m.def("sequence_step", &sequence_step_batch<float>, py::arg("probs").noconvert(), py::arg("logits"),
+        py::arg("outcome_bits"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
+        py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
+        py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);
+  m.def("sequence_step", &sequence_step_batch<double>, py::arg("probs").noconvert(), py::arg("logits"),
+        py::arg("outcome_bits"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
+        py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
+        py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);
 }
 
 }  // namespace riskcore

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "config.hpp"
+#include "philox.hpp"
 
 namespace riskcore {
 
@@ -150,6 +151,156 @@ RISKCORE_HD inline void merge_block(RiskBlock& into, const RiskBlock& b) {
     if (!into.bad_hit || b.first_hit < into.first_hit) into.first_hit = b.first_hit;
     into.bad_hit += b.bad_hit;
   }
+}
+
+// ------------------------------------------------------------------------- sequence-model driver
+// One step of B live trajectories, given the model's next-token row p[b, 0..V) (probabilities, or
+// logits): the hazards h_k = (mass of O_k) / (row mass), the draw of the next token, and the online
+// updates of MC, SCOPE and REACH for every outcome k and horizon j:
+//   at risk     step t counts for horizon j when the time elapsed before it is < horizon[j]
+//   MC          mc[k, j] = 1 when an O_k token is drawn on a step at risk (first hit)
+//   SCOPE       scope[k, j] += h_k on the steps at risk while k is not yet hit (the hit step included)
+//   REACH       reach[k, j] <- reach_update(reach[k, j], h_k) on the steps at risk
+// Row roles: 0 samples the model itself (MC, SCOPE; and REACH for the outcomes not yet hit when
+// coupled); 1 + k samples the O_k-masked model (REACH of outcome k). When coupled, the first hit of k
+// on a role-0 row also draws the masked replacement token (the authors' M1 -> M2 fork), returned in
+// fork[k]; the driver turns it into a role 1 + k row continuing the same trajectory.
+// Uniforms: Philox4x64-10, key (seed, context), counter (t, trajectory, role, 0), word 0; a fork of
+// k at step t uses role 1 + k. Results therefore depend on (seed, context, trajectory) only.
+RISKCORE_HD inline int lowest_bit(std::uint64_t bits) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(bits)) - 1;
+#else
+  return __builtin_ctzll(bits);
+#endif
+}
+
+struct StepTables {
+  const std::uint64_t* outcome_bits;  // (V,): bit k set when the token is in O_k
+  const std::uint8_t* is_end;         // (V,)
+  const double* duration;             // (V,)
+  const double* horizon;              // (H,)
+  index_t V, K, H;
+  double max_horizon;
+  std::uint64_t seed;
+  bool logits, coupled;
+};
+
+struct RowState {
+  std::uint8_t* alive;  // (K,) outcome not yet hit (role 0)
+  double* mc;           // (K, H)
+  double* scope;        // (K, H)
+  double* reach;        // (K, H)
+  double* elapsed;      // time before the current step
+};
+
+RISKCORE_HD inline double step_draw(std::uint64_t seed, std::int64_t context, std::int64_t trajectory, index_t t,
+                                    int role) {
+  const Philox4x64Block ctr{{static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(trajectory),
+                             static_cast<std::uint64_t>(role), 0}};
+  return uniform_from_bits(philox4x64_10(ctr, seed, static_cast<std::uint64_t>(context)).v[0]);
+}
+
+// Weight of token v: the probability, or exp(logit - max) (cached in w when logits).
+template <class Real>
+RISKCORE_HD inline double token_weight(const Real* p, index_t pv, const double* w, bool logits, index_t v) {
+  return logits ? w[v] : static_cast<double>(p[v * pv]);
+}
+
+// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed`.
+template <class Real>
+RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const StepTables& tb,
+                                            std::uint64_t exclude, double allowed, double u) {
+  const double target = u * allowed;
+  double acc = 0.0;
+  std::int64_t last = -1;
+  for (index_t v = 0; v < tb.V; ++v) {
+    if (tb.outcome_bits[v] & exclude) continue;
+    const double x = token_weight(p, pv, w, tb.logits, v);
+    if (!(x > 0.0)) continue;
+    acc += x;
+    last = v;
+    if (acc > target) return v;
+  }
+  return last;  // rounding: the last token of positive weight
+}
+
+// Returns the drawn token (-1: the row is invalid, `bad` holds the first offending token index).
+// `w` is scratch of V doubles (logits), `mass` scratch of K doubles; done = the row stops here.
+template <class Real>
+RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const StepTables& tb, index_t t,
+                                              std::int64_t context, std::int64_t trajectory, int role,
+                                              const RowState& st, double* w, double* mass, std::int64_t* fork,
+                                              std::uint8_t& done, std::int64_t& bad) {
+  bad = -1;
+  done = 0;
+  double shift = 0.0;
+  if (tb.logits) {
+    shift = -static_cast<double>(INFINITY);
+    for (index_t v = 0; v < tb.V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      if (x != x || x == static_cast<double>(INFINITY)) {
+        bad = v;
+        return -1;
+      }
+      shift = x > shift ? x : shift;
+    }
+  }
+  double total = 0.0;
+  for (index_t k = 0; k < tb.K; ++k) mass[k] = 0.0;
+  for (index_t v = 0; v < tb.V; ++v) {
+    double x = static_cast<double>(p[v * pv]);
+    if (tb.logits) {
+      x = exp(x - shift);
+      w[v] = x;
+    } else if (!(x >= 0.0 && x < static_cast<double>(INFINITY))) {
+      bad = v;
+      return -1;
+    }
+    total += x;
+    for (std::uint64_t bits = tb.outcome_bits[v]; bits; bits &= bits - 1) mass[lowest_bit(bits)] += x;
+  }
+  if (!(total > 0.0)) {
+    bad = tb.V;  // a row of zeros
+    return -1;
+  }
+  const double before = *st.elapsed;
+  const std::uint64_t own = role > 0 ? (std::uint64_t{1} << (role - 1)) : 0;
+  const std::int64_t token = categorical(p, pv, w, tb, own, own ? total - mass[role - 1] : total,
+                                         step_draw(tb.seed, context, trajectory, t, role));
+  bool any_alive = false;
+  for (index_t k = 0; k < tb.K; ++k) {
+    fork[k] = -1;
+    const double h = mass[k] / total;
+    const bool hit = role == 0 && st.alive[k] && token >= 0 && ((tb.outcome_bits[token] >> k) & 1);
+    const bool reach_k = role == 0 ? (tb.coupled && st.alive[k]) : (k == role - 1);
+    for (index_t j = 0; j < tb.H; ++j) {
+      if (!(before < tb.horizon[j])) continue;
+      if (role == 0 && st.alive[k]) {
+        st.scope[k * tb.H + j] += h;
+        if (hit) st.mc[k * tb.H + j] = 1.0;
+      }
+      if (reach_k) st.reach[k * tb.H + j] = reach_update(st.reach[k * tb.H + j], h);
+    }
+    if (hit) {
+      st.alive[k] = 0;
+      if (tb.coupled) {
+        const double allowed = total - mass[k];
+        fork[k] = allowed > 0.0 ? categorical(p, pv, w, tb, std::uint64_t{1} << k, allowed,
+                                              step_draw(tb.seed, context, trajectory, t, static_cast<int>(k) + 1))
+                                : -2;  // only outcome tokens left: REACH is 1, nothing to continue
+      }
+    }
+    any_alive = any_alive || (role == 0 && st.alive[k]);
+  }
+  if (token < 0) {  // a masked row with only outcome tokens left: REACH is 1 from here
+    done = 1;
+    return token;
+  }
+  *st.elapsed = before + tb.duration[token];
+  // every outcome hit on a role-0 row: nothing left to track (REACH continues in the forks)
+  done = tb.is_end[token] || !(*st.elapsed < tb.max_horizon) || (role == 0 && !any_alive);
+  return token;
 }
 
 }  // namespace riskcore

@@ -3,11 +3,16 @@ Welford moments and block-order merge, so the results equal the C++ ones)."""
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
+from riskcore._numba.philox import _philox_block
+
 BLOCK = 2048
 _MC, _SCOPE, _REACH = 0, 1, 2
+_INV_2_53 = 1.0 / 9007199254740992.0
 
 
 @numba.njit(cache=True)
@@ -151,3 +156,123 @@ def risk_moments(hazards, lengths, mask, first_hit, kind):
     found = np.zeros(4, dtype=np.int64)
     _reduce(parts, checks, kind, out, found)
     return out, found
+
+
+# ------------------------------------------------------------------------- sequence-model driver
+@numba.njit(cache=True)
+def _draw(seed, context, trajectory, t, role):
+    words = _philox_block(
+        np.uint64(t), np.uint64(trajectory), np.uint64(role), np.uint64(0), np.uint64(seed), np.uint64(context)
+    )
+    return np.float64(words[0] >> np.uint64(11)) * _INV_2_53
+
+
+@numba.njit(cache=True)
+def _categorical(row, w, logits, outcome_bits, exclude, allowed, u):
+    target = u * allowed
+    acc = 0.0
+    last = -1
+    for v in range(row.size):
+        if outcome_bits[v] & exclude:
+            continue
+        x = w[v] if logits else np.float64(row[v])
+        if not (x > 0.0):
+            continue
+        acc += x
+        last = v
+        if acc > target:
+            return v
+    return last
+
+
+@numba.njit(cache=True)
+def _row_step(row, logits, outcome_bits, is_end, duration, horizon, max_h, seed, coupled, t, context, trajectory,
+              role, alive, mc, scope, reach, elapsed, b, w, mass, fork):
+    """kernels/mc_stream.hpp's sequence_step for row b; returns (token, done, first bad token or -1)."""
+    V, K, H = row.size, mass.size, horizon.size
+    shift = 0.0
+    if logits:
+        shift = -np.inf
+        for v in range(V):
+            x = np.float64(row[v])
+            if x != x or x == np.inf:
+                return -1, 0, v
+            shift = max(shift, x)
+    total = 0.0
+    mass[:] = 0.0
+    for v in range(V):
+        x = np.float64(row[v])
+        if logits:
+            x = math.exp(x - shift)
+            w[v] = x
+        elif not (x >= 0.0 and x < np.inf):
+            return -1, 0, v
+        total += x
+        bits = outcome_bits[v]
+        k = 0
+        while bits:
+            if bits & np.uint64(1):
+                mass[k] += x
+            bits >>= np.uint64(1)
+            k += 1
+    if not (total > 0.0):
+        return -1, 0, V
+    before = elapsed[b]
+    own = np.uint64(1) << np.uint64(role - 1) if role > 0 else np.uint64(0)
+    allowed = total - mass[role - 1] if role > 0 else total
+    token = _categorical(row, w, logits, outcome_bits, own, allowed, _draw(seed, context, trajectory, t, role))
+    any_alive = False
+    for k in range(K):
+        fork[b, k] = -1
+        h = mass[k] / total
+        hit = role == 0 and alive[b, k] != 0 and token >= 0 and (outcome_bits[token] >> np.uint64(k)) & np.uint64(1)
+        reach_k = (coupled and alive[b, k] != 0) if role == 0 else k == role - 1
+        for j in range(H):
+            if not (before < horizon[j]):
+                continue
+            if role == 0 and alive[b, k] != 0:
+                scope[b, k, j] += h
+                if hit:
+                    mc[b, k, j] = 1.0
+            if reach_k:
+                reach[b, k, j] = reach_update(reach[b, k, j], h)
+        if hit:
+            alive[b, k] = 0
+            if coupled:
+                rest = total - mass[k]
+                if rest > 0.0:
+                    u = _draw(seed, context, trajectory, t, k + 1)
+                    fork[b, k] = _categorical(row, w, logits, outcome_bits, np.uint64(1) << np.uint64(k), rest, u)
+                else:
+                    fork[b, k] = -2
+        any_alive = any_alive or (role == 0 and alive[b, k] != 0)
+    if token < 0:
+        return token, 1, -1
+    elapsed[b] = before + duration[token]
+    done = is_end[token] != 0 or not (elapsed[b] < max_h) or (role == 0 and not any_alive)
+    return token, 1 if done else 0, -1
+
+
+@numba.njit(parallel=True, cache=True)
+def _sequence_step(probs, logits, outcome_bits, is_end, duration, horizon, seed, coupled, t, context, trajectory,
+                   role, alive, mc, scope, reach, elapsed, tokens, fork, done, bad):
+    B, V, K = probs.shape[0], probs.shape[1], alive.shape[1]
+    max_h = horizon.max()
+    for b in numba.prange(B):
+        w = np.empty(V if logits else 0)
+        mass = np.empty(K)
+        tokens[b], done[b], bad[b] = _row_step(
+            probs[b], logits, outcome_bits, is_end, duration, horizon, max_h, seed, coupled, t, context[b],
+            trajectory[b], role[b], alive, mc, scope, reach, elapsed, b, w, mass, fork,
+        )
+
+
+def sequence_step(probs, logits, outcome_bits, is_end, duration, horizon, seed, coupled, t, context, trajectory,
+                  role, alive, mc, scope, reach, elapsed):
+    """Same contract as riskcore._core.sequence_step."""
+    B, K = probs.shape[0], alive.shape[1]
+    tokens, fork = np.empty(B, dtype=np.int64), np.empty((B, K), dtype=np.int64)
+    done, bad = np.empty(B, dtype=np.uint8), np.empty(B, dtype=np.int64)
+    _sequence_step(probs, logits, outcome_bits, is_end, duration, horizon, np.uint64(seed), coupled, t, context,
+                   trajectory, role, alive, mc, scope, reach, elapsed, tokens, fork, done, bad)
+    return tokens, fork, done, bad

@@ -16,8 +16,9 @@ so shards merge exactly (:func:`merge_estimates`) and the same shard cannot be m
 
 Modules: :mod:`riskcore.mc.estimators` (from arrays: :func:`mc_estimate`, :func:`scope_estimate`,
 :func:`reach_estimate`), :mod:`riskcore.mc.chain` (the Markov-chain simulator and the exact risk),
-:mod:`riskcore.mc.results` (accumulators and results), :mod:`riskcore.mc.planning`
-(:func:`required_trajectories`).
+:mod:`riskcore.mc.sequence` (the model-in-the-loop driver :func:`simulate_sequence_risk` and the
+:class:`SequenceModel` protocol), :mod:`riskcore.mc.results` (accumulators and results),
+:mod:`riskcore.mc.planning` (:func:`required_trajectories`).
 
 >>> from riskcore import mc
 >>> P = [[0.6, 0.25, 0.05, 0.02, 0.08], [0.2, 0.5, 0.2, 0.05, 0.05], [0.1, 0.2, 0.4, 0.25, 0.05],
@@ -29,12 +30,14 @@ Modules: :mod:`riskcore.mc.estimators` (from arrays: :func:`mc_estimate`, :func:
 from riskcore.mc.chain import exact_outcome_risk, simulate_outcome_risk
 from riskcore.mc.estimators import mc_estimate, reach_estimate, scope_estimate
 from riskcore.mc.planning import required_trajectories
+from riskcore.mc.sequence import SequenceModel, simulate_sequence_risk
 from riskcore.mc.results import KINDS, RiskAccumulator, RiskEstimate, SimulationResult, merge_estimates
 
 __all__ = [
     "KINDS",
     "RiskAccumulator",
     "RiskEstimate",
+    "SequenceModel",
     "SimulationResult",
     "exact_outcome_risk",
     "mc_estimate",
@@ -43,4 +46,5 @@ __all__ = [
     "required_trajectories",
     "scope_estimate",
     "simulate_outcome_risk",
+    "simulate_sequence_risk",
 ]
