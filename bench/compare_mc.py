@@ -22,7 +22,7 @@ from riskcore._peers import numpy_simulator, sparse_chain
 def run(name: str, P: np.ndarray, horizon: int, n: int) -> None:
     states = P.shape[0]
     outcome, end = [states - 2], [states - 1]
-    exact = mc.exact_outcome_risk(P, 0, outcome, end, horizon)[0]
+    exact = mc.exact_outcome_risk(P, 0, outcome, end, horizon)
     print(f"\n{name}: {states} states, horizon {horizon}, {n:,} trajectories, exact risk {exact:.6g}")
     rows = []
     threads = riskcore.get_num_threads()
@@ -43,8 +43,8 @@ def run(name: str, P: np.ndarray, horizon: int, n: int) -> None:
     print("  (riskcore's steps count both passes: the chain for MC/SCOPE and the masked chain for REACH)")
     for kind in ("mc", "scope", "reach"):
         e = getattr(r, kind)
-        eff = "" if e.efficiency is None else f"  worth {e.efficiency[0]:6.2f} MC samples each"
-        print(f"  {kind:6s} {e.estimate[0]:.6g} +- {e.se[0]:.2g}  per-sample variance {e.variance[0]:.4g}{eff}")
+        eff = "" if e.efficiency is None else f"  worth {e.efficiency:6.2f} MC samples each"
+        print(f"  {kind:6s} {e.estimate:.6g} +- {e.se:.2g}  per-sample variance {e.variance:.4g}{eff}")
 
 
 def main() -> None:

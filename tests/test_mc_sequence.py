@@ -21,8 +21,17 @@ BUDGET = 12
 
 def trigram_run(n, seed, **kwargs):
     return mc.simulate_sequence_risk(
-        TrigramModel(TABLE), [0, 1, 2], outcome_tokens=OUTCOMES, end_tokens=END, max_new_tokens=BUDGET,
-        n_trajectories=n, token_durations=DURATIONS, horizons=HORIZONS, seed=seed, histories=HISTORIES, **kwargs,
+        TrigramModel(TABLE),
+        [0, 1, 2],
+        outcome_tokens=OUTCOMES,
+        end_tokens=END,
+        max_new_tokens=BUDGET,
+        n_trajectories=n,
+        token_durations=DURATIONS,
+        horizons=HORIZONS,
+        seed=seed,
+        histories=HISTORIES,
+        **kwargs,
     )
 
 
@@ -33,7 +42,7 @@ def trigram_oracle():
 def replicate(runs, n, coupled, backend="cpu"):
     """Estimates, lower and upper bounds (runs, 3 estimators, C, K, H) and the oracle."""
     exact = trigram_oracle()
-    out = np.zeros((3, runs, 3) + exact.shape)
+    out = np.zeros((3, runs, 3, *exact.shape))
     for r in range(runs):
         res = trigram_run(n, 1000 + r, coupled=coupled, backend=backend)
         for j, e in enumerate((res.mc, res.scope, res.reach)):
@@ -86,15 +95,32 @@ def test_reach_se_below_mc_and_efficiency():
 
 def test_chain_model_matches_the_exact_chain_risk(backend):
     exact = mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20)
-    r = mc.simulate_sequence_risk(ChainModel(WORKED), 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20,
-                                  n_trajectories=20_000, seed=2, backend=backend)
+    r = mc.simulate_sequence_risk(
+        ChainModel(WORKED),
+        0,
+        outcome_tokens=3,
+        end_tokens=4,
+        max_new_tokens=20,
+        n_trajectories=20_000,
+        seed=2,
+        backend=backend,
+    )
     for e in (r.mc, r.scope, r.reach):
         assert e.estimate.shape == ()
         assert abs(e.estimate - exact) < 4 * e.se, e.kind
     assert r.reach.efficiency == pytest.approx(2.4, abs=0.3)
     # step horizons without durations: one time unit per token, horizon h = the first h steps
-    steps = mc.simulate_sequence_risk(ChainModel(WORKED), 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20,
-                                      n_trajectories=20_000, seed=2, horizons=[5, 10, 20], backend=backend)
+    steps = mc.simulate_sequence_risk(
+        ChainModel(WORKED),
+        0,
+        outcome_tokens=3,
+        end_tokens=4,
+        max_new_tokens=20,
+        n_trajectories=20_000,
+        seed=2,
+        horizons=[5, 10, 20],
+        backend=backend,
+    )
     for j, h in enumerate((5, 10, 20)):
         truth = mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=h)
         assert abs(steps.reach.estimate[j] - truth) < 4 * steps.reach.se[j]
@@ -141,8 +167,9 @@ def test_history_holding_the_outcome_is_excluded():
 def test_float32_and_logits(variant):
     model = ChainModel(WORKED, dtype=np.float32) if variant == "float32" else ChainModel(WORKED, logits=True)
     kwargs = {"logits": True} if variant == "logits" else {}
-    r = mc.simulate_sequence_risk(model, 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20,
-                                  n_trajectories=20_000, seed=3, **kwargs)
+    r = mc.simulate_sequence_risk(
+        model, 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20, n_trajectories=20_000, seed=3, **kwargs
+    )
     exact = mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20)
     for e in (r.mc, r.scope, r.reach):
         assert abs(e.estimate - exact) < 4 * e.se
@@ -150,15 +177,17 @@ def test_float32_and_logits(variant):
 
 def test_driver_memory_is_per_batch():
     model = ChainModel(WORKED)
-    mc.simulate_sequence_risk(model, 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20, n_trajectories=5000,
-                              seed=0, batch_size=256)
+    mc.simulate_sequence_risk(
+        model, 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20, n_trajectories=5000, seed=0, batch_size=256
+    )
     assert model.state.size <= 256 * 2  # never more live rows than a batch (and its forks)
 
 
 def test_progress_bar_runs():
     pytest.importorskip("tqdm")
-    r = mc.simulate_sequence_risk(ChainModel(WORKED), 0, outcome_tokens=3, end_tokens=4, max_new_tokens=5,
-                                  n_trajectories=100, progress=True)
+    r = mc.simulate_sequence_risk(
+        ChainModel(WORKED), 0, outcome_tokens=3, end_tokens=4, max_new_tokens=5, n_trajectories=100, progress=True
+    )
     assert r.mc.n == 100
 
 
@@ -223,7 +252,8 @@ def test_gru_protocol():
         def select(self, rows):
             self.h = self.h[torch.as_tensor(rows)]
 
-    r = mc.simulate_sequence_risk(GRU(), [0, 1], outcome_tokens=3, end_tokens=4, max_new_tokens=10,
-                                  n_trajectories=2000, seed=0, coupled=True)
+    r = mc.simulate_sequence_risk(
+        GRU(), [0, 1], outcome_tokens=3, end_tokens=4, max_new_tokens=10, n_trajectories=2000, seed=0, coupled=True
+    )
     assert r.reach.estimate.shape == (2,) and (r.reach.se < r.mc.se).all()
     assert (np.abs(r.reach.estimate - r.mc.estimate) < 4 * np.hypot(r.mc.se, r.reach.se)).all()

@@ -90,7 +90,7 @@ def simulate_outcome_risk(
     >>> P = [[0.6, 0.25, 0.05, 0.02, 0.08], [0.2, 0.5, 0.2, 0.05, 0.05], [0.1, 0.2, 0.4, 0.25, 0.05],
     ...      [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]]
     >>> r = simulate_outcome_risk(P, 0, [3], [4], 20, 10_000, 1, shards=4)
-    >>> bool(np.isclose(r.reach.estimate[0], mc.simulate_outcome_risk(P, 0, [3], [4], 20, 10_000, 1).reach.estimate[0]))
+    >>> bool(np.isclose(r.reach.estimate, mc.simulate_outcome_risk(P, 0, [3], [4], 20, 10_000, 1).reach.estimate))
     True
     """
     if shards < 1 or n_trajectories < shards:

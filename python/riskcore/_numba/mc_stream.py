@@ -118,7 +118,9 @@ def _moments(h, lengths, mask, use_mask, hit, use_hit, kind, parts, checks):
         pair, b = item // blocks, item % blocks
         q, k = pair // K, pair % K
         n0 = b * BLOCK
-        _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, min(n0 + BLOCK, N), parts[q, k, b], checks[item])
+        _block(
+            h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, min(n0 + BLOCK, N), parts[q, k, b], checks[item]
+        )
 
 
 @numba.njit(cache=True)
@@ -186,8 +188,30 @@ def _categorical(row, w, logits, outcome_bits, exclude, allowed, u):
 
 
 @numba.njit(cache=True)
-def _row_step(row, logits, outcome_bits, is_end, duration, horizon, max_h, seed, coupled, t, context, trajectory,
-              role, alive, mc, scope, reach, elapsed, b, w, mass, fork):
+def _row_step(
+    row,
+    logits,
+    outcome_bits,
+    is_end,
+    duration,
+    horizon,
+    max_h,
+    seed,
+    coupled,
+    t,
+    context,
+    trajectory,
+    role,
+    alive,
+    mc,
+    scope,
+    reach,
+    elapsed,
+    b,
+    w,
+    mass,
+    fork,
+):
     """kernels/mc_stream.hpp's sequence_step for row b; returns (token, done, first bad token or -1)."""
     V, K, H = row.size, mass.size, horizon.size
     shift = 0.0
@@ -254,25 +278,104 @@ def _row_step(row, logits, outcome_bits, is_end, duration, horizon, max_h, seed,
 
 
 @numba.njit(parallel=True, cache=True)
-def _sequence_step(probs, logits, outcome_bits, is_end, duration, horizon, seed, coupled, t, context, trajectory,
-                   role, alive, mc, scope, reach, elapsed, tokens, fork, done, bad):
+def _sequence_step(
+    probs,
+    logits,
+    outcome_bits,
+    is_end,
+    duration,
+    horizon,
+    seed,
+    coupled,
+    t,
+    context,
+    trajectory,
+    role,
+    alive,
+    mc,
+    scope,
+    reach,
+    elapsed,
+    tokens,
+    fork,
+    done,
+    bad,
+):
     B, V, K = probs.shape[0], probs.shape[1], alive.shape[1]
     max_h = horizon.max()
     for b in numba.prange(B):
         w = np.empty(V if logits else 0)
         mass = np.empty(K)
         tokens[b], done[b], bad[b] = _row_step(
-            probs[b], logits, outcome_bits, is_end, duration, horizon, max_h, seed, coupled, t, context[b],
-            trajectory[b], role[b], alive, mc, scope, reach, elapsed, b, w, mass, fork,
+            probs[b],
+            logits,
+            outcome_bits,
+            is_end,
+            duration,
+            horizon,
+            max_h,
+            seed,
+            coupled,
+            t,
+            context[b],
+            trajectory[b],
+            role[b],
+            alive,
+            mc,
+            scope,
+            reach,
+            elapsed,
+            b,
+            w,
+            mass,
+            fork,
         )
 
 
-def sequence_step(probs, logits, outcome_bits, is_end, duration, horizon, seed, coupled, t, context, trajectory,
-                  role, alive, mc, scope, reach, elapsed):
+def sequence_step(
+    probs,
+    logits,
+    outcome_bits,
+    is_end,
+    duration,
+    horizon,
+    seed,
+    coupled,
+    t,
+    context,
+    trajectory,
+    role,
+    alive,
+    mc,
+    scope,
+    reach,
+    elapsed,
+):
     """Same contract as riskcore._core.sequence_step."""
     B, K = probs.shape[0], alive.shape[1]
     tokens, fork = np.empty(B, dtype=np.int64), np.empty((B, K), dtype=np.int64)
     done, bad = np.empty(B, dtype=np.uint8), np.empty(B, dtype=np.int64)
-    _sequence_step(probs, logits, outcome_bits, is_end, duration, horizon, np.uint64(seed), coupled, t, context,
-                   trajectory, role, alive, mc, scope, reach, elapsed, tokens, fork, done, bad)
+    _sequence_step(
+        probs,
+        logits,
+        outcome_bits,
+        is_end,
+        duration,
+        horizon,
+        np.uint64(seed),
+        coupled,
+        t,
+        context,
+        trajectory,
+        role,
+        alive,
+        mc,
+        scope,
+        reach,
+        elapsed,
+        tokens,
+        fork,
+        done,
+        bad,
+    )
     return tokens, fork, done, bad

@@ -30,8 +30,8 @@ Modules: :mod:`riskcore.mc.estimators` (from arrays: :func:`mc_estimate`, :func:
 from riskcore.mc.chain import exact_outcome_risk, simulate_outcome_risk
 from riskcore.mc.estimators import mc_estimate, reach_estimate, scope_estimate
 from riskcore.mc.planning import required_trajectories
-from riskcore.mc.sequence import SequenceModel, simulate_sequence_risk
 from riskcore.mc.results import KINDS, RiskAccumulator, RiskEstimate, SimulationResult, merge_estimates
+from riskcore.mc.sequence import SequenceModel, simulate_sequence_risk
 
 __all__ = [
     "KINDS",

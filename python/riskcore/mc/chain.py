@@ -78,13 +78,17 @@ def simulate_outcome_risk(
     chosen = _estimators(estimators)
     queries = chains.start.size
     _validate.limit(
-        "n_trajectories * queries", n * queries, MAX_TRAJECTORIES,
+        "n_trajectories * queries",
+        n * queries,
+        MAX_TRAJECTORIES,
         "split the run into shards with first_trajectory (riskcore.dask.simulate_outcome_risk)",
     )
     if _markov_chain.can_loop_forever(chains):
         _validate.limit(
             "n_trajectories * queries * horizon (a start state can loop without ever being absorbed)",
-            n * queries * horizon, MAX_STEPS_WITHOUT_ABSORPTION, "use a smaller horizon or fewer trajectories",
+            n * queries * horizon,
+            MAX_STEPS_WITHOUT_ABSORPTION,
+            "use a smaller horizon or fewer trajectories",
         )
     tables = _markov_chain.sampling_tables(chains)
     kernel = implementation("simulate_chunk", resolve(backend))
@@ -94,8 +98,15 @@ def simulate_outcome_risk(
     for offset in range(0, n, chunk):
         count = min(chunk, n - offset)
         values, chunk_steps = kernel(
-            tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"], chains.start,
-            horizon, seed, first + offset, count,
+            tables["cdf"],
+            tables["masked_cdf"],
+            tables["hazard"],
+            tables["kind"],
+            chains.start,
+            horizon,
+            seed,
+            first + offset,
+            count,
         )
         steps += int(chunk_steps)
         for k in range(3):

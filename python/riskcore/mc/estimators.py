@@ -78,7 +78,9 @@ def _moments(kind: str, h: np.ndarray, lengths: np.ndarray, mask: Any, hit: Any,
     out, checks = np.asarray(out), [int(c) for c in np.asarray(checks)]
     _validate.fused_error("hazards", "in [0, 1] (not NaN) on valid steps", checks[0], checks[1], h.shape)
     hit_shape = h.shape[:2] + h.shape[3:]
-    _validate.fused_error("first_hit", "-1 (no outcome) or a valid step of its trajectory", checks[2], checks[3], hit_shape)
+    _validate.fused_error(
+        "first_hit", "-1 (no outcome) or a valid step of its trajectory", checks[2], checks[3], hit_shape
+    )
     return out if h.ndim == 4 else out[..., 0]
 
 
@@ -123,7 +125,7 @@ def mc_estimate(first_hit: ArrayLike, *, confidence: float = 0.95, backend: str 
         raise ValueError("first_hit has no trajectories (axis 1 is empty)")
     k = hit.shape[2] if hit.ndim == 3 else 1
     hit3 = _per_trajectory(hit, "first_hit", hit.shape[:2], k)
-    dummy = np.broadcast_to(np.zeros((), np.float64), hit.shape[:2] + (0, k))
+    dummy = np.broadcast_to(np.zeros((), np.float64), (*hit.shape[:2], 0, k))
     lengths = np.broadcast_to(np.asarray(np.iinfo(_INT64).max, _INT64), hit3.shape)
     out, checks = _kernel(backend, hit)(dummy, lengths, None, hit3, _KIND["mc"])
     out, checks = np.asarray(out), [int(c) for c in np.asarray(checks)]

@@ -42,7 +42,7 @@ def required_trajectories(
     >>> from riskcore import mc
     >>> pilot = mc.mc_estimate([[0, -1, -1, 2, -1, -1, -1, -1]])
     >>> required_trajectories(pilot, target_se=0.01).tolist()
-    [1965]
+    [2143]
     """
     if (target_se is None) == (target_rel_se is None):
         raise ValueError("give exactly one of target_se and target_rel_se")

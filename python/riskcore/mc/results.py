@@ -111,7 +111,16 @@ class RiskEstimate:
                 low, high = p - z * se, p + z * se
             efficiency = None if mc_variance is None else np.asarray(mc_variance) / variance
         return cls(
-            p, se, np.clip(low, 0, 1), np.clip(high, 0, 1), n.astype(np.int64), variance, efficiency, kind, acc, confidence
+            p,
+            se,
+            np.clip(low, 0, 1),
+            np.clip(high, 0, 1),
+            n.astype(np.int64),
+            variance,
+            efficiency,
+            kind,
+            acc,
+            confidence,
         )
 
     def __getitem__(self, key: Any) -> RiskEstimate:

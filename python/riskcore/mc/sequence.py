@@ -66,7 +66,11 @@ def _host_rows(rows: Any, vocabulary: int | None) -> np.ndarray:
             if hasattr(rows, "get"):  # CuPy
                 rows = rows.get()
             elif hasattr(rows, "detach"):  # torch on a device, or with autograd
-                rows = rows.detach().float().cpu().numpy() if str(rows.dtype) == "torch.bfloat16" else rows.detach().cpu().numpy()
+                rows = (
+                    rows.detach().float().cpu().numpy()
+                    if str(rows.dtype) == "torch.bfloat16"
+                    else rows.detach().cpu().numpy()
+                )
             else:
                 rows = np.asarray(rows)
     if rows.dtype.kind != "f":
@@ -195,8 +199,19 @@ def _waves(units: list[tuple[int, list[int]]], first: int, n: int, batch: int) -
 class _Driver:
     """Runs waves of rows through the model and the step kernel."""
 
-    def __init__(self, model: Any, kernel: Any, blocks: _Blocks, tables: Any, horizons: np.ndarray,
-                 budget: int, seed: int, coupled: bool, logits: bool, excluded: np.ndarray) -> None:
+    def __init__(
+        self,
+        model: Any,
+        kernel: Any,
+        blocks: _Blocks,
+        tables: Any,
+        horizons: np.ndarray,
+        budget: int,
+        seed: int,
+        coupled: bool,
+        logits: bool,
+        excluded: np.ndarray,
+    ) -> None:
         self.model, self.kernel, self.blocks, self.make_tables = model, kernel, blocks, tables
         self.tables: _Tables | None = None  # built from the vocabulary of the first rows
         self.horizons, self.budget, self.seed, self.coupled, self.logits = horizons, budget, seed, coupled, logits
@@ -236,9 +251,25 @@ class _Driver:
             if probs.shape[0] != traj.size:
                 raise ValueError(f"the model returned {probs.shape[0]} rows for {traj.size} live trajectories")
             before = elapsed.copy()
-            tokens, fork, done, bad = self.kernel(probs, self.logits, tb.bits, tb.is_end, tb.duration, self.horizons,
-                                                  self.seed, self.coupled, t, ctx, traj, role, alive, mc, scope,
-                                                  reach, elapsed)
+            tokens, fork, done, bad = self.kernel(
+                probs,
+                self.logits,
+                tb.bits,
+                tb.is_end,
+                tb.duration,
+                self.horizons,
+                self.seed,
+                self.coupled,
+                t,
+                ctx,
+                traj,
+                role,
+                alive,
+                mc,
+                scope,
+                reach,
+                elapsed,
+            )
             self._check(np.asarray(bad), probs, t)
             tokens, done = np.asarray(tokens), np.asarray(done).astype(bool)
             self.steps += traj.size
@@ -302,8 +333,16 @@ def _progress(progress: bool | None, total: int) -> Any:
     return tqdm(total=total, unit="traj", desc="simulate_sequence_risk")
 
 
-def _result(blocks: _Blocks, chosen: tuple[str, ...], excluded: np.ndarray, squeeze: tuple[bool, bool, bool],
-            confidence: float, steps: int, seconds: float, ranges: tuple[tuple[int, int], ...]) -> SimulationResult:
+def _result(
+    blocks: _Blocks,
+    chosen: tuple[str, ...],
+    excluded: np.ndarray,
+    squeeze: tuple[bool, bool, bool],
+    confidence: float,
+    steps: int,
+    seconds: float,
+    ranges: tuple[tuple[int, int], ...],
+) -> SimulationResult:
     C, (K, H) = excluded.shape[0], blocks.shape
     key = tuple(0 if s else slice(None) for s in squeeze)
     estimates: dict[str, RiskEstimate | None] = {}
@@ -400,7 +439,9 @@ def simulate_sequence_risk(
     batch = _validate.integer(batch_size, "batch_size", low=1)
     seed = _validate.seed(seed)
     confidence = _validate.probability(confidence, "confidence")
-    chosen = tuple(_validate.choice(e, "estimators", KINDS) for e in ((estimators,) if isinstance(estimators, str) else estimators))
+    chosen = tuple(
+        _validate.choice(e, "estimators", KINDS) for e in ((estimators,) if isinstance(estimators, str) else estimators)
+    )
     if not chosen:
         raise ValueError(f"estimators must be a non-empty subset of {KINDS}, got ()")
     timed = horizons is not None
@@ -408,7 +449,9 @@ def simulate_sequence_risk(
     hz = (
         np.array([np.inf])
         if not timed
-        else np.atleast_1d(_validate.real_array(horizons, "horizons", ndim=(0, 1), allow_nan=False, low=0, interval="(]"))
+        else np.atleast_1d(
+            _validate.real_array(horizons, "horizons", ndim=(0, 1), allow_nan=False, low=0, interval="(]")
+        )
     ).astype(np.float64)
     if hz.size == 0:
         raise ValueError("horizons is empty")
@@ -432,6 +475,7 @@ def simulate_sequence_risk(
             units.append((c, roles))
     kernel = implementation("sequence_step", resolve(backend))
     blocks = _Blocks(C, K, H, first, n)
+
     def tables(vocabulary: int) -> _Tables:
         return _tables(vocabulary, outcomes, end, token_durations, timed)
 
