@@ -83,6 +83,7 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
 // the row states (alive, mc, scope, reach, elapsed) are updated in place.
 template <class Real>
 py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CArray<std::uint64_t>& outcome_bits,
+                              const CArray<std::int64_t>& outcome_offsets, const CArray<std::int64_t>& outcome_list,
                               const CArray<std::uint8_t>& is_end, const CArray<double>& duration,
                               const CArray<double>& horizon, std::uint64_t seed, bool coupled, index_t t,
                               const CArray<std::int64_t>& context, const CArray<std::int64_t>& trajectory,
@@ -102,9 +103,14 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
   require_shape(reach, "reach", {B, K, H});
   require_shape(elapsed, "elapsed", {B});
   if (K < 1 || K > 64) throw std::invalid_argument("1 to 64 outcomes");
+  require_shape(outcome_offsets, "outcome_offsets", {K + 1});
+  const std::int64_t* off = outcome_offsets.data();
+  if (off[0] != 0 || off[K] != outcome_list.size()) throw std::invalid_argument("outcome_offsets do not fit");
+  for (index_t i = 0; i < outcome_list.size(); ++i)
+    if (outcome_list.data()[i] < 0 || outcome_list.data()[i] >= V) throw std::invalid_argument("outcome token");
   double max_h = -static_cast<double>(INFINITY);
   for (index_t j = 0; j < H; ++j) max_h = horizon.data()[j] > max_h ? horizon.data()[j] : max_h;
-  const StepTables tb{outcome_bits.data(), is_end.data(), duration.data(), horizon.data(), V, K, H, max_h, seed,
+  const StepTables tb{outcome_bits.data(), off, outcome_list.data(), is_end.data(), duration.data(), horizon.data(), V, K, H, max_h, seed,
                       logits, coupled};
   CArray<std::int64_t> tokens({B}), fork({B, K}), bad({B});
   CArray<std::uint8_t> done({B});
@@ -140,12 +146,12 @@ void bind_mc_stream(py::module_& m) {
         py::arg("mask"), py::arg("first_hit"), py::arg("kind"), doc);
   const char* step_doc = "One driver step of every live row: (tokens, forks, done, first bad token or -1).";
   m.def("sequence_step", &sequence_step_batch<float>, py::arg("probs").noconvert(), py::arg("logits"),
-        py::arg("outcome_bits"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("outcome_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
         py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
         py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
         py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);
   m.def("sequence_step", &sequence_step_batch<double>, py::arg("probs").noconvert(), py::arg("logits"),
-        py::arg("outcome_bits"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("outcome_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
         py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
         py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
         py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);

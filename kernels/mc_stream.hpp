@@ -167,16 +167,10 @@ RISKCORE_HD inline void merge_block(RiskBlock& into, const RiskBlock& b) {
 // fork[k]; the driver turns it into a role 1 + k row continuing the same trajectory.
 // Uniforms: Philox4x64-10, key (seed, context), counter (t, trajectory, role, 0), word 0; a fork of
 // k at step t uses role 1 + k. Results therefore depend on (seed, context, trajectory) only.
-RISKCORE_HD inline int lowest_bit(std::uint64_t bits) {
-#if defined(__CUDA_ARCH__)
-  return __ffsll(static_cast<long long>(bits)) - 1;
-#else
-  return __builtin_ctzll(bits);
-#endif
-}
-
 struct StepTables {
   const std::uint64_t* outcome_bits;  // (V,): bit k set when the token is in O_k
+  const std::int64_t* outcome_offsets;  // (K + 1,): O_k = outcome_list[offsets[k] .. offsets[k + 1])
+  const std::int64_t* outcome_list;
   const std::uint8_t* is_end;         // (V,)
   const double* duration;             // (V,)
   const double* horizon;              // (H,)
@@ -207,22 +201,53 @@ RISKCORE_HD inline double token_weight(const Real* p, index_t pv, const double* 
   return logits ? w[v] : static_cast<double>(p[v * pv]);
 }
 
-// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed`.
+// Allowed weight of token v for a draw excluding the outcome sets in `exclude` (0: none).
+template <class Real>
+RISKCORE_HD inline double allowed_weight(const Real* p, index_t pv, const double* w, const StepTables& tb,
+                                         std::uint64_t exclude, index_t v) {
+  const double x = token_weight(p, pv, w, tb.logits, v);
+  return (x > 0.0 && !(tb.outcome_bits[v] & exclude)) ? x : 0.0;
+}
+
+// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed`: chunks of
+// kDrawChunk tokens are summed in four lanes and skipped whole until the chunk holding the target,
+// which is scanned token by token (the same arithmetic on every backend).
+constexpr index_t kDrawChunk = 16;
 template <class Real>
 RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const StepTables& tb,
                                             std::uint64_t exclude, double allowed, double u) {
   const double target = u * allowed;
   double acc = 0.0;
-  std::int64_t last = -1;
-  for (index_t v = 0; v < tb.V; ++v) {
-    if (tb.outcome_bits[v] & exclude) continue;
-    const double x = token_weight(p, pv, w, tb.logits, v);
-    if (!(x > 0.0)) continue;
-    acc += x;
-    last = v;
-    if (acc > target) return v;
+  for (index_t c0 = 0; c0 < tb.V; c0 += kDrawChunk) {
+    const index_t c1 = c0 + kDrawChunk < tb.V ? c0 + kDrawChunk : tb.V;
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;  // lane j holds the tokens c0 + j (mod 4)
+    index_t v = c0;
+    for (; v + 4 <= c1; v += 4) {
+      l0 += allowed_weight(p, pv, w, tb, exclude, v);
+      l1 += allowed_weight(p, pv, w, tb, exclude, v + 1);
+      l2 += allowed_weight(p, pv, w, tb, exclude, v + 2);
+      l3 += allowed_weight(p, pv, w, tb, exclude, v + 3);
+    }
+    for (; v < c1; ++v) {
+      double& lane = (v - c0) % 4 == 0 ? l0 : (v - c0) % 4 == 1 ? l1 : l2;
+      lane += allowed_weight(p, pv, w, tb, exclude, v);
+    }
+    const double chunk = (l0 + l1) + (l2 + l3);
+    if (!(acc + chunk > target)) {
+      acc += chunk;
+      continue;
+    }
+    for (index_t v = c0; v < c1; ++v) {
+      const double x = allowed_weight(p, pv, w, tb, exclude, v);
+      if (x > 0.0) {
+        acc += x;
+        if (acc > target) return v;
+      }
+    }
   }
-  return last;  // rounding: the last token of positive weight
+  for (index_t v = tb.V - 1; v >= 0; --v)  // rounding: the last token of positive weight
+    if (allowed_weight(p, pv, w, tb, exclude, v) > 0.0) return v;
+  return -1;
 }
 
 // Returns the drawn token (-1: the row is invalid, `bad` holds the first offending token index).
@@ -246,19 +271,44 @@ RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const S
       shift = x > shift ? x : shift;
     }
   }
-  double total = 0.0;
-  for (index_t k = 0; k < tb.K; ++k) mass[k] = 0.0;
-  for (index_t v = 0; v < tb.V; ++v) {
-    double x = static_cast<double>(p[v * pv]);
-    if (tb.logits) {
-      x = exp(x - shift);
-      w[v] = x;
-    } else if (!(x >= 0.0 && x < static_cast<double>(INFINITY))) {
-      bad = v;
-      return -1;
+  double lane[4] = {0.0, 0.0, 0.0, 0.0};  // lane j holds the tokens j (mod 4): no serial dependency
+  bool out = false;
+  if (tb.logits) {
+    for (index_t v = 0; v < tb.V; ++v) {
+      w[v] = exp(static_cast<double>(p[v * pv]) - shift);
+      lane[v & 3] += w[v];
     }
-    total += x;
-    for (std::uint64_t bits = tb.outcome_bits[v]; bits; bits &= bits - 1) mass[lowest_bit(bits)] += x;
+  } else {
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+    index_t v = 0;
+    for (; v + 4 <= tb.V; v += 4) {
+      const double x0 = static_cast<double>(p[v * pv]), x1 = static_cast<double>(p[(v + 1) * pv]);
+      const double x2 = static_cast<double>(p[(v + 2) * pv]), x3 = static_cast<double>(p[(v + 3) * pv]);
+      out |= !(x0 >= 0.0 && x0 < static_cast<double>(INFINITY)) | !(x1 >= 0.0 && x1 < static_cast<double>(INFINITY)) |
+             !(x2 >= 0.0 && x2 < static_cast<double>(INFINITY)) | !(x3 >= 0.0 && x3 < static_cast<double>(INFINITY));
+      l0 += x0, l1 += x1, l2 += x2, l3 += x3;
+    }
+    lane[0] = l0, lane[1] = l1, lane[2] = l2, lane[3] = l3;
+    for (; v < tb.V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      out |= !(x >= 0.0 && x < static_cast<double>(INFINITY));
+      lane[v & 3] += x;
+    }
+  }
+  if (out) {
+    for (index_t v = 0; v < tb.V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      if (!(x >= 0.0 && x < static_cast<double>(INFINITY))) {
+        bad = v;
+        return -1;
+      }
+    }
+  }
+  const double total = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  for (index_t k = 0; k < tb.K; ++k) {
+    mass[k] = 0.0;
+    for (index_t i = tb.outcome_offsets[k]; i < tb.outcome_offsets[k + 1]; ++i)
+      mass[k] += token_weight(p, pv, w, tb.logits, tb.outcome_list[i]);
   }
   if (!(total > 0.0)) {
     bad = tb.V;  // a row of zeros

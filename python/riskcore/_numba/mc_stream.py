@@ -170,21 +170,37 @@ def _draw(seed, context, trajectory, t, role):
 
 
 @numba.njit(cache=True)
+def _allowed(row, w, logits, outcome_bits, exclude, v):
+    x = w[v] if logits else np.float64(row[v])
+    return x if (x > 0.0 and not (outcome_bits[v] & exclude)) else 0.0
+
+
+@numba.njit(cache=True)
 def _categorical(row, w, logits, outcome_bits, exclude, allowed, u):
+    """kernels/mc_stream.hpp's categorical: chunks of 16 summed in four lanes, then a token scan."""
+    V = row.size
     target = u * allowed
     acc = 0.0
-    last = -1
-    for v in range(row.size):
-        if outcome_bits[v] & exclude:
+    lane = np.zeros(4)
+    for c0 in range(0, V, 16):
+        c1 = min(c0 + 16, V)
+        lane[:] = 0.0
+        for v in range(c0, c1):
+            lane[(v - c0) & 3] += _allowed(row, w, logits, outcome_bits, exclude, v)
+        chunk = (lane[0] + lane[1]) + (lane[2] + lane[3])
+        if not (acc + chunk > target):
+            acc += chunk
             continue
-        x = w[v] if logits else np.float64(row[v])
-        if not (x > 0.0):
-            continue
-        acc += x
-        last = v
-        if acc > target:
+        for v in range(c0, c1):
+            x = _allowed(row, w, logits, outcome_bits, exclude, v)
+            if x > 0.0:
+                acc += x
+                if acc > target:
+                    return v
+    for v in range(V - 1, -1, -1):
+        if _allowed(row, w, logits, outcome_bits, exclude, v) > 0.0:
             return v
-    return last
+    return -1
 
 
 @numba.njit(cache=True)
@@ -192,6 +208,8 @@ def _row_step(
     row,
     logits,
     outcome_bits,
+    offsets,
+    tokens_list,
     is_end,
     duration,
     horizon,
@@ -222,23 +240,26 @@ def _row_step(
             if x != x or x == np.inf:
                 return -1, 0, v
             shift = max(shift, x)
-    total = 0.0
-    mass[:] = 0.0
+    lane = np.zeros(4)
+    out = False
     for v in range(V):
         x = np.float64(row[v])
         if logits:
             x = math.exp(x - shift)
             w[v] = x
-        elif not (x >= 0.0 and x < np.inf):
-            return -1, 0, v
-        total += x
-        bits = outcome_bits[v]
-        k = 0
-        while bits:
-            if bits & np.uint64(1):
-                mass[k] += x
-            bits >>= np.uint64(1)
-            k += 1
+        else:
+            out |= not (x >= 0.0 and x < np.inf)
+        lane[v & 3] += x
+    if out:
+        for v in range(V):
+            x = np.float64(row[v])
+            if not (x >= 0.0 and x < np.inf):
+                return -1, 0, v
+    total = (lane[0] + lane[1]) + (lane[2] + lane[3])
+    for k in range(K):
+        mass[k] = 0.0
+        for i in range(offsets[k], offsets[k + 1]):
+            mass[k] += w[tokens_list[i]] if logits else np.float64(row[tokens_list[i]])
     if not (total > 0.0):
         return -1, 0, V
     before = elapsed[b]
@@ -282,6 +303,8 @@ def _sequence_step(
     probs,
     logits,
     outcome_bits,
+    offsets,
+    tokens_list,
     is_end,
     duration,
     horizon,
@@ -310,6 +333,8 @@ def _sequence_step(
             probs[b],
             logits,
             outcome_bits,
+            offsets,
+            tokens_list,
             is_end,
             duration,
             horizon,
@@ -336,6 +361,8 @@ def sequence_step(
     probs,
     logits,
     outcome_bits,
+    offsets,
+    tokens_list,
     is_end,
     duration,
     horizon,
@@ -359,6 +386,8 @@ def sequence_step(
         probs,
         logits,
         outcome_bits,
+        offsets,
+        tokens_list,
         is_end,
         duration,
         horizon,

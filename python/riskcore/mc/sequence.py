@@ -111,6 +111,8 @@ def _outcomes(outcome_tokens: Any) -> tuple[list[np.ndarray], bool]:
 @dataclass
 class _Tables:
     bits: np.ndarray
+    offsets: np.ndarray
+    tokens: np.ndarray
     is_end: np.ndarray
     duration: np.ndarray
 
@@ -132,7 +134,8 @@ def _tables(vocabulary: int, outcomes: list[np.ndarray], end: np.ndarray, durati
         if duration.shape != (vocabulary,):
             raise ValueError(f"token_durations must have shape ({vocabulary},) (the vocabulary), got {duration.shape}")
         duration = np.ascontiguousarray(duration, dtype=np.float64)
-    return _Tables(bits, is_end, duration)
+    offsets = np.cumsum([0] + [t.size for t in outcomes]).astype(np.int64)
+    return _Tables(bits, offsets, np.concatenate(outcomes).astype(np.int64), is_end, duration)
 
 
 class _Blocks:
@@ -255,6 +258,8 @@ class _Driver:
                 probs,
                 self.logits,
                 tb.bits,
+                tb.offsets,
+                tb.tokens,
                 tb.is_end,
                 tb.duration,
                 self.horizons,
