@@ -23,7 +23,9 @@ _INT64 = np.int64
 def _kernel(backend: str, *arrays: Any) -> Any:
     """The risk_moments kernel; host arrays stay on the host (a GPU would first need a copy)."""
     name = resolve(backend, *arrays)
-    if name == "cuda" and not any(on_gpu(a) for a in arrays):
+    if name == "cuda":
+        if any(on_gpu(a) for a in arrays):  # kernels/mc_stream.cu has the launcher; not yet bound in _cuda
+            raise TypeError("the mc array estimators take host arrays; pass hazards.get() for CuPy arrays")
         name = resolve("cpu")
     return implementation("risk_moments", name)
 

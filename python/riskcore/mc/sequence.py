@@ -408,6 +408,7 @@ def simulate_sequence_risk(
         for that context (its estimates are NaN with n = 0)
     first_trajectory : offset of the trajectory range (shards [a, b) and [b, c) merge exactly)
     progress : tqdm progress bar (default: when tqdm is installed and stderr is a terminal)
+    backend : "auto", "cpu" or "numba" -- where the step kernel runs (the model runs where it is)
 
     Returns
     -------
@@ -478,7 +479,8 @@ def simulate_sequence_risk(
             roles += [1 + k for k in range(K) if not excluded[c, k]]
         if roles:
             units.append((c, roles))
-    kernel = implementation("sequence_step", resolve(backend))
+    name = resolve(backend)
+    kernel = implementation("sequence_step", resolve("cpu") if name == "cuda" else name)  # rows are read on the host
     blocks = _Blocks(C, K, H, first, n)
 
     def tables(vocabulary: int) -> _Tables:
