@@ -13,6 +13,7 @@ void bind_crps_parametric(py::module_& m);
 void bind_random(py::module_& m);
 void bind_conformal(py::module_& m);
 void bind_mc(py::module_& m);
+void bind_mc_stream(py::module_& m);
 void bind_tail(py::module_& m);
 void bind_cuda(py::module_& m);
 }  // namespace riskcore
@@ -27,6 +28,7 @@ PYBIND11_MODULE(_core, m) {
   riskcore::bind_random(m);
   riskcore::bind_conformal(m);
   riskcore::bind_mc(m);
+  riskcore::bind_mc_stream(m);
   riskcore::bind_tail(m);
   riskcore::bind_cuda(m);
 }

@@ -35,31 +35,31 @@ def absorption_oracle(P: np.ndarray, start: int, outcome: int, horizon: int) -> 
 
 
 def test_worked_example_exact_value():
-    assert mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20)[0] == pytest.approx(0.465864, abs=5e-7)
+    assert mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20) == pytest.approx(0.465864, abs=5e-7)
     oracle = absorption_oracle(WORKED, 0, 3, 20)
-    assert mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20)[0] == pytest.approx(oracle)
-    long_run = mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=3000)[0]
-    assert mc.exact_outcome_risk(WORKED, 0, [3], [4])[0] == pytest.approx(long_run, rel=1e-12)
+    assert mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20) == pytest.approx(oracle)
+    long_run = mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=3000)
+    assert mc.exact_outcome_risk(WORKED, 0, [3], [4]) == pytest.approx(long_run, rel=1e-12)
 
 
 @pytest.mark.parametrize("chain, horizon, n", [(WORKED, 20, 20_000), (rare_chain(), 50, 200_000)])
 def test_estimators_are_unbiased_and_reach_beats_mc(backend, chain, horizon, n):
-    exact = mc.exact_outcome_risk(chain, 0, [3], [4], horizon=horizon)[0]
+    exact = mc.exact_outcome_risk(chain, 0, [3], [4], horizon=horizon)
     for seed in (1, 2):
         r = mc.simulate_outcome_risk(chain, 0, [3], [4], horizon, n, seed, backend=backend)
         for est in (r.mc, r.scope, r.reach):
-            assert abs(est.estimate[0] - exact) < 4 * est.se[0], (est.kind, est.estimate, exact, est.se)
-            assert est.ci_low[0] <= est.estimate[0] <= est.ci_high[0]
-        assert r.reach.variance[0] < r.mc.variance[0]
-        assert r.reach.efficiency[0] > 1
+            assert abs(est.estimate - exact) < 4 * est.se, (est.kind, est.estimate, exact, est.se)
+            assert est.ci_low <= est.estimate <= est.ci_high
+        assert r.reach.variance < r.mc.variance
+        assert r.reach.efficiency > 1
 
 
 def test_worked_example_variances_match_the_spec():
     r = mc.simulate_outcome_risk(WORKED, 0, [3], [4], 20, 200_000, 7)
-    assert r.mc.variance[0] == pytest.approx(0.249, abs=0.005)
-    assert r.scope.variance[0] == pytest.approx(0.216, abs=0.01)
-    assert r.reach.variance[0] == pytest.approx(0.103, abs=0.005)
-    assert r.reach.efficiency[0] == pytest.approx(2.4, abs=0.15)
+    assert r.mc.variance == pytest.approx(0.249, abs=0.005)
+    assert r.scope.variance == pytest.approx(0.216, abs=0.01)
+    assert r.reach.variance == pytest.approx(0.103, abs=0.005)
+    assert r.reach.efficiency == pytest.approx(2.4, abs=0.15)
 
 
 def test_identical_on_every_backend_and_thread_count():
@@ -180,12 +180,13 @@ def test_mc_wilson_interval_handles_zero_events():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: mc.reach_estimate([[[0.5, 1.5]]]), ValueError, r"\[0, 1\]"),
+        (lambda: mc.reach_estimate([[[0.5, 1.5]]]), ValueError, r"\[0, 1\].*1 value\(s\).*index \(0, 0, 1\)"),
         (lambda: mc.reach_estimate([[[0.5, -0.1]]]), ValueError, r"\[0, 1\]"),
         (lambda: mc.reach_estimate([[[0.5, np.nan]]]), ValueError, "NaN"),
-        (lambda: mc.reach_estimate([[[0.5, 0.5]]], lengths=[[3]]), ValueError, "lengths must lie in 0..2"),
+        (lambda: mc.reach_estimate([[[0.5, 0.5]]], lengths=[[3]]), ValueError, r"lengths must be in \[0, 2\]"),
         (lambda: mc.reach_estimate([[[0.5, 0.5]]], lengths=[[1]], mask=[[[True, False]]]), ValueError, "not both"),
-        (lambda: mc.reach_estimate([[1, 0]]), TypeError, "float"),
+        (lambda: mc.reach_estimate([[[1, 0]]]), TypeError, "float"),
+        (lambda: mc.reach_estimate([[0.5, 0]]), ValueError, "3-d or 4-d"),
         (lambda: mc.scope_estimate([[[0.5, 0.5]]], [[2]]), ValueError, "first_hit"),
         (lambda: mc.scope_estimate([[[0.5, 0.5]]], [[1]], lengths=[[1]]), ValueError, "first_hit"),
         (lambda: mc.mc_estimate([[0.5]]), ValueError, "integer"),
@@ -194,7 +195,7 @@ def test_mc_wilson_interval_handles_zero_events():
         (lambda: mc.exact_outcome_risk(WORKED, 3, [3], [4], 5), ValueError, "absorbing"),
         (lambda: mc.exact_outcome_risk(WORKED, 0, [3], [3], 5), ValueError, "overlap"),
         (lambda: mc.exact_outcome_risk(WORKED, 0, [7], [4], 5), ValueError, "states in 0..4"),
-        (lambda: mc.exact_outcome_risk(WORKED, 0, [3], [4], -1), ValueError, "horizon must be >= 0"),
+        (lambda: mc.exact_outcome_risk(WORKED, 0, [3], [4], -1), ValueError, "horizon must be in 0.."),
         (lambda: mc.simulate_outcome_risk(WORKED, 0, [3], [4], -2, 10, 0), ValueError, "horizon"),
         (lambda: mc.simulate_outcome_risk(WORKED, 0, [3], [4], 5, 0, 0), ValueError, "n_trajectories"),
         (lambda: mc.simulate_outcome_risk(WORKED, 0, [3], [4], 5, 10, -1), ValueError, "seed"),
@@ -211,4 +212,4 @@ def test_bad_input(call, error, match):
 def test_absorbing_rows_are_not_validated():
     P = WORKED.copy()
     P[3] = 0.0  # the outcome row is ignored (absorbing)
-    assert mc.exact_outcome_risk(P, 0, [3], [4], 20)[0] == pytest.approx(0.465864, abs=5e-7)
+    assert mc.exact_outcome_risk(P, 0, [3], [4], 20) == pytest.approx(0.465864, abs=5e-7)

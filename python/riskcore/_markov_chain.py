@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from riskcore import _validate
+
 ROW_SUM_TOLERANCE = 1e-9
 
 
@@ -19,25 +21,23 @@ class Chains:
     kind: np.ndarray  # 0 transient, 1 outcome, 2 end
     outcome: np.ndarray
     end: np.ndarray
+    scalar: bool  # one chain and a scalar start: a scalar problem (0-d results)
 
 
 def _states(name: str, states: Any, count: int) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(states))
     if arr.size and arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be integer state indices, got {arr.dtype}")
-    arr = arr.astype(np.int64).reshape(-1)
     if ((arr < 0) | (arr >= count)).any():
         raise ValueError(f"{name} must be states in 0..{count - 1}, got {arr.tolist()}")
+    arr = arr.astype(np.int64).reshape(-1)
     if np.unique(arr).size != arr.size:
         raise ValueError(f"{name} has repeated states")
     return arr
 
 
 def validate(P: Any, start: Any, outcome_states: Any, end_states: Any) -> Chains:
-    matrix = np.asarray(P)
-    if matrix.dtype.kind not in "iuf":
-        raise TypeError(f"P must be a real transition matrix, got {matrix.dtype}")
-    matrix = matrix.astype(np.float64)
+    matrix = _validate.real_array(P, "P").astype(np.float64)
     if matrix.ndim == 2:
         matrix = matrix[None]
     if matrix.ndim != 3 or matrix.shape[1] != matrix.shape[2] or matrix.shape[1] == 0:
@@ -61,16 +61,17 @@ def validate(P: Any, start: Any, outcome_states: Any, end_states: Any) -> Chains
     start_arr = np.atleast_1d(np.asarray(start))
     if start_arr.dtype.kind not in "iu" or start_arr.ndim != 1:
         raise TypeError("start must be a state index or a 1-d array of them (one per query)")
+    if ((start_arr < 0) | (start_arr >= states)).any():
+        raise ValueError(f"start must be in 0..{states - 1}, got {start_arr.tolist()}")
     start_arr = start_arr.astype(np.int64)
+    scalar = np.ndim(P) == 2 and np.ndim(start) == 0
     if matrix.shape[0] > 1 and start_arr.size == 1:
         start_arr = np.repeat(start_arr, matrix.shape[0])
     if matrix.shape[0] not in (1, start_arr.size):
         raise ValueError(f"{matrix.shape[0]} chains but {start_arr.size} start states")
-    if ((start_arr < 0) | (start_arr >= states)).any():
-        raise ValueError(f"start must be in 0..{states - 1}")
     if (kind[start_arr] != 0).any():
         raise ValueError("start state is absorbing (an outcome or end state): the trajectory has no steps")
-    return Chains(matrix, start_arr, kind, outcome, end)
+    return Chains(matrix, start_arr, kind, outcome, end, scalar)
 
 
 def _cumulative(rows: np.ndarray) -> np.ndarray:
@@ -120,9 +121,46 @@ def exact_risk(chains: Chains, horizon: int | None) -> np.ndarray:
             A = P.copy()
             absorbing = kind != 0
             A[absorbing] = np.eye(P.shape[0])[absorbing]
-            dist = np.zeros(P.shape[0])
-            dist[s0] = 1.0
-            for _ in range(horizon):
-                dist = dist @ A
-            out[q] = dist[chains.outcome].sum()
+            out[q] = _row_power(A, s0, horizon)[chains.outcome].sum()
     return out
+
+
+def _row_power(A: np.ndarray, row: int, power: int) -> np.ndarray:
+    """Row ``row`` of A**power by repeated squaring: O(S^3 log power) (vector-matrix products while the
+    power is below the state count, which is cheaper and exactly the step-by-step recursion)."""
+    dist = np.zeros(A.shape[0])
+    dist[row] = 1.0
+    if power <= A.shape[0]:
+        for _ in range(power):
+            dist = dist @ A
+        return dist
+    square = A
+    while power:
+        if power & 1:
+            dist = dist @ square
+        power >>= 1
+        if power:
+            square = square @ square
+    return dist
+
+
+def can_loop_forever(chains: Chains) -> bool:
+    """True when some transient state reachable from a start state cannot reach an absorbing state
+    (its trajectories may run for the whole horizon)."""
+    edges = (chains.P > 0).any(axis=0)
+    edges[chains.kind != 0] = False
+    absorbing = chains.kind != 0
+    reaches = absorbing.copy()
+    frontier = absorbing.copy()
+    while frontier.any():  # backwards breadth-first search from the absorbing states
+        new = edges[:, frontier].any(axis=1) & ~reaches
+        reaches |= new
+        frontier = new
+    seen = np.zeros_like(absorbing)
+    seen[chains.start] = True
+    frontier = seen.copy()
+    while frontier.any():  # forwards from the start states
+        new = edges[frontier].any(axis=0) & ~seen
+        seen |= new
+        frontier = new
+    return bool((seen & ~reaches).any())

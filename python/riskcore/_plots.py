@@ -52,7 +52,7 @@ def variance_figure(path: str, seed: int) -> None:
     runs = [mc.simulate_outcome_risk(_peers.WORKED_CHAIN, 0, [3], [4], 20, int(k), seed) for k in counts]
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     for kind in ("mc", "scope", "reach"):
-        ax.loglog(counts, [getattr(r, kind).se[0] for r in runs], "o-", label=kind.upper())
+        ax.loglog(counts, [float(getattr(r, kind).se) for r in runs], "o-", label=kind.upper())
     ax.set(xlabel="trajectories", ylabel="standard error", title="MC vs SCOPE vs REACH (exact risk 0.465864)")
     ax.legend()
     fig.tight_layout()

@@ -92,7 +92,7 @@ def demo_mc(trajectories: int, seed: int) -> None:
     from riskcore import _peers, mc
 
     P = _peers.WORKED_CHAIN  # the spec's worked example
-    exact = mc.exact_outcome_risk(P, 0, [3], [4], horizon=20)[0]
+    exact = mc.exact_outcome_risk(P, 0, [3], [4], horizon=20)
     result = mc.simulate_outcome_risk(P, 0, [3], [4], horizon=20, n_trajectories=trajectories, seed=seed)
     print(
         f"\nOutcome risk within 20 steps, {trajectories:,} trajectories (exact {exact:.6f}; backend:"
@@ -100,8 +100,8 @@ def demo_mc(trajectories: int, seed: int) -> None:
     )
     for kind in ("mc", "scope", "reach"):
         e = getattr(result, kind)
-        worth = "" if e.efficiency is None else f"  = {e.efficiency[0]:.2f} MC samples per sample"
-        print(f"  {kind:6s} {e.estimate[0]:.5f} +- {e.se[0]:.5f}  [{e.ci_low[0]:.4f}, {e.ci_high[0]:.4f}]{worth}")
+        worth = "" if e.efficiency is None else f"  = {e.efficiency:.2f} MC samples per sample"
+        print(f"  {kind:6s} {e.estimate:.5f} +- {e.se:.5f}  [{e.ci_low:.4f}, {e.ci_high:.4f}]{worth}")
 
 
 def demo_tail(samples: int, seed: int) -> None:

@@ -7,6 +7,7 @@ from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
 from riskcore._numba.mc import simulate_chunk
+from riskcore._numba.mc_stream import risk_moments, sequence_step
 from riskcore._numba.philox import philox4x64, standard_normals
 from riskcore._numba.tail import gaussian_shift_sums, log_sums, tail_sums
 
@@ -20,6 +21,8 @@ __all__ = [
     "knapsack_max_sums",
     "log_sums",
     "philox4x64",
+    "risk_moments",
+    "sequence_step",
     "simulate_chunk",
     "standard_normals",
     "tail_sums",

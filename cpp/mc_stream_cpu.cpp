@@ -1,0 +1,160 @@
+// CPU driver of the one-pass MC / SCOPE / REACH folds of kernels/mc_stream.hpp: (query, outcome, block)
+// items in parallel, merged in block order, so results do not depend on the thread count. Arrays are
+// read through their strides (no copies).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "array_views.hpp"
+#include "mc_stream.hpp"
+#include "parallel.hpp"
+
+namespace riskcore {
+namespace {
+
+template <class Real>
+using Strided = py::array_t<Real, 0>;  // any strides, no dtype conversion
+
+template <class Real>
+index_t stride(const Strided<Real>& a, int axis) {
+  return static_cast<index_t>(a.strides(axis)) / static_cast<index_t>(sizeof(Real));
+}
+
+template <class Real>
+py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len, const py::object& mask_obj,
+                       const py::object& hit_obj, int kind) {
+  if (h.ndim() != 4 || len.ndim() != 3) throw std::invalid_argument("hazards must be 4-d and lengths 3-d");
+  RiskArrays<Real> a{};
+  a.Q = h.shape(0), a.N = h.shape(1), a.T = h.shape(2), a.K = h.shape(3);
+  a.h = h.data(), a.hq = stride(h, 0), a.hn = stride(h, 1), a.ht = stride(h, 2), a.hk = stride(h, 3);
+  if (len.shape(0) != a.Q || len.shape(1) != a.N || len.shape(2) != a.K)
+    throw std::invalid_argument("lengths must have shape (Q, N, K)");
+  a.len = len.data(), a.lq = stride(len, 0), a.ln = stride(len, 1), a.lk = stride(len, 2);
+  Strided<std::uint8_t> mask;
+  if (!mask_obj.is_none()) {
+    mask = mask_obj.cast<Strided<std::uint8_t>>();
+    if (mask.ndim() != 3 || mask.shape(0) != a.Q || mask.shape(1) != a.N || mask.shape(2) != a.T)
+      throw std::invalid_argument("mask must have shape (Q, N, T)");
+    a.mask = mask.data(), a.mq = stride(mask, 0), a.mn = stride(mask, 1), a.mt = stride(mask, 2);
+  }
+  Strided<std::int64_t> hit;
+  if (!hit_obj.is_none()) {
+    hit = hit_obj.cast<Strided<std::int64_t>>();
+    if (hit.ndim() != 3 || hit.shape(0) != a.Q || hit.shape(1) != a.N || hit.shape(2) != a.K)
+      throw std::invalid_argument("first_hit must have shape (Q, N, K)");
+    a.hit = hit.data(), a.iq = stride(hit, 0), a.in = stride(hit, 1), a.ik = stride(hit, 2);
+  }
+  if (kind < kRiskMc || kind > kRiskReach) throw std::invalid_argument("unknown estimator kind");
+  const index_t blocks = (a.N + kRiskBlock - 1) / kRiskBlock, pairs = a.Q * a.K;
+  std::vector<RiskBlock> parts(static_cast<size_t>(pairs * blocks));
+  CArray<double> out({index_t{5}, a.Q, a.K});
+  CArray<std::int64_t> checks({index_t{4}});
+  {
+    py::gil_scoped_release release;
+    const index_t work = a.T > 0 ? a.T : 1;
+    parallel_for(pairs * blocks, (1 << 16) / (kRiskBlock * work) + 1, [&](index_t i0, index_t i1) {
+      for (index_t item = i0; item < i1; ++item) {
+        const index_t pair = item / blocks, b = item % blocks;
+        const index_t n0 = b * kRiskBlock, n1 = n0 + kRiskBlock < a.N ? n0 + kRiskBlock : a.N;
+        parts[static_cast<size_t>(item)] = risk_block(a, kind, pair / a.K, pair % a.K, n0, n1);
+      }
+    });
+    RiskBlock all{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
+    double* o = out.mutable_data();
+    for (index_t pair = 0; pair < pairs; ++pair) {
+      RiskBlock r{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
+      for (index_t b = 0; b < blocks; ++b) merge_block(r, parts[static_cast<size_t>(pair * blocks + b)]);
+      const RiskBlock& v = r;
+      o[pair] = kind == kRiskMc ? v.mc.count : v.value.count;
+      o[pairs + pair] = kind == kRiskMc ? v.mc.mean : v.value.mean;
+      o[2 * pairs + pair] = kind == kRiskMc ? v.mc.m2 : v.value.m2;
+      o[3 * pairs + pair] = v.mc.mean;
+      o[4 * pairs + pair] = v.mc.m2;
+      merge_block(all, RiskBlock{{0, 0, 0}, {0, 0, 0}, v.bad_h, v.first_h, v.bad_hit, v.first_hit});
+    }
+    std::int64_t* c = checks.mutable_data();
+    c[0] = all.bad_h, c[1] = all.first_h, c[2] = all.bad_hit, c[3] = all.first_hit;
+  }
+  return py::make_tuple(out, checks);
+}
+
+// One step of the sequence-model driver for every live row (kernels/mc_stream.hpp's sequence_step);
+// the row states (alive, mc, scope, reach, elapsed) are updated in place.
+template <class Real>
+py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CArray<std::uint64_t>& outcome_bits,
+                              const CArray<std::int64_t>& outcome_offsets, const CArray<std::int64_t>& outcome_list,
+                              const CArray<std::uint8_t>& is_end, const CArray<double>& duration,
+                              const CArray<double>& horizon, std::uint64_t seed, bool coupled, index_t t,
+                              const CArray<std::int64_t>& context, const CArray<std::int64_t>& trajectory,
+                              const CArray<std::int8_t>& role, CArray<std::uint8_t>& alive, CArray<double>& mc,
+                              CArray<double>& scope, CArray<double>& reach, CArray<double>& elapsed) {
+  if (probs.ndim() != 2) throw std::invalid_argument("probabilities must be 2-d (rows, vocabulary)");
+  const index_t B = probs.shape(0), V = probs.shape(1), K = alive.ndim() == 2 ? alive.shape(1) : -1;
+  const index_t H = horizon.size();
+  require_shape(outcome_bits, "outcome_bits", {V});
+  require_shape(is_end, "is_end", {V});
+  require_shape(duration, "duration", {V});
+  for (const auto* a : {&context, &trajectory}) require_shape(*a, "rows", {B});
+  require_shape(role, "role", {B});
+  require_shape(alive, "alive", {B, K});
+  require_shape(mc, "mc", {B, K, H});
+  require_shape(scope, "scope", {B, K, H});
+  require_shape(reach, "reach", {B, K, H});
+  require_shape(elapsed, "elapsed", {B});
+  if (K < 1 || K > 64) throw std::invalid_argument("1 to 64 outcomes");
+  require_shape(outcome_offsets, "outcome_offsets", {K + 1});
+  const std::int64_t* off = outcome_offsets.data();
+  if (off[0] != 0 || off[K] != outcome_list.size()) throw std::invalid_argument("outcome_offsets do not fit");
+  for (index_t i = 0; i < outcome_list.size(); ++i)
+    if (outcome_list.data()[i] < 0 || outcome_list.data()[i] >= V) throw std::invalid_argument("outcome token");
+  double max_h = -static_cast<double>(INFINITY);
+  for (index_t j = 0; j < H; ++j) max_h = horizon.data()[j] > max_h ? horizon.data()[j] : max_h;
+  const StepTables tb{outcome_bits.data(), off, outcome_list.data(), is_end.data(), duration.data(), horizon.data(), V, K, H, max_h, seed,
+                      logits, coupled};
+  CArray<std::int64_t> tokens({B}), fork({B, K}), bad({B});
+  CArray<std::uint8_t> done({B});
+  const index_t pb = stride(probs, 0), pv = stride(probs, 1);
+  {
+    py::gil_scoped_release release;
+    parallel_for(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&](index_t b0, index_t b1) {
+      std::vector<double> w(static_cast<size_t>(logits ? V : 0)), mass(static_cast<size_t>(K));
+      for (index_t b = b0; b < b1; ++b) {
+        const RowState st{alive.mutable_data() + b * K, mc.mutable_data() + b * K * H,
+                          scope.mutable_data() + b * K * H, reach.mutable_data() + b * K * H,
+                          elapsed.mutable_data() + b};
+        std::int64_t first_bad = -1;
+        tokens.mutable_data()[b] =
+            sequence_step(probs.data() + b * pb, pv, tb, t, context.data()[b], trajectory.data()[b], role.data()[b],
+                          st, w.data(), mass.data(), fork.mutable_data() + b * K, done.mutable_data()[b], first_bad);
+        bad.mutable_data()[b] = first_bad;
+      }
+    });
+  }
+  return py::make_tuple(tokens, fork, done, bad);
+}
+
+}  // namespace
+
+void bind_mc_stream(py::module_& m) {
+  const char* doc =
+      "MC / SCOPE / REACH moments in one pass over hazards (Q, N, T, K): ((5, Q, K) count, mean, m2, mc mean, "
+      "mc m2; (bad hazards, first flat index, bad first hits, first flat index)).";
+  m.def("risk_moments", &risk_moments<float>, py::arg("hazards").noconvert(), py::arg("lengths"),
+        py::arg("mask"), py::arg("first_hit"), py::arg("kind"), doc);
+  m.def("risk_moments", &risk_moments<double>, py::arg("hazards").noconvert(), py::arg("lengths"),
+        py::arg("mask"), py::arg("first_hit"), py::arg("kind"), doc);
+  const char* step_doc = "One driver step of every live row: (tokens, forks, done, first bad token or -1).";
+  m.def("sequence_step", &sequence_step_batch<float>, py::arg("probs").noconvert(), py::arg("logits"),
+        py::arg("outcome_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
+        py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
+        py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);
+  m.def("sequence_step", &sequence_step_batch<double>, py::arg("probs").noconvert(), py::arg("logits"),
+        py::arg("outcome_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
+        py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
+        py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);
+}
+
+}  // namespace riskcore

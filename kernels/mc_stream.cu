@@ -1,0 +1,97 @@
+// CUDA launchers of the one-pass MC / SCOPE / REACH folds and of the sequence-model driver step: the
+// bodies are risk_block and sequence_step from kernels/mc_stream.hpp, so the values equal the CPU ones
+// (up to the fused multiply-adds nvcc contracts).
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "cuda_check.cuh"
+#include "mc_stream_launchers.hpp"
+
+namespace riskcore::cuda {
+namespace {
+
+template <class Real>
+__global__ void risk_block_kernel(RiskArrays<Real> a, int kind, index_t blocks_per_pair, RiskBlock* out) {
+  const index_t item = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (item >= a.Q * a.K * blocks_per_pair) return;
+  const index_t pair = item / blocks_per_pair, b = item % blocks_per_pair;
+  const index_t n0 = b * kRiskBlock, n1 = n0 + kRiskBlock < a.N ? n0 + kRiskBlock : a.N;
+  out[item] = risk_block(a, kind, pair / a.K, pair % a.K, n0, n1);
+}
+
+template <class Real>
+__global__ void sequence_step_kernel(const Real* probs, index_t row_stride, index_t col_stride, StepTables tb,
+                                     index_t B, index_t t, const std::int64_t* context,
+                                     const std::int64_t* trajectory, const std::int8_t* role, std::uint8_t* alive,
+                                     double* mc, double* scope, double* reach, double* elapsed, double* scratch,
+                                     std::int64_t* tokens, std::int64_t* fork, std::uint8_t* done,
+                                     std::int64_t* bad) {
+  const index_t b = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (b >= B) return;
+  const index_t K = tb.K, H = tb.H;
+  const RowState st{alive + b * K, mc + b * K * H, scope + b * K * H, reach + b * K * H, elapsed + b};
+  double* w = scratch + b * (tb.V + K);
+  tokens[b] = sequence_step(probs + b * row_stride, col_stride, tb, t, context[b], trajectory[b], role[b], st,
+                            w, w + tb.V, fork + b * K, done[b], bad[b]);
+}
+
+template <class Real>
+void launch_risk(const void* h, const index_t* hs, const std::int64_t* len, const index_t* ls,
+                 const std::uint8_t* mask, const index_t* ms, const std::int64_t* hit, const index_t* is, index_t Q,
+                 index_t N, index_t T, index_t K, int kind, RiskBlock* blocks, cudaStream_t s) {
+  RiskArrays<Real> a{static_cast<const Real*>(h), hs[0], hs[1], hs[2], hs[3], len, ls[0], ls[1], ls[2],
+                     mask, mask ? ms[0] : 0, mask ? ms[1] : 0, mask ? ms[2] : 0,
+                     hit, hit ? is[0] : 0, hit ? is[1] : 0, hit ? is[2] : 0, Q, N, T, K};
+  const index_t per_pair = (N + kRiskBlock - 1) / kRiskBlock, items = Q * K * per_pair;
+  RiskBlock* d_out = nullptr;
+  check(cudaMallocAsync(&d_out, sizeof(RiskBlock) * static_cast<size_t>(items), s), "cudaMallocAsync");
+  if (items > 0) risk_block_kernel<Real><<<grid_for(items), kBlock, 0, s>>>(a, kind, per_pair, d_out);
+  check(cudaGetLastError(), "risk_block kernel launch");
+  check(cudaMemcpyAsync(blocks, d_out, sizeof(RiskBlock) * static_cast<size_t>(items), cudaMemcpyDeviceToHost, s),
+        "cudaMemcpyAsync");
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+  cudaFreeAsync(d_out, s);
+}
+
+}  // namespace
+
+void risk_blocks(int itemsize, const void* h, const index_t* h_strides, const std::int64_t* lengths,
+                 const index_t* l_strides, const std::uint8_t* mask, const index_t* m_strides,
+                 const std::int64_t* hit, const index_t* i_strides, index_t Q, index_t N, index_t T, index_t K,
+                 int kind, RiskBlock* blocks, std::uintptr_t stream) {
+  const auto s = reinterpret_cast<cudaStream_t>(stream);
+  if (itemsize == 4)
+    launch_risk<float>(h, h_strides, lengths, l_strides, mask, m_strides, hit, i_strides, Q, N, T, K, kind, blocks, s);
+  else
+    launch_risk<double>(h, h_strides, lengths, l_strides, mask, m_strides, hit, i_strides, Q, N, T, K, kind, blocks, s);
+}
+
+void sequence_step(int itemsize, const void* probs, index_t row_stride, index_t col_stride, const StepTables& tables,
+                   index_t B, index_t t, const std::int64_t* context, const std::int64_t* trajectory,
+                   const std::int8_t* role, std::uint8_t* alive, double* mc, double* scope, double* reach,
+                   double* elapsed, std::int64_t* tokens, std::int64_t* fork, std::uint8_t* done, std::int64_t* bad,
+                   std::uintptr_t stream) {
+  const auto s = reinterpret_cast<cudaStream_t>(stream);
+  double* scratch = nullptr;
+  check(cudaMallocAsync(&scratch, sizeof(double) * static_cast<size_t>(B * (tables.V + tables.K)), s),
+        "cudaMallocAsync");
+  if (B > 0) {
+    if (itemsize == 4)
+      sequence_step_kernel<float><<<grid_for(B), kBlock, 0, s>>>(static_cast<const float*>(probs), row_stride,
+                                                                 col_stride, tables, B, t, context, trajectory, role,
+                                                                 alive, mc, scope, reach, elapsed, scratch, tokens,
+                                                                 fork, done, bad);
+    else
+      sequence_step_kernel<double><<<grid_for(B), kBlock, 0, s>>>(static_cast<const double*>(probs), row_stride,
+                                                                  col_stride, tables, B, t, context, trajectory, role,
+                                                                  alive, mc, scope, reach, elapsed, scratch, tokens,
+                                                                  fork, done, bad);
+  }
+  check(cudaGetLastError(), "sequence_step kernel launch");
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+  cudaFreeAsync(scratch, s);
+}
+
+}  // namespace riskcore::cuda

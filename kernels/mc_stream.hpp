@@ -1,0 +1,361 @@
+// MC, SCOPE and REACH as one-pass folds: over hazard arrays (the array estimators) and step by step
+// over a (B, V) block of next-token probabilities (the sequence-model driver). Shared by cpu, cuda and
+// (as a line-by-line mirror) numba.
+//
+// Array estimators. hazards h[q, n, t, k] (any strides, float or double) with per-(q, n, k) lengths or
+// a (q, n, t) mask of valid steps, and for MC/SCOPE the first-hit step hit[q, n, k] (-1: none):
+//   MC    X = 1{hit >= 0}
+//   SCOPE X = sum of h over valid t with hit < 0 or t <= hit
+//   REACH X = 1 - prod (1 - h) over valid t, by the recursion of reach_update (h = 1 gives X = 1)
+// The trajectories of one (q, k) are cut into blocks of kRiskBlock (a constant: results do not depend
+// on the thread count); each block keeps Welford moments, blocks merge in order (Chan et al.). The
+// range checks are fused into the same pass: a hazard on a valid step outside [0, 1] or NaN, and a
+// first hit that is not -1 or a valid step, are counted with the smallest flat index (C order of
+// the caller's (Q, N, T[, K]) / (Q, N[, K]) array).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "config.hpp"
+#include "philox.hpp"
+
+namespace riskcore {
+
+constexpr index_t kRiskBlock = 2048;
+enum RiskKind : int { kRiskMc = 0, kRiskScope = 1, kRiskReach = 2 };
+
+template <class Real>
+struct RiskArrays {
+  const Real* h;                 // hazards (unused for kRiskMc)
+  index_t hq, hn, ht, hk;     // element strides
+  const std::int64_t* len;    // lengths (q, n, k)
+  index_t lq, ln, lk;
+  const std::uint8_t* mask;   // valid steps (q, n, t), or nullptr: t < len
+  index_t mq, mn, mt;
+  const std::int64_t* hit;    // first hits (q, n, k), or nullptr (REACH)
+  index_t iq, in, ik;
+  index_t Q, N, T, K;
+};
+
+struct Moments {
+  double count, mean, m2;
+};
+
+// Chan et al.'s merge of two sets of moments.
+RISKCORE_HD inline Moments merge_moments(const Moments& a, const Moments& b) {
+  const double count = a.count + b.count;
+  if (count == 0) return a;
+  const double delta = b.mean - a.mean, share = b.count / count;
+  return {count, a.mean + delta * share, a.m2 + b.m2 + delta * delta * a.count * share};
+}
+
+RISKCORE_HD inline void add_value(Moments& m, double x) {
+  m.count += 1.0;
+  const double delta = x - m.mean;
+  m.mean += delta / m.count;
+  m.m2 += delta * (x - m.mean);
+}
+
+// REACH's X_t = 1 - prod_{s < t} (1 - h_s) by X <- X + h (1 - X): a multiply-add per step, relative
+// accuracy ~t eps also for tiny risks (every term is >= 0: no cancellation), and h = 1 gives exactly 1
+// (x + fl(1 - x) rounds to 1 for x in [0, 1]). The same update combines two independent segments
+// (a then b: a + b (1 - a)), so lanes over t mod 4 run in parallel and merge in a fixed order.
+RISKCORE_HD inline double reach_update(double x, double h) { return x + h * (1.0 - x); }
+
+RISKCORE_HD inline bool outside_unit(double v) { return !(v >= 0.0 && v <= 1.0); }
+
+// Fold of steps [0, stop) (SCOPE: sum; REACH: reach_update) of a trajectory with unit-free stride
+// `ht`; `bad` is set when a value of [0, end) is outside [0, 1] or NaN (end >= stop: SCOPE checks the
+// steps after its first hit too). Four lanes break the dependency chain of the accumulation.
+template <bool scope, bool unit_stride, class Real>
+RISKCORE_HD inline double fold_steps(const Real* h, index_t stride, index_t stop, index_t end, bool& bad) {
+  const index_t ht = unit_stride ? 1 : stride;  // contiguous steps: loads the compiler can vectorise
+  double lane[4] = {0.0, 0.0, 0.0, 0.0};
+  bool out = false;
+  index_t t = 0;
+  for (; t + 4 <= stop; t += 4) {
+    for (int j = 0; j < 4; ++j) {
+      const double v = static_cast<double>(h[(t + j) * ht]);
+      out |= outside_unit(v);
+      lane[j] = scope ? lane[j] + v : reach_update(lane[j], v);
+    }
+  }
+  for (; t < stop; ++t) {
+    const double v = static_cast<double>(h[t * ht]);
+    out |= outside_unit(v);
+    lane[0] = scope ? lane[0] + v : reach_update(lane[0], v);
+  }
+  for (; t < end; ++t) out |= outside_unit(static_cast<double>(h[t * ht]));
+  bad = out;
+  return scope ? (lane[0] + lane[1]) + (lane[2] + lane[3])
+               : reach_update(reach_update(lane[0], lane[1]), reach_update(lane[2], lane[3]));
+}
+
+struct RiskBlock {
+  Moments value, mc;                     // the estimator's and MC's (from hit) moments
+  std::int64_t bad_h, first_h;           // hazards outside [0, 1] / NaN on valid steps
+  std::int64_t bad_hit, first_hit;       // first hits that are not -1 or a valid step
+};
+
+RISKCORE_HD inline void note_bad(std::int64_t& count, std::int64_t& first, std::int64_t index) {
+  if (count == 0 || index < first) first = index;
+  ++count;
+}
+
+// Trajectories [n0, n1) of (q, k).
+template <class Real>
+RISKCORE_HD inline RiskBlock risk_block(const RiskArrays<Real>& a, int kind, index_t q, index_t k, index_t n0,
+                                        index_t n1) {
+  RiskBlock out{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
+  for (index_t n = n0; n < n1; ++n) {
+    const index_t length = a.len[q * a.lq + n * a.ln + k * a.lk];
+    const std::int64_t hit = a.hit ? a.hit[q * a.iq + n * a.in + k * a.ik] : -1;
+    const std::uint8_t* mask = a.mask ? a.mask + q * a.mq + n * a.mn : nullptr;
+    const index_t steps = mask ? a.T : length;
+    const bool hit_ok = hit == -1 || (hit >= 0 && hit < steps && (!mask || mask[hit * a.mt]));
+    if (!hit_ok) note_bad(out.bad_hit, out.first_hit, (q * a.N + n) * a.K + k);
+    if (kind != kRiskMc) {
+      const Real* h = a.h + q * a.hq + n * a.hn + k * a.hk;
+      const bool scope = kind == kRiskScope;
+      const index_t stop = (scope && hit >= 0 && hit < steps) ? hit + 1 : steps;
+      double x = 0.0;  // SCOPE's sum over t < stop, or REACH's 1 - prod (1 - h) over every valid step
+      bool bad = false;
+      if (mask) {
+        for (index_t t = 0; t < steps; ++t) {
+          if (!mask[t * a.mt]) continue;
+          const double v = static_cast<double>(h[t * a.ht]);
+          bad |= outside_unit(v);
+          x = scope ? (t < stop ? x + v : x) : reach_update(x, v);
+        }
+      } else {
+        if (a.ht == 1)
+          x = scope ? fold_steps<true, true>(h, 1, stop, steps, bad) : fold_steps<false, true>(h, 1, stop, steps, bad);
+        else
+          x = scope ? fold_steps<true, false>(h, a.ht, stop, steps, bad)
+                    : fold_steps<false, false>(h, a.ht, stop, steps, bad);
+      }
+      if (bad)  // rare: find the offending steps again
+        for (index_t t = 0; t < steps; ++t)
+          if ((!mask || mask[t * a.mt]) && outside_unit(static_cast<double>(h[t * a.ht])))
+            note_bad(out.bad_h, out.first_h, ((q * a.N + n) * a.T + t) * a.K + k);
+      add_value(out.value, x);
+    }
+    add_value(out.mc, hit >= 0 ? 1.0 : 0.0);
+  }
+  return out;
+}
+
+RISKCORE_HD inline void merge_block(RiskBlock& into, const RiskBlock& b) {
+  into.value = merge_moments(into.value, b.value);
+  into.mc = merge_moments(into.mc, b.mc);
+  if (b.bad_h) {
+    if (!into.bad_h || b.first_h < into.first_h) into.first_h = b.first_h;
+    into.bad_h += b.bad_h;
+  }
+  if (b.bad_hit) {
+    if (!into.bad_hit || b.first_hit < into.first_hit) into.first_hit = b.first_hit;
+    into.bad_hit += b.bad_hit;
+  }
+}
+
+// ------------------------------------------------------------------------- sequence-model driver
+// One step of B live trajectories, given the model's next-token row p[b, 0..V) (probabilities, or
+// logits): the hazards h_k = (mass of O_k) / (row mass), the draw of the next token, and the online
+// updates of MC, SCOPE and REACH for every outcome k and horizon j:
+//   at risk     step t counts for horizon j when the time elapsed before it is < horizon[j]
+//   MC          mc[k, j] = 1 when an O_k token is drawn on a step at risk (first hit)
+//   SCOPE       scope[k, j] += h_k on the steps at risk while k is not yet hit (the hit step included)
+//   REACH       reach[k, j] <- reach_update(reach[k, j], h_k) on the steps at risk
+// Row roles: 0 samples the model itself (MC, SCOPE; and REACH for the outcomes not yet hit when
+// coupled); 1 + k samples the O_k-masked model (REACH of outcome k). When coupled, the first hit of k
+// on a role-0 row also draws the masked replacement token (the authors' M1 -> M2 fork), returned in
+// fork[k]; the driver turns it into a role 1 + k row continuing the same trajectory.
+// Uniforms: Philox4x64-10, key (seed, context), counter (t, trajectory, role, 0), word 0; a fork of
+// k at step t uses role 1 + k. Results therefore depend on (seed, context, trajectory) only.
+struct StepTables {
+  const std::uint64_t* outcome_bits;  // (V,): bit k set when the token is in O_k
+  const std::int64_t* outcome_offsets;  // (K + 1,): O_k = outcome_list[offsets[k] .. offsets[k + 1])
+  const std::int64_t* outcome_list;
+  const std::uint8_t* is_end;         // (V,)
+  const double* duration;             // (V,)
+  const double* horizon;              // (H,)
+  index_t V, K, H;
+  double max_horizon;
+  std::uint64_t seed;
+  bool logits, coupled;
+};
+
+struct RowState {
+  std::uint8_t* alive;  // (K,) outcome not yet hit (role 0)
+  double* mc;           // (K, H)
+  double* scope;        // (K, H)
+  double* reach;        // (K, H)
+  double* elapsed;      // time before the current step
+};
+
+RISKCORE_HD inline double step_draw(std::uint64_t seed, std::int64_t context, std::int64_t trajectory, index_t t,
+                                    int role) {
+  const Philox4x64Block ctr{{static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(trajectory),
+                             static_cast<std::uint64_t>(role), 0}};
+  return uniform_from_bits(philox4x64_10(ctr, seed, static_cast<std::uint64_t>(context)).v[0]);
+}
+
+// Weight of token v: the probability, or exp(logit - max) (cached in w when logits).
+template <class Real>
+RISKCORE_HD inline double token_weight(const Real* p, index_t pv, const double* w, bool logits, index_t v) {
+  return logits ? w[v] : static_cast<double>(p[v * pv]);
+}
+
+// Allowed weight of token v for a draw excluding the outcome sets in `exclude` (0: none).
+template <class Real>
+RISKCORE_HD inline double allowed_weight(const Real* p, index_t pv, const double* w, const StepTables& tb,
+                                         std::uint64_t exclude, index_t v) {
+  const double x = token_weight(p, pv, w, tb.logits, v);
+  return (x > 0.0 && !(tb.outcome_bits[v] & exclude)) ? x : 0.0;
+}
+
+// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed`: chunks of
+// kDrawChunk tokens are summed in four lanes and skipped whole until the chunk holding the target,
+// which is scanned token by token (the same arithmetic on every backend).
+constexpr index_t kDrawChunk = 16;
+template <class Real>
+RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const StepTables& tb,
+                                            std::uint64_t exclude, double allowed, double u) {
+  const double target = u * allowed;
+  double acc = 0.0;
+  for (index_t c0 = 0; c0 < tb.V; c0 += kDrawChunk) {
+    const index_t c1 = c0 + kDrawChunk < tb.V ? c0 + kDrawChunk : tb.V;
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;  // lane j holds the tokens c0 + j (mod 4)
+    index_t v = c0;
+    for (; v + 4 <= c1; v += 4) {
+      l0 += allowed_weight(p, pv, w, tb, exclude, v);
+      l1 += allowed_weight(p, pv, w, tb, exclude, v + 1);
+      l2 += allowed_weight(p, pv, w, tb, exclude, v + 2);
+      l3 += allowed_weight(p, pv, w, tb, exclude, v + 3);
+    }
+    for (; v < c1; ++v) {
+      double& lane = (v - c0) % 4 == 0 ? l0 : (v - c0) % 4 == 1 ? l1 : l2;
+      lane += allowed_weight(p, pv, w, tb, exclude, v);
+    }
+    const double chunk = (l0 + l1) + (l2 + l3);
+    if (!(acc + chunk > target)) {
+      acc += chunk;
+      continue;
+    }
+    for (index_t v = c0; v < c1; ++v) {
+      const double x = allowed_weight(p, pv, w, tb, exclude, v);
+      if (x > 0.0) {
+        acc += x;
+        if (acc > target) return v;
+      }
+    }
+  }
+  for (index_t v = tb.V - 1; v >= 0; --v)  // rounding: the last token of positive weight
+    if (allowed_weight(p, pv, w, tb, exclude, v) > 0.0) return v;
+  return -1;
+}
+
+// Returns the drawn token (-1: the row is invalid, `bad` holds the first offending token index).
+// `w` is scratch of V doubles (logits), `mass` scratch of K doubles; done = the row stops here.
+template <class Real>
+RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const StepTables& tb, index_t t,
+                                              std::int64_t context, std::int64_t trajectory, int role,
+                                              const RowState& st, double* w, double* mass, std::int64_t* fork,
+                                              std::uint8_t& done, std::int64_t& bad) {
+  bad = -1;
+  done = 0;
+  double shift = 0.0;
+  if (tb.logits) {
+    shift = -static_cast<double>(INFINITY);
+    for (index_t v = 0; v < tb.V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      if (x != x || x == static_cast<double>(INFINITY)) {
+        bad = v;
+        return -1;
+      }
+      shift = x > shift ? x : shift;
+    }
+  }
+  double lane[4] = {0.0, 0.0, 0.0, 0.0};  // lane j holds the tokens j (mod 4): no serial dependency
+  bool out = false;
+  if (tb.logits) {
+    for (index_t v = 0; v < tb.V; ++v) {
+      w[v] = exp(static_cast<double>(p[v * pv]) - shift);
+      lane[v & 3] += w[v];
+    }
+  } else {
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+    index_t v = 0;
+    for (; v + 4 <= tb.V; v += 4) {
+      const double x0 = static_cast<double>(p[v * pv]), x1 = static_cast<double>(p[(v + 1) * pv]);
+      const double x2 = static_cast<double>(p[(v + 2) * pv]), x3 = static_cast<double>(p[(v + 3) * pv]);
+      out |= !(x0 >= 0.0 && x0 < static_cast<double>(INFINITY)) | !(x1 >= 0.0 && x1 < static_cast<double>(INFINITY)) |
+             !(x2 >= 0.0 && x2 < static_cast<double>(INFINITY)) | !(x3 >= 0.0 && x3 < static_cast<double>(INFINITY));
+      l0 += x0, l1 += x1, l2 += x2, l3 += x3;
+    }
+    lane[0] = l0, lane[1] = l1, lane[2] = l2, lane[3] = l3;
+    for (; v < tb.V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      out |= !(x >= 0.0 && x < static_cast<double>(INFINITY));
+      lane[v & 3] += x;
+    }
+  }
+  if (out) {
+    for (index_t v = 0; v < tb.V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      if (!(x >= 0.0 && x < static_cast<double>(INFINITY))) {
+        bad = v;
+        return -1;
+      }
+    }
+  }
+  const double total = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  for (index_t k = 0; k < tb.K; ++k) {
+    mass[k] = 0.0;
+    for (index_t i = tb.outcome_offsets[k]; i < tb.outcome_offsets[k + 1]; ++i)
+      mass[k] += token_weight(p, pv, w, tb.logits, tb.outcome_list[i]);
+  }
+  if (!(total > 0.0)) {
+    bad = tb.V;  // a row of zeros
+    return -1;
+  }
+  const double before = *st.elapsed;
+  const std::uint64_t own = role > 0 ? (std::uint64_t{1} << (role - 1)) : 0;
+  const std::int64_t token = categorical(p, pv, w, tb, own, own ? total - mass[role - 1] : total,
+                                         step_draw(tb.seed, context, trajectory, t, role));
+  bool any_alive = false;
+  for (index_t k = 0; k < tb.K; ++k) {
+    fork[k] = -1;
+    const double h = mass[k] / total;
+    const bool hit = role == 0 && st.alive[k] && token >= 0 && ((tb.outcome_bits[token] >> k) & 1);
+    const bool reach_k = role == 0 ? (tb.coupled && st.alive[k]) : (k == role - 1);
+    for (index_t j = 0; j < tb.H; ++j) {
+      if (!(before < tb.horizon[j])) continue;
+      if (role == 0 && st.alive[k]) {
+        st.scope[k * tb.H + j] += h;
+        if (hit) st.mc[k * tb.H + j] = 1.0;
+      }
+      if (reach_k) st.reach[k * tb.H + j] = reach_update(st.reach[k * tb.H + j], h);
+    }
+    if (hit) {
+      st.alive[k] = 0;
+      if (tb.coupled) {
+        const double allowed = total - mass[k];
+        fork[k] = allowed > 0.0 ? categorical(p, pv, w, tb, std::uint64_t{1} << k, allowed,
+                                              step_draw(tb.seed, context, trajectory, t, static_cast<int>(k) + 1))
+                                : -2;  // only outcome tokens left: REACH is 1, nothing to continue
+      }
+    }
+    any_alive = any_alive || (role == 0 && st.alive[k]);
+  }
+  if (token < 0) {  // a masked row with only outcome tokens left: REACH is 1 from here
+    done = 1;
+    return token;
+  }
+  *st.elapsed = before + tb.duration[token];
+  // every outcome hit on a role-0 row: nothing left to track (REACH continues in the forks)
+  done = tb.is_end[token] || !(*st.elapsed < tb.max_horizon) || (role == 0 && !any_alive);
+  return token;
+}
+
+}  // namespace riskcore

@@ -1,0 +1,410 @@
+"""One-pass MC / SCOPE / REACH folds in Numba (mirror of kernels/mc_stream.hpp: same blocks, same
+Welford moments and block-order merge, so the results equal the C++ ones)."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from riskcore._numba.philox import _philox_block
+
+BLOCK = 2048
+_MC, _SCOPE, _REACH = 0, 1, 2
+_INV_2_53 = 1.0 / 9007199254740992.0
+
+
+@numba.njit(cache=True)
+def _merge(c, m, s, c2, m2, s2):
+    count = c + c2
+    if count == 0:
+        return c, m, s
+    delta = m2 - m
+    share = c2 / count
+    return count, m + delta * share, s + s2 + delta * delta * c * share
+
+
+@numba.njit(cache=True)
+def _add(c, m, s, x):
+    c += 1.0
+    delta = x - m
+    m += delta / c
+    s += delta * (x - m)
+    return c, m, s
+
+
+@numba.njit(cache=True)
+def reach_update(x, h):
+    """REACH's X <- X + h (1 - X) (kernels/mc_stream.hpp's reach_update)."""
+    return x + h * (1.0 - x)
+
+
+@numba.njit(cache=True)
+def _outside(v):
+    return not (v >= 0.0 and v <= 1.0)
+
+
+@numba.njit(cache=True)
+def _fold(h, q, n, k, stop, end, scope):
+    """kernels/mc_stream.hpp's fold_steps: four lanes over t mod 4, merged in the same order."""
+    lane = np.zeros(4)
+    bad = False
+    t = 0
+    while t + 4 <= stop:
+        for j in range(4):
+            v = np.float64(h[q, n, t + j, k])
+            bad |= _outside(v)
+            lane[j] = lane[j] + v if scope else reach_update(lane[j], v)
+        t += 4
+    while t < stop:
+        v = np.float64(h[q, n, t, k])
+        bad |= _outside(v)
+        lane[0] = lane[0] + v if scope else reach_update(lane[0], v)
+        t += 1
+    while t < end:
+        bad |= _outside(np.float64(h[q, n, t, k]))
+        t += 1
+    if scope:
+        return (lane[0] + lane[1]) + (lane[2] + lane[3]), bad
+    return reach_update(reach_update(lane[0], lane[1]), reach_update(lane[2], lane[3])), bad
+
+
+@numba.njit(cache=True)
+def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, checks):
+    """Moments of trajectories [n0, n1) of (q, k) into out[0:6]; bad counts/first indices into checks."""
+    N, T, K = h.shape[1], h.shape[2], h.shape[3]
+    vc = vm = vs = mc_c = mc_m = mc_s = 0.0
+    for n in range(n0, n1):
+        length = lengths[q, n, k]
+        first = hit[q, n, k] if use_hit else -1
+        steps = T if use_mask else length
+        ok = first == -1 or (0 <= first < steps and (not use_mask or mask[q, n, first] != 0))
+        if not ok:
+            flat = (q * N + n) * K + k
+            if checks[2] == 0 or flat < checks[3]:
+                checks[3] = flat
+            checks[2] += 1
+        if kind != _MC:
+            scope = kind == _SCOPE
+            stop = first + 1 if (scope and 0 <= first < steps) else steps
+            if use_mask:
+                x, bad = 0.0, False
+                for t in range(steps):
+                    if mask[q, n, t] == 0:
+                        continue
+                    v = np.float64(h[q, n, t, k])
+                    bad |= _outside(v)
+                    x = (x + v if t < stop else x) if scope else reach_update(x, v)
+            else:
+                x, bad = _fold(h, q, n, k, stop, steps, scope)
+            if bad:
+                for t in range(steps):
+                    if (not use_mask or mask[q, n, t] != 0) and _outside(np.float64(h[q, n, t, k])):
+                        flat = ((q * N + n) * T + t) * K + k
+                        if checks[0] == 0 or flat < checks[1]:
+                            checks[1] = flat
+                        checks[0] += 1
+            vc, vm, vs = _add(vc, vm, vs, x)
+        mc_c, mc_m, mc_s = _add(mc_c, mc_m, mc_s, 1.0 if first >= 0 else 0.0)
+    out[0], out[1], out[2], out[3], out[4], out[5] = vc, vm, vs, mc_c, mc_m, mc_s
+
+
+@numba.njit(parallel=True, cache=True)
+def _moments(h, lengths, mask, use_mask, hit, use_hit, kind, parts, checks):
+    Q, N, K = h.shape[0], h.shape[1], h.shape[3]
+    blocks = parts.shape[2]
+    for item in numba.prange(Q * K * blocks):
+        pair, b = item // blocks, item % blocks
+        q, k = pair // K, pair % K
+        n0 = b * BLOCK
+        _block(
+            h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, min(n0 + BLOCK, N), parts[q, k, b], checks[item]
+        )
+
+
+@numba.njit(cache=True)
+def _reduce(parts, checks, kind, out, found):
+    Q, K, blocks = parts.shape[0], parts.shape[1], parts.shape[2]
+    for q in range(Q):
+        for k in range(K):
+            vc = vm = vs = mc_c = mc_m = mc_s = 0.0
+            for b in range(blocks):
+                p = parts[q, k, b]
+                vc, vm, vs = _merge(vc, vm, vs, p[0], p[1], p[2])
+                mc_c, mc_m, mc_s = _merge(mc_c, mc_m, mc_s, p[3], p[4], p[5])
+            if kind == _MC:
+                vc, vm, vs = mc_c, mc_m, mc_s
+            out[0, q, k], out[1, q, k], out[2, q, k], out[3, q, k], out[4, q, k] = vc, vm, vs, mc_m, mc_s
+    for item in range(checks.shape[0]):
+        for j in (0, 2):
+            if checks[item, j]:
+                if found[j] == 0 or checks[item, j + 1] < found[j + 1]:
+                    found[j + 1] = checks[item, j + 1]
+                found[j] += checks[item, j]
+
+
+def risk_moments(hazards, lengths, mask, first_hit, kind):
+    """Same contract as riskcore._core.risk_moments."""
+    Q, N, K = hazards.shape[0], hazards.shape[1], hazards.shape[3]
+    blocks = -(-N // BLOCK)
+    parts = np.zeros((Q, K, blocks, 6))
+    checks = np.zeros((Q * K * blocks, 4), dtype=np.int64)
+    use_mask, use_hit = mask is not None, first_hit is not None
+    mask = mask if use_mask else np.zeros((1, 1, 1), dtype=np.uint8)
+    first_hit = first_hit if use_hit else np.zeros((1, 1, 1), dtype=np.int64)
+    _moments(hazards, lengths, mask, use_mask, first_hit, use_hit, kind, parts, checks)
+    out = np.zeros((5, Q, K))
+    found = np.zeros(4, dtype=np.int64)
+    _reduce(parts, checks, kind, out, found)
+    return out, found
+
+
+# ------------------------------------------------------------------------- sequence-model driver
+@numba.njit(cache=True)
+def _draw(seed, context, trajectory, t, role):
+    words = _philox_block(
+        np.uint64(t), np.uint64(trajectory), np.uint64(role), np.uint64(0), np.uint64(seed), np.uint64(context)
+    )
+    return np.float64(words[0] >> np.uint64(11)) * _INV_2_53
+
+
+@numba.njit(cache=True)
+def _allowed(row, w, logits, outcome_bits, exclude, v):
+    x = w[v] if logits else np.float64(row[v])
+    return x if (x > 0.0 and not (outcome_bits[v] & exclude)) else 0.0
+
+
+@numba.njit(cache=True)
+def _categorical(row, w, logits, outcome_bits, exclude, allowed, u):
+    """kernels/mc_stream.hpp's categorical: chunks of 16 summed in four lanes, then a token scan."""
+    V = row.size
+    target = u * allowed
+    acc = 0.0
+    lane = np.zeros(4)
+    for c0 in range(0, V, 16):
+        c1 = min(c0 + 16, V)
+        lane[:] = 0.0
+        for v in range(c0, c1):
+            lane[(v - c0) & 3] += _allowed(row, w, logits, outcome_bits, exclude, v)
+        chunk = (lane[0] + lane[1]) + (lane[2] + lane[3])
+        if not (acc + chunk > target):
+            acc += chunk
+            continue
+        for v in range(c0, c1):
+            x = _allowed(row, w, logits, outcome_bits, exclude, v)
+            if x > 0.0:
+                acc += x
+                if acc > target:
+                    return v
+    for v in range(V - 1, -1, -1):
+        if _allowed(row, w, logits, outcome_bits, exclude, v) > 0.0:
+            return v
+    return -1
+
+
+@numba.njit(cache=True)
+def _row_step(
+    row,
+    logits,
+    outcome_bits,
+    offsets,
+    tokens_list,
+    is_end,
+    duration,
+    horizon,
+    max_h,
+    seed,
+    coupled,
+    t,
+    context,
+    trajectory,
+    role,
+    alive,
+    mc,
+    scope,
+    reach,
+    elapsed,
+    b,
+    w,
+    mass,
+    fork,
+):
+    """kernels/mc_stream.hpp's sequence_step for row b; returns (token, done, first bad token or -1)."""
+    V, K, H = row.size, mass.size, horizon.size
+    shift = 0.0
+    if logits:
+        shift = -np.inf
+        for v in range(V):
+            x = np.float64(row[v])
+            if x != x or x == np.inf:
+                return -1, 0, v
+            shift = max(shift, x)
+    lane = np.zeros(4)
+    out = False
+    for v in range(V):
+        x = np.float64(row[v])
+        if logits:
+            x = math.exp(x - shift)
+            w[v] = x
+        else:
+            out |= not (x >= 0.0 and x < np.inf)
+        lane[v & 3] += x
+    if out:
+        for v in range(V):
+            x = np.float64(row[v])
+            if not (x >= 0.0 and x < np.inf):
+                return -1, 0, v
+    total = (lane[0] + lane[1]) + (lane[2] + lane[3])
+    for k in range(K):
+        mass[k] = 0.0
+        for i in range(offsets[k], offsets[k + 1]):
+            mass[k] += w[tokens_list[i]] if logits else np.float64(row[tokens_list[i]])
+    if not (total > 0.0):
+        return -1, 0, V
+    before = elapsed[b]
+    own = np.uint64(1) << np.uint64(role - 1) if role > 0 else np.uint64(0)
+    allowed = total - mass[role - 1] if role > 0 else total
+    token = _categorical(row, w, logits, outcome_bits, own, allowed, _draw(seed, context, trajectory, t, role))
+    any_alive = False
+    for k in range(K):
+        fork[b, k] = -1
+        h = mass[k] / total
+        hit = role == 0 and alive[b, k] != 0 and token >= 0 and (outcome_bits[token] >> np.uint64(k)) & np.uint64(1)
+        reach_k = (coupled and alive[b, k] != 0) if role == 0 else k == role - 1
+        for j in range(H):
+            if not (before < horizon[j]):
+                continue
+            if role == 0 and alive[b, k] != 0:
+                scope[b, k, j] += h
+                if hit:
+                    mc[b, k, j] = 1.0
+            if reach_k:
+                reach[b, k, j] = reach_update(reach[b, k, j], h)
+        if hit:
+            alive[b, k] = 0
+            if coupled:
+                rest = total - mass[k]
+                if rest > 0.0:
+                    u = _draw(seed, context, trajectory, t, k + 1)
+                    fork[b, k] = _categorical(row, w, logits, outcome_bits, np.uint64(1) << np.uint64(k), rest, u)
+                else:
+                    fork[b, k] = -2
+        any_alive = any_alive or (role == 0 and alive[b, k] != 0)
+    if token < 0:
+        return token, 1, -1
+    elapsed[b] = before + duration[token]
+    done = is_end[token] != 0 or not (elapsed[b] < max_h) or (role == 0 and not any_alive)
+    return token, 1 if done else 0, -1
+
+
+@numba.njit(parallel=True, cache=True)
+def _sequence_step(
+    probs,
+    logits,
+    outcome_bits,
+    offsets,
+    tokens_list,
+    is_end,
+    duration,
+    horizon,
+    seed,
+    coupled,
+    t,
+    context,
+    trajectory,
+    role,
+    alive,
+    mc,
+    scope,
+    reach,
+    elapsed,
+    tokens,
+    fork,
+    done,
+    bad,
+):
+    B, V, K = probs.shape[0], probs.shape[1], alive.shape[1]
+    max_h = horizon.max()
+    for b in numba.prange(B):
+        w = np.empty(V if logits else 0)
+        mass = np.empty(K)
+        tokens[b], done[b], bad[b] = _row_step(
+            probs[b],
+            logits,
+            outcome_bits,
+            offsets,
+            tokens_list,
+            is_end,
+            duration,
+            horizon,
+            max_h,
+            seed,
+            coupled,
+            t,
+            context[b],
+            trajectory[b],
+            role[b],
+            alive,
+            mc,
+            scope,
+            reach,
+            elapsed,
+            b,
+            w,
+            mass,
+            fork,
+        )
+
+
+def sequence_step(
+    probs,
+    logits,
+    outcome_bits,
+    offsets,
+    tokens_list,
+    is_end,
+    duration,
+    horizon,
+    seed,
+    coupled,
+    t,
+    context,
+    trajectory,
+    role,
+    alive,
+    mc,
+    scope,
+    reach,
+    elapsed,
+):
+    """Same contract as riskcore._core.sequence_step."""
+    B, K = probs.shape[0], alive.shape[1]
+    tokens, fork = np.empty(B, dtype=np.int64), np.empty((B, K), dtype=np.int64)
+    done, bad = np.empty(B, dtype=np.uint8), np.empty(B, dtype=np.int64)
+    _sequence_step(
+        probs,
+        logits,
+        outcome_bits,
+        offsets,
+        tokens_list,
+        is_end,
+        duration,
+        horizon,
+        np.uint64(seed),
+        coupled,
+        t,
+        context,
+        trajectory,
+        role,
+        alive,
+        mc,
+        scope,
+        reach,
+        elapsed,
+        tokens,
+        fork,
+        done,
+        bad,
+    )
+    return tokens, fork, done, bad
