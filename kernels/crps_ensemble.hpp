@@ -100,47 +100,80 @@ RISKCORE_HD inline void crps_sorted_lanes(const double* x, const double* w, inde
     out[l] = abs_dev[l] - scaled_spread(est, alpha, lower_part[l] - upper_part[l], pair_weight[l]);
 }
 
-// Copies the non-NaN members of one row (and their weights) into key/w; returns how many, or -1 if a
-// NaN is met and NaNs propagate. Weights are normalised to sum 1 (returns -1 if they sum to 0).
+// How one row is read: the member stride of fct and of the weights (0 for weights broadcast along the
+// members) and the chaining interval of the threshold-weighted CRPS: every member and the observation are
+// mapped through v(z) = min(max(z, lower), upper) as they are read (the identity by default), so the
+// ensemble is never copied to be transformed.
+struct RowLayout {
+  index_t fct_step = 1;
+  index_t w_step = 1;
+  double lower = -INFINITY;
+  double upper = INFINITY;
+};
+
+// v(z) of RowLayout; NaN stays NaN (comparisons, not fmin/fmax, which would drop it).
+RISKCORE_HD inline double chain(double v, const RowLayout& layout) {
+  return v < layout.lower ? layout.lower : (v > layout.upper ? layout.upper : v);
+}
+
+RISKCORE_HD inline bool is_finite_value(double v) { return fabs(v) <= 1.79769313486231570815e308; }
+
+// Copies the non-NaN members of one row with a positive weight (and their weights) into key/w; returns
+// how many, or -1 if a NaN is met and NaNs propagate. Weights are divided by the largest one before they
+// are summed, then normalised to sum 1, so weights near the float64 maximum (6e307 each) stay exact.
 template <class T>
 RISKCORE_HD inline index_t gather_members(const T* fct, const T* weights, index_t m, bool omit_nan,
-                                          double* key, double* w, index_t* pos) {
+                                          double* key, double* w, index_t* pos, const RowLayout& layout) {
   index_t n = 0;
-  double wsum = 0.0;
+  double largest = 0.0;
   for (index_t j = 0; j < m; ++j) {
-    const double v = static_cast<double>(fct[j]);
+    const double v = static_cast<double>(fct[j * layout.fct_step]);
     if (v != v) {
       if (omit_nan) continue;
       return -1;
     }
-    key[n] = v;
     if (weights) {
-      w[n] = static_cast<double>(weights[j]);
-      wsum += w[n];
+      const double wj = static_cast<double>(weights[j * layout.w_step]);
+      if (!(wj > 0.0)) continue;  // a member of weight 0 takes no part in the score
+      w[n] = wj;
+      largest = wj > largest ? wj : largest;
     }
+    key[n] = chain(v, layout);
     if (pos) pos[n] = j;
     ++n;
   }
   if (weights && n > 0) {
-    if (!(wsum > 0.0)) return -1;
+    double wsum = 0.0;
+    for (index_t j = 0; j < n; ++j) wsum += (w[j] /= largest);
     for (index_t j = 0; j < n; ++j) w[j] /= wsum;
   }
   return n;
 }
 
-// CRPS of one ensemble row in any order (general path: weights, NaNs, large m, and every CUDA thread).
-// Scratch: key and w hold m doubles each.
+// +/-inf (the one rule, every estimator and backend): with the members sorted, a row whose observation or
+// positive-weight member is infinite scores 0 if the observation and every such member are the same
+// infinity (a perfect point forecast) and +inf otherwise (the integral of (F - H)^2 diverges in a tail;
+// the spread term is not subtracted, as inf - inf has no value). Returns false for a finite row.
+RISKCORE_HD inline bool infinite_row_score(const double* sorted, index_t n, double y, double* score) {
+  if (is_finite_value(y) && is_finite_value(sorted[0]) && is_finite_value(sorted[n - 1])) return false;
+  *score = (sorted[0] == y && sorted[n - 1] == y) ? 0.0 : static_cast<double>(INFINITY);
+  return true;
+}
+
+// CRPS of one ensemble row in any order (general path: weights, NaNs, infinities, large m, and every
+// CUDA thread). Scratch: key and w hold m doubles each.
 template <class T>
 RISKCORE_HD inline double crps_ensemble_row(const T* fct, const T* weights, index_t m, T obs,
                                             EnsembleEstimator est, double alpha, bool omit_nan,
-                                            double* key, double* w) {
-  const double y = static_cast<double>(obs);
+                                            double* key, double* w, const RowLayout& layout = RowLayout{}) {
+  const double y = chain(static_cast<double>(obs), layout);
   if (y != y) return quiet_nan();
   double* wk = weights ? w : nullptr;
-  const index_t n = gather_members(fct, weights, m, omit_nan, key, wk, nullptr);
+  const index_t n = gather_members(fct, weights, m, omit_nan, key, wk, nullptr, layout);
   if (n < 1) return quiet_nan();
   heapsort_with_payload(key, wk, nullptr, n);
   double score;
+  if (infinite_row_score(key, n, y, &score)) return score;
   crps_sorted_lanes<1>(key, wk, n, &y, est, alpha, &score);
   return score;
 }
@@ -152,17 +185,23 @@ RISKCORE_HD inline double crps_ensemble_row(const T* fct, const T* weights, inde
 template <class T>
 RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, index_t m, T obs,
                                                EnsembleEstimator est, double alpha, bool omit_nan,
-                                               double* key, double* w, index_t* pos, T* grad) {
+                                               double* key, double* w, index_t* pos, T* grad,
+                                               const RowLayout& layout = RowLayout{}, index_t grad_step = 1) {
   const double y = static_cast<double>(obs);
-  for (index_t j = 0; j < m; ++j) grad[j] = static_cast<T>(0);
-  index_t n = (y != y) ? -1 : gather_members(fct, weights, m, omit_nan, key, weights ? w : nullptr, pos);
+  for (index_t j = 0; j < m; ++j) grad[j * grad_step] = static_cast<T>(0);
+  index_t n = (y != y) ? -1 : gather_members(fct, weights, m, omit_nan, key, weights ? w : nullptr, pos, layout);
   if (n < 1) {
-    for (index_t j = 0; j < m; ++j) grad[j] = static_cast<T>(quiet_nan());
+    for (index_t j = 0; j < m; ++j) grad[j * grad_step] = static_cast<T>(quiet_nan());
     return;
   }
   if (!weights)
     for (index_t j = 0; j < n; ++j) w[j] = 1.0 / static_cast<double>(n);
   heapsort_with_payload(key, w, pos, n);
+  double infinite;  // the +/-inf rule: gradient 0 where the score is 0, NaN where it is +inf
+  if (infinite_row_score(key, n, y, &infinite)) {
+    for (index_t j = 0; j < m; ++j) grad[j * grad_step] = static_cast<T>(infinite == 0.0 ? 0.0 : quiet_nan());
+    return;
+  }
   double pair_weight = 0.0, suffix = 0.0;
   for (index_t k = n; k-- > 0;) {
     pair_weight += 2.0 * w[k] * suffix;
@@ -170,7 +209,7 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
   }
   // Forward over tie groups: the W_< part, kept in double in `key` (grad may be float); backward: the
   // W_> part. Both weights are running sums, never 1 - (...). Once key is reused, tie groups are found
-  // from the original values, which key held exactly (key[k] was (double)fct[pos[k]]).
+  // from the original values, which key held exactly (key[k] was chain((double)fct[pos[k]])).
   double below = 0.0;
   for (index_t start = 0; start < n;) {
     index_t end = start;
@@ -186,10 +225,12 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
   double above = 0.0;
   for (index_t end = n; end > 0;) {
     index_t start = end - 1;
-    while (start > 0 && static_cast<double>(fct[pos[start - 1]]) == static_cast<double>(fct[pos[end - 1]])) --start;
+    while (start > 0 && chain(static_cast<double>(fct[pos[start - 1] * layout.fct_step]), layout) ==
+                             chain(static_cast<double>(fct[pos[end - 1] * layout.fct_step]), layout))
+      --start;
     double tie_weight = 0.0;
     for (index_t k = start; k < end; ++k) {
-      grad[pos[k]] = static_cast<T>(key[k] + scaled_spread(est, alpha, w[k] * above, pair_weight));
+      grad[pos[k] * grad_step] = static_cast<T>(key[k] + scaled_spread(est, alpha, w[k] * above, pair_weight));
       tie_weight += w[k];
     }
     above += tie_weight;

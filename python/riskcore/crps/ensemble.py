@@ -130,8 +130,11 @@ def crps_ensemble_grad(
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
     members = canon.arrays[1].shape[1]
     out = canon.run("crps_ensemble_grad", backend, estimator, alpha, nan_policy == "omit", empty_shape=(0, members))
+    if canon.pandas is not None and canon.pandas is fct:  # a DataFrame of members: the same frame back
+        return canon.finish(out, (*canon.batch_shape, members), columns=fct.columns)
+    canon.pandas = None
     grad = canon.finish(out, (*canon.batch_shape, members))
-    fct_ndim = fct.ndim if hasattr(fct, "ndim") else np.ndim(fct)
+    fct_ndim = np.ndim(fct)
     return canon.xp.moveaxis(grad, -1, axis % fct_ndim - fct_ndim)
 
 
@@ -174,9 +177,7 @@ def twcrps_ensemble(
             raise ValueError(f"interval must satisfy a < b, got {interval}")
     alpha = args.check_estimator(estimator, alpha)
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
-    obs_c, fct_c, weights_c = canon.arrays
-    canon.arrays = (canon.xp.clip(obs_c, lower, upper), canon.xp.clip(fct_c, lower, upper), weights_c)
-    return canon.finish(canon.run("crps_ensemble", backend, estimator, alpha, nan_policy == "omit"))
+    return canon.finish(canon.run_chained(backend, estimator, alpha, nan_policy == "omit", lower, upper))
 
 
 def energy_score(obs: ArrayLike, fct: ArrayLike, *, estimator: str = "nrg", backend: str = "auto") -> Any:
