@@ -33,8 +33,9 @@ class Canonical:
         ``empty_shape`` at once."""
         return self._dispatch(operation, (*self.arrays, *options), backend, empty_shape)
 
-    def run_chained(self, backend: str | None, estimator: str, alpha: float, omit_nan: bool, lower: float,
-                    upper: float) -> Any:
+    def run_chained(
+        self, backend: str | None, estimator: str, alpha: float, omit_nan: bool, lower: float, upper: float
+    ) -> Any:
         """Ensemble CRPS of the members and observations mapped through min(max(z, lower), upper) inside
         the cpu and numba kernels (no copy of the ensemble); the CUDA launcher has no chaining arguments,
         so there the arrays are clipped on the device first."""

@@ -175,8 +175,19 @@ def _general_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, lower, u
         pos = np.empty(m, dtype=np.int64)
         for r in range(first + c * rows // chunks, first + (c + 1) * rows // chunks):
             out[r] = _row_score(
-                fct[r], weights[r % weights.shape[0]], has_weights, np.float64(obs[r]), est, alpha, omit_nan,
-                lower, upper, key, w, pos, scratch,
+                fct[r],
+                weights[r % weights.shape[0]],
+                has_weights,
+                np.float64(obs[r]),
+                est,
+                alpha,
+                omit_nan,
+                lower,
+                upper,
+                key,
+                w,
+                pos,
+                scratch,
             )
 
 
@@ -212,7 +223,18 @@ def _network_loop(obs, fct, pairs, est, alpha, omit_nan, lower, upper, out):
                 key, wk, scratch = np.empty(m), np.empty(m), np.empty(m)
                 pos = np.empty(m, dtype=np.int64)
                 out[r] = _row_score(
-                    fct[r], fct[r], False, np.float64(obs[r]), est, alpha, omit_nan, lower, upper, key, wk, pos,
+                    fct[r],
+                    fct[r],
+                    False,
+                    np.float64(obs[r]),
+                    est,
+                    alpha,
+                    omit_nan,
+                    lower,
+                    upper,
+                    key,
+                    wk,
+                    pos,
                     scratch,
                 )
             else:
@@ -230,8 +252,10 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, threads, ou
         for r in range(c * n // chunks, (c + 1) * n // chunks):
             y = np.float64(obs[r])
             out[r, :] = 0.0
-            size = -1 if np.isnan(y) else _gather(
-                fct[r], weights[r % weights.shape[0]], has_weights, omit_nan, -np.inf, np.inf, key, w, pos
+            size = (
+                -1
+                if np.isnan(y)
+                else _gather(fct[r], weights[r % weights.shape[0]], has_weights, omit_nan, -np.inf, np.inf, key, w, pos)
             )
             if size < 1:
                 out[r, :] = np.nan

@@ -63,7 +63,12 @@ def crps_ensemble(
     alpha : float in (0, 1], default 0.95
         Weight of ``fair`` in ``afcrps``.
     weights : array_like, broadcastable to ``fct``, optional
-        Non-negative member weights (normalised per forecast). Not with ``pwm``.
+        Finite non-negative member weights of any broadcastable shape ((m,), (n, 1), ...; read through
+        strides, never expanded), normalised per forecast after division by the largest (weights up to
+        the float64 maximum are exact). Members of weight 0 take no part. NaN weights raise under every
+        ``nan_policy`` (a weight is an input, not data). Not with ``pwm``: scoringrules' weighted pwm,
+        :math:`A + b_0 - 2 b_1` with weighted moments, is not the weighted fair score (members (0, 1, 3),
+        weights (.6, .3, .1), obs 0: -0.46667 against the weighted fair -0.17778); use ``fair``.
     nan_policy : {"propagate", "omit", "raise"}, default "propagate"
         NaN members give NaN, are dropped, or raise ValueError. A NaN observation always gives NaN;
         a forecast left with too few members by ``omit`` gives NaN.
@@ -72,6 +77,19 @@ def crps_ensemble(
     Returns
     -------
     ndarray, shape ``broadcast(obs.shape, fct.shape without axis)``, dtype float32 or float64
+        A 0-d result (NumPy scalar) for a single forecast. pandas in -> pandas out: a Series with the
+        index of ``fct`` (a DataFrame of members as columns) or of ``obs``; nullable dtypes (``Float64``,
+        ``Int64``) are read with ``pd.NA`` as NaN.
+
+    Notes
+    -----
+    **Infinities** (one rule for every estimator and backend): a forecast whose observation or a
+    positive-weight member is :math:`\pm\infty` scores 0 if the observation and all those members are
+    the same infinity (a perfect point forecast) and :math:`+\infty` otherwise: :math:`(F - H)^2` then
+    stays positive on a half-line, so the integral diverges. For ``fair``/``afcrps``/``pwm`` the spread
+    term is not subtracted (:math:`\infty - \infty` has no value; the distribution the members
+    estimate has infinite CRPS). ``int`` equals ``nrg`` on such rows too. Members are read in place
+    through their strides (``fct[:, ::2]``, a reversed or broadcast ensemble cost no copy).
 
     References
     ----------
@@ -112,7 +130,9 @@ def crps_ensemble_grad(
     where :math:`W_<, W_>` are the weights of the members strictly below / above :math:`x_i`
     (tied members count in neither: the central-difference subgradient) and :math:`c = 1` (nrg),
     :math:`1/(1 - \sum w^2)` (fair) or :math:`\alpha/(1 - \sum w^2) + 1 - \alpha` (afcrps).
-    Omitted NaN members get gradient 0.
+    Omitted NaN members and members of weight 0 get gradient 0. Infinities: 0 for every member where
+    the score is 0 by the rule of :func:`crps_ensemble`, NaN where it is :math:`+\infty`. A DataFrame
+    of members gives a DataFrame of the same index and columns.
 
     Parameters are those of :func:`crps_ensemble` (``estimator`` in nrg, fair, afcrps).
 
@@ -159,7 +179,9 @@ def twcrps_ensemble(
     with weight :math:`w = \mathbf 1\{z > t\}` and chaining function :math:`v(z) = \max(z, t)` for a
     ``threshold`` t, or :math:`w = \mathbf 1\{a < z < b\}`, :math:`v(z) = \min(\max(z, a), b)` for an
     ``interval`` (a, b). Give exactly one of them; the other parameters are those of
-    :func:`crps_ensemble`. Reference: Allen et al. (2023), SIAM/ASA JUQ 11.
+    :func:`crps_ensemble`. The kernel applies :math:`v` to each member as it reads it (the ensemble is
+    not copied; on CUDA the arrays are clipped on the device first). Reference: Allen et al. (2023),
+    SIAM/ASA JUQ 11.
 
     Examples
     --------
