@@ -191,15 +191,53 @@ def _general_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, lower, u
             )
 
 
+@numba.njit(cache=True, fastmath=True)
+def _network_sort(cols, offsets):
+    """Applies the comparators (offsets: pairs of row offsets k * 8) to the 8 columns of cols (flat,
+    cols[k * 8 + lane]): apply_sorting_network<8>. fastmath lets min/max vectorise; a lane holding a
+    NaN may come out unsorted, and such lanes are scored again by the general path."""
+    for c in range(offsets.size // 2):
+        i, j = offsets[2 * c], offsets[2 * c + 1]
+        for lane in range(_LANES):
+            a, z = cols[i + lane], cols[j + lane]
+            cols[i + lane] = min(a, z)
+            cols[j + lane] = max(a, z)
+
+
+@numba.njit(cache=True)
+def _score_lanes(cols, m, y, est, alpha, acc, out):
+    """crps_sorted_lanes<8> for nrg, fair and afcrps (equal weights) on sorted flat columns; acc is
+    scratch of 4 x 8 doubles."""
+    inv_m = 1.0 / m
+    acc[:] = 0.0  # rows: abs_dev, lower_part, upper_part, pair_weight
+    below = 0.0
+    for k in range(m):
+        for lane in range(_LANES):
+            d = cols[k * _LANES + lane] - y[lane]
+            acc[lane] += inv_m * abs(d)
+            acc[_LANES + lane] += inv_m * d * below
+        below += inv_m
+    above = 0.0
+    for k in range(m - 1, -1, -1):
+        for lane in range(_LANES):
+            acc[2 * _LANES + lane] += inv_m * (cols[k * _LANES + lane] - y[lane]) * above
+            acc[3 * _LANES + lane] += 2.0 * inv_m * above
+        above += inv_m
+    for lane in range(_LANES):
+        spread = acc[_LANES + lane] - acc[2 * _LANES + lane]
+        out[lane] = acc[lane] - _scaled_spread(est, alpha, spread, acc[3 * _LANES + lane])
+
+
 @numba.njit(parallel=True, cache=True)
-def _network_loop(obs, fct, pairs, est, alpha, omit_nan, lower, upper, out):
+def _network_loop(obs, fct, offsets, est, alpha, omit_nan, lower, upper, out):
     """Blocks of 8 equal-weight rows sorted by the comparator network (score_block_by_network)."""
     n, m = fct.shape
     blocks = n // _LANES
-    n_pairs = pairs.size // 2
     for b in numba.prange(blocks):
-        cols = np.empty((m, _LANES))
+        cols = np.empty(m * _LANES)
         y = np.empty(_LANES)
+        score = np.empty(_LANES)
+        acc = np.empty(4 * _LANES)
         special = np.zeros(_LANES, dtype=np.bool_)
         for lane in range(_LANES):
             row = fct[b * _LANES + lane]
@@ -208,15 +246,15 @@ def _network_loop(obs, fct, pairs, est, alpha, omit_nan, lower, upper, out):
             for k in range(m):
                 v = _chain(np.float64(row[k]), lower, upper)
                 bad |= not _finite(v)
-                cols[k, lane] = v
+                cols[k * _LANES + lane] = v
             special[lane] = bad
-        for c in range(n_pairs):
-            i, j = pairs[2 * c], pairs[2 * c + 1]
+        _network_sort(cols, offsets)
+        if est == _NRG or est == _FAIR or est == _AFCRPS:
+            _score_lanes(cols, m, y, est, alpha, acc, score)
+        else:
+            w = np.full(m, 1.0 / m)
             for lane in range(_LANES):
-                a, z = cols[i, lane], cols[j, lane]
-                cols[i, lane] = a if a < z else z
-                cols[j, lane] = z if a < z else a
-        w = np.full(m, 1.0 / m)
+                score[lane] = _crps_sorted(cols[lane::_LANES], w, m, y[lane], est, alpha)
         for lane in range(_LANES):
             r = b * _LANES + lane
             if special[lane]:
@@ -238,7 +276,7 @@ def _network_loop(obs, fct, pairs, est, alpha, omit_nan, lower, upper, out):
                     scratch,
                 )
             else:
-                out[r] = _crps_sorted(cols[:, lane], w, m, y[lane], est, alpha)
+                out[r] = score[lane]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -318,7 +356,7 @@ _NETWORKS: dict[int, np.ndarray] = {}
 
 def _network(m: int) -> np.ndarray:
     if m not in _NETWORKS:
-        _NETWORKS[m] = batcher_network(m)
+        _NETWORKS[m] = batcher_network(m) * _LANES  # offsets of the rows in the flat column block
     return _NETWORKS[m]
 
 
