@@ -101,7 +101,7 @@ CArray<T> crps_ensemble_cpu(const py::array_t<T>& obs, const py::array_t<T>& fct
   CArray<T> out(n);
   const T* po = obs.data();
   T* pout = out.mutable_data();
-  const bool use_network = !w_rows && m <= kMaxNetworkSize;
+  const bool use_network = !w_rows && m <= kMaxNetworkSize && !is_akr(est);
   const std::vector<std::int32_t> network =
       use_network ? batcher_network(static_cast<std::int32_t>(m)) : std::vector<std::int32_t>{};
   py::gil_scoped_release release;
@@ -129,8 +129,8 @@ CArray<T> crps_ensemble_grad_cpu(const py::array_t<T>& obs, const py::array_t<T>
                                  const std::optional<py::array_t<T>>& weights, const std::string& estimator,
                                  double alpha, bool omit_nan) {
   const EnsembleEstimator est = estimator_from_name(estimator);
-  if (est != EnsembleEstimator::nrg && est != EnsembleEstimator::fair && est != EnsembleEstimator::afcrps)
-    throw std::invalid_argument("gradients are available for 'nrg', 'fair' and 'afcrps'");
+  if (est == EnsembleEstimator::pwm || est == EnsembleEstimator::integral)
+    throw std::invalid_argument("gradients are available for 'nrg', 'fair', 'afcrps', 'akr' and 'akr_circperm'");
   const Rows<T> rows = fct_rows(fct);
   const index_t n = fct.shape(0), m = fct.shape(1);
   const index_t obs_stride = obs_stride_of(obs, n);

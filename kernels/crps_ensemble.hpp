@@ -7,6 +7,8 @@
 //   nrg  = A - S/2                                      fair = A - S / (2 (1 - sum w^2))
 //   afcrps(alpha) = alpha fair + (1 - alpha) nrg         pwm = A + b0 - 2 b1 (equal weights; = fair)
 //   int  = integral (F_m(z) - 1{y <= z})^2 dz           (= nrg)
+//   akr  = (1/m) sum_i |x_i - y| - (1/(2m)) sum_i |x_i - x_(i+s mod m)|   (members in their given order;
+//          s = m - 1, i.e. the predecessor, for akr; s = floor(m/2) for akr_circperm)
 // O(m) after the sort; the m x m matrix of differences is never formed. Sums run in double
 // on values centred at y (the spread term is shift invariant), which keeps float32 inputs accurate.
 #pragma once
@@ -17,7 +19,17 @@
 
 namespace riskcore {
 
-enum class EnsembleEstimator : int { nrg = 0, fair = 1, afcrps = 2, pwm = 3, integral = 4 };
+enum class EnsembleEstimator : int { nrg = 0, fair = 1, afcrps = 2, pwm = 3, integral = 4, akr = 5, akr_circperm = 6 };
+
+// The approximate kernel representation estimators compare each member with one other member in the
+// given order: its predecessor (akr) or the member m/2 places on (akr_circperm). No sort.
+RISKCORE_HD inline bool is_akr(EnsembleEstimator est) {
+  return est == EnsembleEstimator::akr || est == EnsembleEstimator::akr_circperm;
+}
+
+RISKCORE_HD inline index_t akr_shift(EnsembleEstimator est, index_t n) {
+  return est == EnsembleEstimator::akr ? (n > 1 ? n - 1 : 0) : (n > 1 ? n / 2 : 0);
+}
 
 RISKCORE_HD inline double quiet_nan() { return static_cast<double>(NAN); }
 
@@ -160,6 +172,21 @@ RISKCORE_HD inline bool infinite_row_score(const double* sorted, index_t n, doub
   return true;
 }
 
+// akr / akr_circperm of the members x[0..n) in their given order; the +/-inf rule as for every estimator.
+RISKCORE_HD inline double akr_row_score(const double* x, index_t n, double y, index_t shift) {
+  bool finite = is_finite_value(y), all_equal_y = true;
+  double to_obs = 0.0, neighbours = 0.0;
+  for (index_t i = 0; i < n; ++i) {
+    finite = finite && is_finite_value(x[i]);
+    all_equal_y = all_equal_y && x[i] == y;
+    const index_t j = i + shift < n ? i + shift : i + shift - n;
+    to_obs += fabs(x[i] - y);
+    neighbours += fabs(x[i] - x[j]);
+  }
+  if (!finite) return all_equal_y ? 0.0 : static_cast<double>(INFINITY);
+  return to_obs / static_cast<double>(n) - 0.5 * neighbours / static_cast<double>(n);
+}
+
 // CRPS of one ensemble row in any order (general path: weights, NaNs, infinities, large m, and every
 // CUDA thread). Scratch: key and w hold m doubles each.
 template <class T>
@@ -171,6 +198,7 @@ RISKCORE_HD inline double crps_ensemble_row(const T* fct, const T* weights, inde
   double* wk = weights ? w : nullptr;
   const index_t n = gather_members(fct, weights, m, omit_nan, key, wk, nullptr, layout);
   if (n < 1) return quiet_nan();
+  if (is_akr(est)) return akr_row_score(key, n, y, akr_shift(est, n));
   heapsort_with_payload(key, wk, nullptr, n);
   double score;
   if (infinite_row_score(key, n, y, &score)) return score;
@@ -192,6 +220,17 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
   index_t n = (y != y) ? -1 : gather_members(fct, weights, m, omit_nan, key, weights ? w : nullptr, pos, layout);
   if (n < 1) {
     for (index_t j = 0; j < m; ++j) grad[j * grad_step] = static_cast<T>(quiet_nan());
+    return;
+  }
+  if (is_akr(est)) {  // d/dx_i = (sign(x_i - y) - (sign(x_i - x_(i+s)) - sign(x_(i-s) - x_i)) / 2) / n
+    const index_t s = akr_shift(est, n);
+    const double score = akr_row_score(key, n, y, s);
+    for (index_t i = 0; i < n; ++i) {
+      const index_t up = i + s < n ? i + s : i + s - n, down = i >= s ? i - s : i + n - s;
+      const double g = (sign_of(key[i] - y) - 0.5 * (sign_of(key[i] - key[up]) - sign_of(key[down] - key[i]))) /
+                       static_cast<double>(n);
+      grad[pos[i] * grad_step] = static_cast<T>(is_finite_value(score) ? g : (score == 0.0 ? 0.0 : quiet_nan()));
+    }
     return;
   }
   if (!weights)

@@ -12,8 +12,9 @@ import numpy as np
 from riskcore import _arrays, _validate
 from riskcore._backend import implementation, on_gpu, resolve
 
-ESTIMATORS = ("nrg", "fair", "afcrps", "pwm", "int")
-GRADIENT_ESTIMATORS = ("nrg", "fair", "afcrps")
+ESTIMATORS = ("nrg", "fair", "afcrps", "pwm", "int", "akr", "akr_circperm")
+GRADIENT_ESTIMATORS = ("nrg", "fair", "afcrps", "akr", "akr_circperm")
+_UNWEIGHTED = ("pwm", "akr", "akr_circperm")
 _NEEDS_TWO_MEMBERS = ("fair", "afcrps", "pwm")
 MIN_RELATIVE_WEIGHT = 1e-300
 
@@ -103,6 +104,8 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
     if weights is not None:
         if estimator == "pwm":
             raise ValueError("estimator 'pwm' takes no weights; use 'fair' (the same score) with weights")
+        if estimator in _UNWEIGHTED:
+            raise ValueError(f"estimator {estimator!r} takes no weights (it pairs members by their order)")
         w_a = _validate.real_array(weights, "weights", xp=xp)
         if w_a.ndim > fct_a.ndim or np.broadcast_shapes(w_a.shape, fct_a.shape) != fct_a.shape:
             raise ValueError(f"weights shape {w_a.shape} does not broadcast to fct shape {fct_a.shape}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-_CODES = {"nrg": 0, "fair": 1, "afcrps": 2, "pwm": 3, "int": 4}
-_NRG, _FAIR, _AFCRPS, _PWM, _INT = range(5)
+_CODES = {"nrg": 0, "fair": 1, "afcrps": 2, "pwm": 3, "int": 4, "akr": 5, "akr_circperm": 6}
+_NRG, _FAIR, _AFCRPS, _PWM, _INT, _AKR, _AKR_CIRCPERM = range(7)
 _LANES = 8
 _MAX_NETWORK_SIZE = 2048  # kMaxNetworkSize of kernels/sort_network.hpp
 _DOUBLE_MAX = float(np.finfo(np.float64).max)
@@ -91,6 +91,29 @@ def _crps_sorted(x, w, n, y, est, alpha):
 
 
 @numba.njit(cache=True)
+def _akr_shift(est, n):
+    if n < 2:
+        return 0
+    return n - 1 if est == _AKR else n // 2
+
+
+@numba.njit(cache=True)
+def _akr_score(x, n, y, shift):
+    """akr_row_score: members in their given order, each against the one ``shift`` places on."""
+    finite, all_equal_y = _finite(y), True
+    to_obs, neighbours = 0.0, 0.0
+    for i in range(n):
+        finite = finite and _finite(x[i])
+        all_equal_y = all_equal_y and x[i] == y
+        j = i + shift if i + shift < n else i + shift - n
+        to_obs += abs(x[i] - y)
+        neighbours += abs(x[i] - x[j])
+    if not finite:
+        return 0.0 if all_equal_y else np.inf
+    return to_obs / n - 0.5 * neighbours / n
+
+
+@numba.njit(cache=True)
 def _gather(fct_row, w_row, has_weights, omit_nan, lower, upper, key, w, pos):
     """gather_members: the non-NaN members of positive weight, chained, into key (weights into w, scaled
     by the largest and normalised; 1/n without weights; positions into pos). Count, or -1 when a NaN
@@ -154,6 +177,8 @@ def _row_score(fct_row, w_row, has_weights, y, est, alpha, omit_nan, lower, uppe
     n = _gather(fct_row, w_row, has_weights, omit_nan, lower, upper, key, w, pos)
     if n < 1:
         return np.nan
+    if est == _AKR or est == _AKR_CIRCPERM:
+        return _akr_score(key, n, y, _akr_shift(est, n))
     if has_weights:
         _sort_with_payload(key, w, pos, n, scratch)
     else:
@@ -298,6 +323,15 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, threads, ou
             if size < 1:
                 out[r, :] = np.nan
                 continue
+            if est == _AKR or est == _AKR_CIRCPERM:
+                shift = _akr_shift(est, size)
+                score = _akr_score(key, size, y, shift)
+                for i in range(size):
+                    up = i + shift if i + shift < size else i + shift - size
+                    down = i - shift if i >= shift else i + size - shift
+                    g = (np.sign(key[i] - y) - 0.5 * (np.sign(key[i] - key[up]) - np.sign(key[down] - key[i]))) / size
+                    out[r, pos[i]] = g if _finite(score) else (0.0 if score == 0.0 else np.nan)
+                continue
             _sort_with_payload(key, w, pos, size, scratch)
             special = _infinite_score(key, size, y)
             if not np.isnan(special):
@@ -368,7 +402,7 @@ def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan, lower=-np.inf, 
     out = np.empty(fct.shape[0], dtype=fct.dtype)
     est, alpha, omit_nan, lower, upper = _CODES[estimator], float(alpha), bool(omit_nan), float(lower), float(upper)
     first = 0
-    if weights is None and fct.shape[1] <= _MAX_NETWORK_SIZE and fct.shape[0] >= _LANES:
+    if weights is None and fct.shape[1] <= _MAX_NETWORK_SIZE and fct.shape[0] >= _LANES and est not in (_AKR, _AKR_CIRCPERM):
         _network_loop(obs, fct, _network(fct.shape[1]), est, alpha, omit_nan, lower, upper, out)
         first = fct.shape[0] // _LANES * _LANES
     if first < fct.shape[0]:

@@ -46,7 +46,13 @@ def crps_ensemble(
     ``fair`` uses :math:`1/(m(m-1))` in the second term (unbiased for the distribution the members are
     drawn from), ``afcrps`` is :math:`\alpha\,\mathrm{fair} + (1 - \alpha)\,\mathrm{nrg}` (the
     almost-fair CRPS of the AIFS-CRPS model), ``pwm`` (probability weighted moments) equals ``fair``
-    and ``int`` (integral of the empirical CDF) equals ``nrg``. With ``weights`` the members carry
+    and ``int`` (integral of the empirical CDF) equals ``nrg``. ``akr`` and ``akr_circperm`` (the
+    approximate kernel representation; O(m), no sort, members in their given order) are
+
+    .. math:: \frac1m \sum_i |x_i - y| - \frac{1}{2m} \sum_i |x_i - x_{(i + s) \bmod m}|,
+
+    with :math:`s = m - 1` (each member against its predecessor, ``akr``) or :math:`s = \lfloor m/2
+    \rfloor` (``akr_circperm``); neither takes weights. With ``weights`` the members carry
     normalised weights :math:`w` and the spread term is :math:`\tfrac12 \sum_{ij} w_i w_j |x_i - x_j|`
     (divided by :math:`1 - \sum w^2` for ``fair``).
 
@@ -58,7 +64,7 @@ def crps_ensemble(
         Ensemble members along ``axis``.
     axis : int, default -1
         Member axis of ``fct`` (and of ``weights``).
-    estimator : {"nrg", "fair", "afcrps", "pwm", "int"}, default "nrg"
+    estimator : {"nrg", "fair", "afcrps", "pwm", "int", "akr", "akr_circperm"}, default "nrg"
         ``fair``, ``afcrps`` and ``pwm`` need m >= 2.
     alpha : float in (0, 1], default 0.95
         Weight of ``fair`` in ``afcrps``.
@@ -94,7 +100,8 @@ def crps_ensemble(
     References
     ----------
     Gneiting & Raftery (2007), JASA 102; Ferro (2014), QJRMS 140 (fair CRPS);
-    Lang et al. (2024), arXiv:2412.15832 (afCRPS); Zamo & Naveau (2018), Math. Geosci. 50.
+    Lang et al. (2024), arXiv:2412.15832 (afCRPS); Zamo & Naveau (2018), Math. Geosci. 50 (pwm, int,
+    akr, akr_circperm).
 
     Examples
     --------
@@ -102,6 +109,8 @@ def crps_ensemble(
     >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0])), 6)
     0.388889
     >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0], estimator="fair")), 6)
+    0.166667
+    >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 2.0, 1.0], estimator="akr")), 6)
     0.166667
     """
     alpha = args.check_estimator(estimator, alpha)
@@ -134,7 +143,8 @@ def crps_ensemble_grad(
     the score is 0 by the rule of :func:`crps_ensemble`, NaN where it is :math:`+\infty`. A DataFrame
     of members gives a DataFrame of the same index and columns.
 
-    Parameters are those of :func:`crps_ensemble` (``estimator`` in nrg, fair, afcrps).
+    Parameters are those of :func:`crps_ensemble` (``estimator`` in nrg, fair, afcrps, akr,
+    akr_circperm; for the akr estimators the gradient of their own formula).
 
     Returns
     -------
