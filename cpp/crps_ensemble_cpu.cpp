@@ -184,9 +184,12 @@ void bind_for_dtype(py::module_& m) {
 
 }  // namespace
 
+void bind_ensemble_scores(py::module_& m);  // cpp/ensemble_scores_cpu.cpp
+
 void bind_crps_ensemble(py::module_& m) {
   bind_for_dtype<double>(m);
   bind_for_dtype<float>(m);
+  bind_ensemble_scores(m);
 }
 
 }  // namespace riskcore

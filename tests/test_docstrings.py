@@ -10,6 +10,9 @@ import pytest
 MODULES = [
     "riskcore.crps.ensemble",
     "riskcore.crps.parametric",
+    "riskcore.crps.univariate",
+    "riskcore.crps.categorical",
+    "riskcore.crps.quantile",
     "riskcore._validate",
     "riskcore.conformal",
     "riskcore.mc",
