@@ -402,7 +402,12 @@ def crps_ensemble(obs, fct, weights, estimator, alpha, omit_nan, lower=-np.inf, 
     out = np.empty(fct.shape[0], dtype=fct.dtype)
     est, alpha, omit_nan, lower, upper = _CODES[estimator], float(alpha), bool(omit_nan), float(lower), float(upper)
     first = 0
-    if weights is None and fct.shape[1] <= _MAX_NETWORK_SIZE and fct.shape[0] >= _LANES and est not in (_AKR, _AKR_CIRCPERM):
+    if (
+        weights is None
+        and fct.shape[1] <= _MAX_NETWORK_SIZE
+        and fct.shape[0] >= _LANES
+        and est not in (_AKR, _AKR_CIRCPERM)
+    ):
         _network_loop(obs, fct, _network(fct.shape[1]), est, alpha, omit_nan, lower, upper, out)
         first = fct.shape[0] // _LANES * _LANES
     if first < fct.shape[0]:
