@@ -13,6 +13,7 @@ MODULES = [
     "riskcore.crps.univariate",
     "riskcore.crps.categorical",
     "riskcore.crps.quantile",
+    "riskcore.crps.weighted",
     "riskcore.compat.properscoring",
     "riskcore._validate",
     "riskcore.conformal",

@@ -216,3 +216,50 @@ def test_quantile_interval_and_weighted_interval_scores():
     np.testing.assert_allclose(riskcore.quantile_score(y, q, 0.3), sr.quantile_score(y, q, 0.3), rtol=1e-14)
     with pytest.raises(ValueError, match="alpha must be in"):
         riskcore.quantile_score(0.0, 0.0, 1.5)
+
+
+# ------------------------------------------------------------------------------ weighted CRPS
+def weight(z):
+    return 1.0 / (1.0 + np.exp(-3.0 * (np.asarray(z) - 0.2)))  # a smooth weight on the upper part
+
+
+def ow_vr_oracle(y, x, kind):
+    """O(m^2) definitions of Allen, Ginsbourger & Ziegel (2023)."""
+    m = len(x)
+    wx, wy = [float(weight(v)) for v in x], float(weight(y))
+    wbar = math.fsum(wx) / m
+    to_obs = math.fsum(abs(v - y) * w for v, w in zip(x, wx, strict=True)) / m
+    pairs = math.fsum(abs(x[i] - x[j]) * wx[i] * wx[j] for i in range(m) for j in range(m)) / m**2
+    if kind == "ow":
+        return wy * to_obs / wbar - 0.5 * wy * pairs / wbar**2
+    third = (math.fsum(abs(v) * w for v, w in zip(x, wx, strict=True)) / m - abs(y) * wy) * (wbar - wy)
+    return wy * to_obs - 0.5 * pairs + third
+
+
+@pytest.mark.parametrize("kind", ["ow", "vr"])
+def test_outcome_weighted_and_vertically_rescaled_crps(backend, kind):
+    fn = riskcore.owcrps_ensemble if kind == "ow" else riskcore.vrcrps_ensemble
+    got = fn(OBS, FCT, w_func=weight, backend=backend)
+    np.testing.assert_allclose(got, per_row(lambda y, x: ow_vr_oracle(y, x, kind), OBS, FCT), rtol=1e-12)
+    sr = pytest.importorskip("scoringrules")
+    peer = getattr(sr, f"{kind}crps_ensemble")(OBS, FCT, w_func=weight, backend="numpy")
+    np.testing.assert_allclose(got, peer, rtol=1e-11)
+    np.testing.assert_allclose(fn(OBS, FCT.T, w_func=weight, axis=0, backend=backend), got, rtol=1e-14)
+    if kind == "ow":  # every member of weight 0: NaN (0/0), as the definition
+        assert np.isnan(fn(0.0, [-5.0, -4.0], w_func=lambda z: (np.asarray(z) > 0) * 1.0, backend=backend))
+
+
+def test_twcrps_with_a_chaining_function_matches_scoringrules(backend):
+    def v(z):
+        return np.minimum(np.maximum(z, -0.3), 1.1)
+
+    got = riskcore.twcrps_ensemble(OBS, FCT, v_func=v, backend=backend)
+    np.testing.assert_allclose(
+        got, riskcore.twcrps_ensemble(OBS, FCT, interval=(-0.3, 1.1), backend=backend), rtol=1e-14
+    )
+    sr = pytest.importorskip("scoringrules")
+    np.testing.assert_allclose(
+        got, sr.twcrps_ensemble(OBS, FCT, v_func=v, estimator="nrg", backend="numpy"), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="exactly one"):
+        riskcore.twcrps_ensemble(OBS, FCT, v_func=v, threshold=0.0)

@@ -10,12 +10,14 @@ Every function broadcasts like a NumPy ufunc, keeps float32 as float32 (sums run
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
+from riskcore import _validate
 
 __all__ = [
     "crps_ensemble",
@@ -174,6 +176,7 @@ def twcrps_ensemble(
     *,
     threshold: float | None = None,
     interval: tuple[float, float] | None = None,
+    v_func: Callable[[Any], Any] | None = None,
     axis: int = -1,
     estimator: str = "nrg",
     alpha: float = 0.95,
@@ -188,7 +191,9 @@ def twcrps_ensemble(
 
     with weight :math:`w = \mathbf 1\{z > t\}` and chaining function :math:`v(z) = \max(z, t)` for a
     ``threshold`` t, or :math:`w = \mathbf 1\{a < z < b\}`, :math:`v(z) = \min(\max(z, a), b)` for an
-    ``interval`` (a, b). Give exactly one of them; the other parameters are those of
+    ``interval`` (a, b), or any chaining function ``v_func`` (scoringrules' argument: a non-decreasing
+    callable applied elementwise; its output on ``fct`` is the one array made). Give exactly one of
+    them; the other parameters are those of
     :func:`crps_ensemble`. The kernel applies :math:`v` to each member as it reads it (the ensemble is
     not copied; on CUDA the arrays are clipped on the device first). Reference: Allen et al. (2023),
     SIAM/ASA JUQ 11.
@@ -198,9 +203,20 @@ def twcrps_ensemble(
     >>> import riskcore
     >>> round(float(riskcore.twcrps_ensemble(0.5, [0.0, 1.0, 2.0], threshold=1.0)), 6)
     0.111111
+    >>> round(float(riskcore.twcrps_ensemble(0.5, [0.0, 1.0, 2.0], v_func=lambda z: np.maximum(z, 1.0))), 6)
+    0.111111
     """
-    if (threshold is None) == (interval is None):
-        raise ValueError("give exactly one of threshold= or interval=")
+    if sum(v is not None for v in (threshold, interval, v_func)) != 1:
+        raise ValueError("give exactly one of threshold=, interval= or v_func=")
+    if v_func is not None:
+        if not callable(v_func):
+            raise TypeError(f"v_func must be callable, got {type(v_func).__name__}")
+        chained = (
+            _validate.real_array(v_func(_validate.real_array(a, n)), f"v_func({n})")
+            for a, n in ((obs, "obs"), (fct, "fct"))
+        )
+        return crps_ensemble(*chained, axis=axis, estimator=estimator, alpha=alpha, weights=weights,
+                             nan_policy=nan_policy, backend=backend)  # fmt: skip
     if threshold is not None:
         lower, upper = args.as_float_bound("threshold", threshold), np.inf
     else:
