@@ -107,7 +107,7 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
         if estimator in _UNWEIGHTED:
             raise ValueError(f"estimator {estimator!r} takes no weights (it pairs members by their order)")
         w_a = _validate.real_array(weights, "weights", xp=xp)
-        if w_a.ndim > fct_a.ndim or np.broadcast_shapes(w_a.shape, fct_a.shape) != fct_a.shape:
+        if not broadcasts_to(w_a.shape, fct_a.shape):
             raise ValueError(f"weights shape {w_a.shape} does not broadcast to fct shape {fct_a.shape}")
         w_a = w_a.reshape((1,) * (fct_a.ndim - w_a.ndim) + w_a.shape)
         check_weights(xp, w_a, ax)
@@ -127,6 +127,14 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
     )
     on_host = not any(on_gpu(a) for a in (obs, fct, weights))
     return Canonical(arrays, batch, on_host, xp, pandas_like(obs, fct, ax, batch))
+
+
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` (without growing it)."""
+    try:
+        return len(shape) <= len(target) and np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def check_weights(xp: Any, w: Any, ax: int) -> None:

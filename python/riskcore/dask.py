@@ -90,7 +90,7 @@ def _crps_members_split(
     w = None
     if weights is not None:
         w = _validate.real_array(weights, "weights")
-        if w.ndim > fct.ndim or np.broadcast_shapes(w.shape, fct.shape) != fct.shape:
+        if not _crps_args.broadcasts_to(w.shape, fct.shape):
             raise ValueError(f"weights shape {w.shape} does not broadcast to fct shape {fct.shape}")
         w = w.reshape((1,) * (fct.ndim - w.ndim) + w.shape)
         _crps_args.check_weights(np, w, ax)
