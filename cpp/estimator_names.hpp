@@ -13,7 +13,9 @@ inline EnsembleEstimator estimator_from_name(const std::string& name) {
   if (name == "afcrps") return EnsembleEstimator::afcrps;
   if (name == "pwm") return EnsembleEstimator::pwm;
   if (name == "int") return EnsembleEstimator::integral;
-  throw std::invalid_argument("estimator must be one of 'nrg', 'fair', 'afcrps', 'pwm', 'int'; got '" +
+  if (name == "akr") return EnsembleEstimator::akr;
+  if (name == "akr_circperm") return EnsembleEstimator::akr_circperm;
+  throw std::invalid_argument("estimator must be one of 'nrg', 'fair', 'afcrps', 'pwm', 'int', 'akr', 'akr_circperm'; got '" +
                               name + "'");
 }
 

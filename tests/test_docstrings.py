@@ -10,6 +10,11 @@ import pytest
 MODULES = [
     "riskcore.crps.ensemble",
     "riskcore.crps.parametric",
+    "riskcore.crps.univariate",
+    "riskcore.crps.categorical",
+    "riskcore.crps.quantile",
+    "riskcore.crps.weighted",
+    "riskcore.compat.properscoring",
     "riskcore._validate",
     "riskcore.conformal",
     "riskcore.mc",

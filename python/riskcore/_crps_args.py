@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from riskcore import _arrays
+from riskcore import _arrays, _validate
 from riskcore._backend import implementation, on_gpu, resolve
 
-ESTIMATORS = ("nrg", "fair", "afcrps", "pwm", "int")
-GRADIENT_ESTIMATORS = ("nrg", "fair", "afcrps")
+ESTIMATORS = ("nrg", "fair", "afcrps", "pwm", "int", "akr", "akr_circperm")
+GRADIENT_ESTIMATORS = ("nrg", "fair", "afcrps", "akr", "akr_circperm")
+_UNWEIGHTED = ("pwm", "akr", "akr_circperm")
 _NEEDS_TWO_MEMBERS = ("fair", "afcrps", "pwm")
 MIN_RELATIVE_WEIGHT = 1e-300
 
@@ -26,11 +27,27 @@ class Canonical:
     batch_shape: tuple[int, ...]
     on_host: bool
     xp: Any
+    pandas: Any = None  # a pandas input whose index labels the batch (results come back as pandas)
 
     def run(self, operation: str, backend: str | None, *options: Any, empty_shape: tuple[int, ...] = (0,)) -> Any:
         """Calls ``operation(*arrays, *options)`` on the chosen backend; an empty batch returns
         ``empty_shape`` at once."""
         return self._dispatch(operation, (*self.arrays, *options), backend, empty_shape)
+
+    def run_chained(
+        self, backend: str | None, estimator: str, alpha: float, omit_nan: bool, lower: float, upper: float
+    ) -> Any:
+        """Ensemble CRPS of the members and observations mapped through min(max(z, lower), upper) inside
+        the cpu and numba kernels (no copy of the ensemble); the CUDA launcher has no chaining arguments,
+        so there the arrays are clipped on the device first."""
+        if math.prod(self.batch_shape) == 0:
+            return self.xp.empty((0,), dtype=self.arrays[0].dtype)
+        name = resolve(backend, *self.arrays)
+        if name == "cuda":
+            obs, fct, weights = self.arrays
+            clipped = (self.xp.clip(obs, lower, upper), self.xp.clip(fct, lower, upper), weights)
+            return implementation("crps_ensemble", name)(*clipped, estimator, alpha, omit_nan)
+        return implementation("crps_ensemble", name)(*self.arrays, estimator, alpha, omit_nan, lower, upper)
 
     def run_elementwise(self, distribution: str, backend: str | None) -> Any:
         """Closed-form CRPS of ``distribution`` on the flattened arguments."""
@@ -43,8 +60,17 @@ class Canonical:
             return self.xp.empty(empty_shape, dtype=self.arrays[0].dtype)
         return implementation(operation, resolve(backend, *self.arrays))(*args)
 
-    def finish(self, result: Any, shape: tuple[int, ...] | None = None) -> Any:
-        return _arrays.to_output(self.xp, result, self.batch_shape if shape is None else shape, self.on_host)
+    def finish(self, result: Any, shape: tuple[int, ...] | None = None, columns: Any = None) -> Any:
+        """The kernel result in the batch shape (or ``shape``); pandas in -> pandas out with its index
+        (a Series, or a DataFrame with ``columns`` for per-member results)."""
+        out = _arrays.to_output(self.xp, result, self.batch_shape if shape is None else shape, self.on_host)
+        if self.pandas is None:
+            return out
+        import pandas as pd
+
+        if out.ndim == 1:
+            return pd.Series(out, index=self.pandas.index, name=getattr(self.pandas, "name", None))
+        return pd.DataFrame(out, index=self.pandas.index, columns=columns)
 
 
 def check_estimator(estimator: str, alpha: float, allowed: tuple[str, ...] = ESTIMATORS) -> float:
@@ -54,11 +80,18 @@ def check_estimator(estimator: str, alpha: float, allowed: tuple[str, ...] = EST
 
 
 def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estimator: str) -> Canonical:
-    """obs -> (n,), fct -> (n, m) with members last, weights -> (n, m) or None."""
+    """obs -> (n,), fct -> (n, m) with members last, weights -> (n, m) or None.
+
+    All three stay views of the caller's arrays when NumPy can express them as (n,) / (n, m) views of the
+    result dtype (a broadcast weight vector has member stride 8 and row stride 0, ``fct[:, ::2]`` member
+    stride 16): the cpu and numba kernels read any strides, so nothing is expanded or copied. pandas
+    inputs are read through :func:`riskcore._validate.real_array` (nullable dtypes, pd.NA as NaN) and
+    their index is given back by :meth:`Canonical.finish`.
+    """
     _arrays.check_nan_policy(nan_policy)
     xp = _arrays.namespace(obs, fct, weights)
-    obs_a = _arrays.as_array(xp, obs, "obs")
-    fct_a = _arrays.as_array(xp, fct, "fct")
+    obs_a = _validate.real_array(obs, "obs", xp=xp)
+    fct_a = _validate.real_array(fct, "fct", xp=xp)
     if fct_a.ndim == 0:
         raise ValueError("fct must have a member axis, got a 0-d array")
     ax = _arrays.normalize_axis(axis, fct_a.ndim, "fct")
@@ -71,36 +104,91 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
     if weights is not None:
         if estimator == "pwm":
             raise ValueError("estimator 'pwm' takes no weights; use 'fair' (the same score) with weights")
-        w_a = _arrays.as_array(xp, weights, "weights")
-        try:
-            w_a = xp.broadcast_to(w_a, fct_a.shape)
-        except ValueError:
-            raise ValueError(f"weights shape {w_a.shape} does not broadcast to fct shape {fct_a.shape}") from None
-        if not bool((xp.isfinite(w_a) & (w_a >= 0)).all()):
-            raise ValueError("weights must be finite and >= 0")
-        if not bool((w_a.sum(axis=ax) > 0).all()):
-            raise ValueError("weights sum to 0 for at least one forecast")
-        largest = w_a.max(axis=ax, keepdims=True)
-        if bool(((w_a > 0) & (w_a < MIN_RELATIVE_WEIGHT * largest)).any()):
-            raise ValueError(
-                f"weights span more than 300 orders of magnitude (a positive weight below {MIN_RELATIVE_WEIGHT:g} "
-                "times the largest): float64 cannot represent such a weight exactly; set it to 0"
-            )
+        if estimator in _UNWEIGHTED:
+            raise ValueError(f"estimator {estimator!r} takes no weights (it pairs members by their order)")
+        w_a = _validate.real_array(weights, "weights", xp=xp)
+        if not broadcasts_to(w_a.shape, fct_a.shape):
+            raise ValueError(f"weights shape {w_a.shape} does not broadcast to fct shape {fct_a.shape}")
+        w_a = w_a.reshape((1,) * (fct_a.ndim - w_a.ndim) + w_a.shape)
+        check_weights(xp, w_a, ax)
         w_a = xp.moveaxis(w_a, ax, -1)
     fct_a = xp.moveaxis(fct_a, ax, -1)
     batch = _arrays.broadcast_shape({"obs": obs_a.shape, "fct without its member axis": fct_a.shape[:-1]})
     if nan_policy == "raise":
-        _arrays.reject_nan(xp, obs=obs_a, fct=fct_a)
-    dtype = _arrays.result_dtype(obs, fct, weights)
+        for name, a in (("obs", obs_a), ("fct", fct_a)):
+            if contains_nan(xp, a):
+                raise ValueError(f"{name} contains NaN and nan_policy='raise'")
+    given = ((obs, obs_a), (fct, fct_a), (weights, w_a))  # Python scalars do not set the dtype
+    dtype = _arrays.result_dtype(*(a if hasattr(v, "dtype") else v for v, a in given))
     n = math.prod(batch)
-    arrays = (  # obs and fct stay views when possible (broadcast inputs cost no memory)
-        _arrays.rows_view(xp, xp.broadcast_to(obs_a, batch), (n,), dtype),
-        _arrays.rows_view(xp, xp.broadcast_to(fct_a, (*batch, members)), (n, members), dtype),
-        None
-        if w_a is None
-        else _arrays.contiguous(xp, xp.broadcast_to(w_a, (*batch, members)).reshape(n, members), dtype),
+    arrays = tuple(
+        None if a is None else strided_rows(xp, xp.broadcast_to(a, shape), (n, *shape[len(batch) :]), dtype)
+        for a, shape in ((obs_a, batch), (fct_a, (*batch, members)), (w_a, (*batch, members)))
     )
-    return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, fct, weights)), xp)
+    on_host = not any(on_gpu(a) for a in (obs, fct, weights))
+    return Canonical(arrays, batch, on_host, xp, pandas_like(obs, fct, ax, batch))
+
+
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` (without growing it)."""
+    try:
+        return len(shape) <= len(target) and np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def check_weights(xp: Any, w: Any, ax: int) -> None:
+    """Member weights (already of fct's ndim, broadcastable to it): finite, >= 0, not all 0 for a forecast
+    and spanning at most 300 orders of magnitude. Reductions only (min, max, per-forecast max), and the
+    last check in slices of about 2**20 elements: no temporary as large as the weights."""
+    if w.size == 0:
+        return
+    low, high = float(w.min()), float(w.max())  # NaN propagates into both
+    if not (low >= 0 and math.isfinite(high)):
+        raise ValueError("weights must be finite and >= 0 (NaN weights raise under every nan_policy)")
+    largest = w.max(axis=ax, keepdims=True)
+    if not bool((largest > 0).all()):
+        raise ValueError("weights sum to 0 for at least one forecast")
+    bound = MIN_RELATIVE_WEIGHT * largest
+    others = [k for k in range(w.ndim) if k != ax]
+    other = max(others, key=lambda k: w.shape[k]) if others else None
+    length = 1 if other is None else w.shape[other]
+    step = max(1, (2**20 * length) // w.size)
+    for start in range(0, length, step):
+        cut = () if other is None else (slice(None),) * other + (slice(start, start + step),)
+        if bool(((w[cut] > 0) & (w[cut] < bound[cut])).any()):
+            raise ValueError(
+                f"weights span more than 300 orders of magnitude (a positive weight below {MIN_RELATIVE_WEIGHT:g} "
+                "times the largest): float64 cannot represent such a weight exactly; set it to 0"
+            )
+
+
+def contains_nan(xp: Any, a: Any) -> bool:
+    """Whether a float array holds a NaN, by one reduction (min propagates NaN): no boolean temporary."""
+    return a.dtype.kind == "f" and a.size > 0 and bool(xp.isnan(a.min()))
+
+
+def strided_rows(xp: Any, array: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """``array`` reshaped to ``shape`` as a view with any strides when it has the dtype already (the
+    kernels read strided rows and members); a contiguous copy in ``dtype`` otherwise."""
+    if xp is np and array.dtype == dtype:
+        try:
+            return np.reshape(array, shape, copy=False)
+        except (TypeError, ValueError):  # the batch axes cannot be merged without a copy
+            pass
+    return _arrays.contiguous(xp, xp.reshape(array, shape), dtype)
+
+
+def pandas_like(obs: Any, fct: Any, ax: int, batch: tuple[int, ...]) -> Any:
+    """The pandas object whose index labels a 1-d batch (fct as a DataFrame with members as columns,
+    else obs as a Series/DataFrame), or None."""
+    if len(batch) != 1:
+        return None
+    if type(fct).__name__ == "DataFrame" and type(fct).__module__.startswith("pandas") and ax == 1:
+        return fct if len(fct.index) == batch[0] else None
+    if type(obs).__name__ in ("Series", "DataFrame") and type(obs).__module__.startswith("pandas"):
+        return obs if len(obs.index) == batch[0] else None
+    return None
 
 
 def elementwise(obs: Any, params: dict[str, Any], rules: dict[str, Callable[[dict[str, Any]], Any]]) -> Canonical:

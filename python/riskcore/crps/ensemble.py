@@ -10,12 +10,14 @@ Every function broadcasts like a NumPy ufunc, keeps float32 as float32 (sums run
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
+from riskcore import _validate
 
 __all__ = [
     "crps_ensemble",
@@ -46,7 +48,13 @@ def crps_ensemble(
     ``fair`` uses :math:`1/(m(m-1))` in the second term (unbiased for the distribution the members are
     drawn from), ``afcrps`` is :math:`\alpha\,\mathrm{fair} + (1 - \alpha)\,\mathrm{nrg}` (the
     almost-fair CRPS of the AIFS-CRPS model), ``pwm`` (probability weighted moments) equals ``fair``
-    and ``int`` (integral of the empirical CDF) equals ``nrg``. With ``weights`` the members carry
+    and ``int`` (integral of the empirical CDF) equals ``nrg``. ``akr`` and ``akr_circperm`` (the
+    approximate kernel representation; O(m), no sort, members in their given order) are
+
+    .. math:: \frac1m \sum_i |x_i - y| - \frac{1}{2m} \sum_i |x_i - x_{(i + s) \bmod m}|,
+
+    with :math:`s = m - 1` (each member against its predecessor, ``akr``) or :math:`s = \lfloor m/2
+    \rfloor` (``akr_circperm``); neither takes weights. With ``weights`` the members carry
     normalised weights :math:`w` and the spread term is :math:`\tfrac12 \sum_{ij} w_i w_j |x_i - x_j|`
     (divided by :math:`1 - \sum w^2` for ``fair``).
 
@@ -58,12 +66,17 @@ def crps_ensemble(
         Ensemble members along ``axis``.
     axis : int, default -1
         Member axis of ``fct`` (and of ``weights``).
-    estimator : {"nrg", "fair", "afcrps", "pwm", "int"}, default "nrg"
+    estimator : {"nrg", "fair", "afcrps", "pwm", "int", "akr", "akr_circperm"}, default "nrg"
         ``fair``, ``afcrps`` and ``pwm`` need m >= 2.
     alpha : float in (0, 1], default 0.95
         Weight of ``fair`` in ``afcrps``.
     weights : array_like, broadcastable to ``fct``, optional
-        Non-negative member weights (normalised per forecast). Not with ``pwm``.
+        Finite non-negative member weights of any broadcastable shape ((m,), (n, 1), ...; read through
+        strides, never expanded), normalised per forecast after division by the largest (weights up to
+        the float64 maximum are exact). Members of weight 0 take no part. NaN weights raise under every
+        ``nan_policy`` (a weight is an input, not data). Not with ``pwm``: scoringrules' weighted pwm,
+        :math:`A + b_0 - 2 b_1` with weighted moments, is not the weighted fair score (members (0, 1, 3),
+        weights (.6, .3, .1), obs 0: -0.46667 against the weighted fair -0.17778); use ``fair``.
     nan_policy : {"propagate", "omit", "raise"}, default "propagate"
         NaN members give NaN, are dropped, or raise ValueError. A NaN observation always gives NaN;
         a forecast left with too few members by ``omit`` gives NaN.
@@ -72,11 +85,25 @@ def crps_ensemble(
     Returns
     -------
     ndarray, shape ``broadcast(obs.shape, fct.shape without axis)``, dtype float32 or float64
+        A 0-d result (NumPy scalar) for a single forecast. pandas in -> pandas out: a Series with the
+        index of ``fct`` (a DataFrame of members as columns) or of ``obs``; nullable dtypes (``Float64``,
+        ``Int64``) are read with ``pd.NA`` as NaN.
+
+    Notes
+    -----
+    **Infinities** (one rule for every estimator and backend): a forecast whose observation or a
+    positive-weight member is :math:`\pm\infty` scores 0 if the observation and all those members are
+    the same infinity (a perfect point forecast) and :math:`+\infty` otherwise: :math:`(F - H)^2` then
+    stays positive on a half-line, so the integral diverges. For ``fair``/``afcrps``/``pwm`` the spread
+    term is not subtracted (:math:`\infty - \infty` has no value; the distribution the members
+    estimate has infinite CRPS). ``int`` equals ``nrg`` on such rows too. Members are read in place
+    through their strides (``fct[:, ::2]``, a reversed or broadcast ensemble cost no copy).
 
     References
     ----------
     Gneiting & Raftery (2007), JASA 102; Ferro (2014), QJRMS 140 (fair CRPS);
-    Lang et al. (2024), arXiv:2412.15832 (afCRPS); Zamo & Naveau (2018), Math. Geosci. 50.
+    Lang et al. (2024), arXiv:2412.15832 (afCRPS); Zamo & Naveau (2018), Math. Geosci. 50 (pwm, int,
+    akr, akr_circperm).
 
     Examples
     --------
@@ -84,6 +111,8 @@ def crps_ensemble(
     >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0])), 6)
     0.388889
     >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0], estimator="fair")), 6)
+    0.166667
+    >>> round(float(riskcore.crps_ensemble(0.5, [0.0, 2.0, 1.0], estimator="akr")), 6)
     0.166667
     """
     alpha = args.check_estimator(estimator, alpha)
@@ -112,9 +141,12 @@ def crps_ensemble_grad(
     where :math:`W_<, W_>` are the weights of the members strictly below / above :math:`x_i`
     (tied members count in neither: the central-difference subgradient) and :math:`c = 1` (nrg),
     :math:`1/(1 - \sum w^2)` (fair) or :math:`\alpha/(1 - \sum w^2) + 1 - \alpha` (afcrps).
-    Omitted NaN members get gradient 0.
+    Omitted NaN members and members of weight 0 get gradient 0. Infinities: 0 for every member where
+    the score is 0 by the rule of :func:`crps_ensemble`, NaN where it is :math:`+\infty`. A DataFrame
+    of members gives a DataFrame of the same index and columns.
 
-    Parameters are those of :func:`crps_ensemble` (``estimator`` in nrg, fair, afcrps).
+    Parameters are those of :func:`crps_ensemble` (``estimator`` in nrg, fair, afcrps, akr,
+    akr_circperm; for the akr estimators the gradient of their own formula).
 
     Returns
     -------
@@ -130,8 +162,11 @@ def crps_ensemble_grad(
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
     members = canon.arrays[1].shape[1]
     out = canon.run("crps_ensemble_grad", backend, estimator, alpha, nan_policy == "omit", empty_shape=(0, members))
+    if canon.pandas is not None and canon.pandas is fct:  # a DataFrame of members: the same frame back
+        return canon.finish(out, (*canon.batch_shape, members), columns=fct.columns)
+    canon.pandas = None
     grad = canon.finish(out, (*canon.batch_shape, members))
-    fct_ndim = fct.ndim if hasattr(fct, "ndim") else np.ndim(fct)
+    fct_ndim = np.ndim(fct)
     return canon.xp.moveaxis(grad, -1, axis % fct_ndim - fct_ndim)
 
 
@@ -141,6 +176,7 @@ def twcrps_ensemble(
     *,
     threshold: float | None = None,
     interval: tuple[float, float] | None = None,
+    v_func: Callable[[Any], Any] | None = None,
     axis: int = -1,
     estimator: str = "nrg",
     alpha: float = 0.95,
@@ -155,17 +191,32 @@ def twcrps_ensemble(
 
     with weight :math:`w = \mathbf 1\{z > t\}` and chaining function :math:`v(z) = \max(z, t)` for a
     ``threshold`` t, or :math:`w = \mathbf 1\{a < z < b\}`, :math:`v(z) = \min(\max(z, a), b)` for an
-    ``interval`` (a, b). Give exactly one of them; the other parameters are those of
-    :func:`crps_ensemble`. Reference: Allen et al. (2023), SIAM/ASA JUQ 11.
+    ``interval`` (a, b), or any chaining function ``v_func`` (scoringrules' argument: a non-decreasing
+    callable applied elementwise; its output on ``fct`` is the one array made). Give exactly one of
+    them; the other parameters are those of
+    :func:`crps_ensemble`. The kernel applies :math:`v` to each member as it reads it (the ensemble is
+    not copied; on CUDA the arrays are clipped on the device first). Reference: Allen et al. (2023),
+    SIAM/ASA JUQ 11.
 
     Examples
     --------
     >>> import riskcore
     >>> round(float(riskcore.twcrps_ensemble(0.5, [0.0, 1.0, 2.0], threshold=1.0)), 6)
     0.111111
+    >>> round(float(riskcore.twcrps_ensemble(0.5, [0.0, 1.0, 2.0], v_func=lambda z: np.maximum(z, 1.0))), 6)
+    0.111111
     """
-    if (threshold is None) == (interval is None):
-        raise ValueError("give exactly one of threshold= or interval=")
+    if sum(v is not None for v in (threshold, interval, v_func)) != 1:
+        raise ValueError("give exactly one of threshold=, interval= or v_func=")
+    if v_func is not None:
+        if not callable(v_func):
+            raise TypeError(f"v_func must be callable, got {type(v_func).__name__}")
+        chained = (
+            _validate.real_array(v_func(_validate.real_array(a, n)), f"v_func({n})")
+            for a, n in ((obs, "obs"), (fct, "fct"))
+        )
+        return crps_ensemble(*chained, axis=axis, estimator=estimator, alpha=alpha, weights=weights,
+                             nan_policy=nan_policy, backend=backend)  # fmt: skip
     if threshold is not None:
         lower, upper = args.as_float_bound("threshold", threshold), np.inf
     else:
@@ -174,9 +225,7 @@ def twcrps_ensemble(
             raise ValueError(f"interval must satisfy a < b, got {interval}")
     alpha = args.check_estimator(estimator, alpha)
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
-    obs_c, fct_c, weights_c = canon.arrays
-    canon.arrays = (canon.xp.clip(obs_c, lower, upper), canon.xp.clip(fct_c, lower, upper), weights_c)
-    return canon.finish(canon.run("crps_ensemble", backend, estimator, alpha, nan_policy == "omit"))
+    return canon.finish(canon.run_chained(backend, estimator, alpha, nan_policy == "omit", lower, upper))
 
 
 def energy_score(obs: ArrayLike, fct: ArrayLike, *, estimator: str = "nrg", backend: str = "auto") -> Any:
