@@ -72,14 +72,18 @@ def test_two_quantile_bounds_match_brute_force():
         dist = law(n, m, lambda ms, k1=k1, k2=k2: (ms[k1 - 1], ms[k2 - 1]))
         level = 1 - exact_alpha(0.2)
         best = None
+        below = law(n, m, lambda ms, k1=k1: ms[k1 - 1])
+        above = law(n, m, lambda ms, k2=k2: ms[k2 - 1])
         for lo, hi in itertools.product(range(0, n + 1), range(1, n + 2)):
             coverage = sum((p for (r1, r2), p in dist.items() if lo < r1 and r2 <= hi), Fraction(0))
-            if coverage >= level:
-                key = (padded[hi] - padded[lo], lo, hi)
+            if coverage >= level:  # data-free: rank width, then the most symmetric tails, then lo
+                lower_tail = sum((p for r, p in below.items() if r <= lo), Fraction(0))
+                upper_tail = sum((p for r, p in above.items() if r > hi), Fraction(0))
+                key = (hi - lo, abs(lower_tail - upper_tail), lo, hi)
                 best = key if best is None or key < best else best
         assert conformal.two_quantile_bounds(scores, m, k1, k2, 0.2, bounds=(0, 1)) == (
-            padded[best[1]],
             padded[best[2]],
+            padded[best[3]],
         )
 
 
@@ -145,7 +149,7 @@ def test_exact_bounds_are_tighter_than_baselines():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: conformal.batch_quantile_bound([1.0], 3, 2, 1.0), ValueError, r"alpha must lie in \(0, 1\)"),
+        (lambda: conformal.batch_quantile_bound([1.0], 3, 2, 1.0), ValueError, r"alpha must be in \(0, 1\)"),
         (lambda: conformal.batch_quantile_bound([1.0], 3, 2, 0.0), ValueError, "alpha"),
         (lambda: conformal.batch_quantile_bound([1.0], 0, 1, 0.1), ValueError, "m must be in 1"),
         (lambda: conformal.batch_quantile_bound([1.0], 3, 4, 0.1), ValueError, "k must be in 1..3"),
@@ -162,7 +166,7 @@ def test_exact_bounds_are_tighter_than_baselines():
         (lambda: conformal.batch_mean_bound([0.5], 3, 0.1, bounds=(1, 0)), ValueError, "a < b"),
         (lambda: conformal.two_quantile_bounds([0.5], 3, 2, 2, 0.1), ValueError, "k2"),
         (lambda: conformal.select_exceeding([1.0], [1.0], [1.0, 2.0], 0.0, k=2, alpha=0.1), ValueError, "k must be"),
-        (lambda: conformal.slot_sum_quantile(5, 2, 1.0), ValueError, "alpha"),
+        (lambda: conformal.slot_sum_quantile(5, 2, 1.0), ValueError, "level"),
     ],
 )
 def test_bad_input(call, error, match):

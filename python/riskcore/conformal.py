@@ -27,14 +27,18 @@ P(statistic >= L) >= 1 - alpha (the same law applied to the negated scores) and 
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _conformal_laws as laws
+from riskcore import _validate as v
 from riskcore._backend import implementation, resolve
 
 __all__ = [
@@ -64,32 +68,11 @@ SIDES = ("upper", "lower", "two-sided")
 
 
 # ----------------------------------------------------------------------------------------- checks
-def _alpha(alpha: float) -> float:
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}") from None
-    if not 0 < value < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    return value
+def _side(side: Any) -> str:
+    return v.choice(side, "side", SIDES)
 
 
-def _count(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        upper = f"..{high}" if high is not None else " or more"
-        raise ValueError(f"{name} must be in {low}{upper}, got {value}")
-    return int(value)
-
-
-def _side(side: str) -> str:
-    if side not in SIDES:
-        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
-    return side
-
-
-def _bounds(bounds: tuple[float, float] | None, scores: np.ndarray, required: bool = False) -> tuple[float, float]:
+def _bounds(bounds: Any, scores: np.ndarray, required: bool = False) -> tuple[float, float]:
     if bounds is None:
         if required:
             raise ValueError(
@@ -97,29 +80,28 @@ def _bounds(bounds: tuple[float, float] | None, scores: np.ndarray, required: bo
                 "multiset {1, ..., 1, n+1} is in the level set and the upper bound is +inf for every data set"
             )
         return -np.inf, np.inf
-    try:
-        a, b = (float(v) for v in bounds)
-    except (TypeError, ValueError):
-        raise TypeError("bounds must be a pair of numbers (a, b)") from None
-    if not a < b or np.isnan(a) or np.isnan(b):
+    if isinstance(bounds, (str, bytes)) or np.ndim(bounds) != 1 or len(bounds) != 2:
+        raise TypeError(f"bounds must be a pair of numbers (a, b), got {bounds!r}")
+    a = v.real(bounds[0], "bounds[0]", allow_inf=True)
+    b = v.real(bounds[1], "bounds[1]", allow_inf=True)
+    if not a < b:
         raise ValueError(f"bounds must satisfy a < b, got {bounds}")
     if scores.size and (scores.min() < a or scores.max() > b):
         raise ValueError(f"cal_scores must lie within bounds {bounds}")
     return a, b
 
 
-def _scores(cal_scores: ArrayLike, name: str = "cal_scores") -> np.ndarray:
-    """Calibration scores as float64 (n,) or (P, n), finite, non-empty, sorted along the last axis."""
-    scores = np.asarray(cal_scores)
-    if scores.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must have a real numeric dtype, got {scores.dtype}")
-    if scores.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1-d (n,) or 2-d (problems, n), got shape {scores.shape}")
+def _scores(cal_scores: ArrayLike, name: str = "cal_scores", ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
+    """Calibration scores as float64 (n,) or (P, n), non-empty, no NaN, sorted along the last axis."""
+    scores = v.real_array(cal_scores, name, ndim=ndim, allow_nan=False)
     if scores.shape[-1] == 0:
         raise ValueError(f"{name} is empty: need at least one calibration score")
-    if np.isnan(scores).any():
-        raise ValueError(f"{name} contains NaN")
     return np.sort(scores.astype(np.float64), axis=-1)
+
+
+def _size(n: int, m: int) -> None:
+    """Refuse (n, m) whose order-statistic law would not fit (n + m log-factorials)."""
+    v.limit("n + m", n + m, laws.MAX_ORDER_STATISTIC_SIZE, "the exact order-statistic law needs n + m log-factorials")
 
 
 def _padded(sorted_scores: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -135,6 +117,37 @@ def _two_sided(fn: Callable[..., Any], alpha: float, *args: Any, **kwargs: Any) 
 
 
 # ------------------------------------------------------------------------------------------- laws
+MAX_JOINT_ENTRIES = 10**8  # entries of slot_order_statistics_joint_pmf (0.8 GB)
+MAX_PAIR_WORK = 4 * 10**8  # (n + 1)**2 steps of two_quantile_bounds (about a minute)
+
+
+def _nmk(n: Any, m: Any, k: Any) -> tuple[int, int, int]:
+    n, m = v.integer(n, "n", low=1), v.integer(m, "m", low=1)
+    k = v.integer(k, "k", low=1, high=m)
+    _size(n, m)
+    return n, m, k
+
+
+def _pair_args(n: Any, m: Any, k1: Any, k2: Any) -> tuple[int, int, int, int]:
+    n, m = v.integer(n, "n", low=1), v.integer(m, "m", low=2)
+    k1 = v.integer(k1, "k1", low=1, high=m - 1)
+    k2 = v.integer(k2, "k2", low=k1 + 1, high=m)
+    _size(n, m)
+    return n, m, k1, k2
+
+
+def _nm_sum(n: Any, m: Any) -> tuple[int, int]:
+    n, m = v.integer(n, "n", low=1), v.integer(m, "m", low=1)
+    v.limit(
+        "m * n (support of the slot-sum law)",
+        m * n,
+        laws.MAX_SUM_SUPPORT,
+        "use fewer calibration points or a smaller batch",
+        memory=True,
+    )
+    return n, m
+
+
 def slot_order_statistic_pmf(n: int, m: int, k: int) -> np.ndarray:
     r"""Exact law of the k-th smallest test slot: :math:`P(R_{(k)} = r)`, r = 1..n+1, shape (n+1,).
 
@@ -143,8 +156,8 @@ def slot_order_statistic_pmf(n: int, m: int, k: int) -> np.ndarray:
     >>> slot_order_statistic_pmf(2, 1, 1).round(4).tolist()
     [0.3333, 0.3333, 0.3333]
     """
-    n, m = _count("n", n, 1), _count("m", m, 1)
-    return laws.order_statistic_pmf(n, m, _count("k", k, 1, m))
+    n, m, k = _nmk(n, m, k)
+    return laws.order_statistic_pmf(n, m, k)
 
 
 def slot_order_statistic_cdf(n: int, m: int, k: int) -> np.ndarray:
@@ -153,8 +166,8 @@ def slot_order_statistic_cdf(n: int, m: int, k: int) -> np.ndarray:
     >>> slot_order_statistic_cdf(2, 1, 1).round(4).tolist()
     [0.3333, 0.6667, 1.0]
     """
-    n, m = _count("n", n, 1), _count("m", m, 1)
-    return laws.order_statistic_cdf(n, m, _count("k", k, 1, m))
+    n, m, k = _nmk(n, m, k)
+    return laws.order_statistic_cdf(n, m, k)
 
 
 def slot_order_statistics_joint_pmf(n: int, m: int, k1: int, k2: int) -> np.ndarray:
@@ -164,14 +177,20 @@ def slot_order_statistics_joint_pmf(n: int, m: int, k1: int, k2: int) -> np.ndar
     .. math:: \binom{r_1+k_1-2}{k_1-1}\binom{r_2-r_1+k_2-k_1-1}{k_2-k_1-1}\binom{n+m-r_2-k_2+1}{m-k_2}
               \Big/ \binom{n+m}{m}
 
-    O(n^2) memory: use it for n up to a few thousand (two_quantile_bounds works row by row).
+    O(n^2) memory: refused (MemoryError) beyond MAX_JOINT_ENTRIES = 1e8 entries (n about 10,000);
+    :func:`two_quantile_bounds` works row by row.
 
     >>> slot_order_statistics_joint_pmf(1, 2, 1, 2).round(4).tolist()
     [[0.3333, 0.3333], [0.0, 0.3333]]
     """
-    n, m = _count("n", n, 1), _count("m", m, 2)
-    k1 = _count("k1", k1, 1, m - 1)
-    k2 = _count("k2", k2, k1 + 1, m)
+    n, m, k1, k2 = _pair_args(n, m, k1, k2)
+    v.limit(
+        "(n + 1)**2 entries of the joint law",
+        (n + 1) ** 2,
+        MAX_JOINT_ENTRIES,
+        "use two_quantile_bounds (row by row, O(n) memory) or fewer calibration points",
+        memory=True,
+    )
     return np.stack([laws.pair_pmf_row(n, m, k1, k2, r1) for r1 in range(1, n + 2)])
 
 
@@ -183,7 +202,7 @@ def slot_sum_pmf(n: int, m: int) -> np.ndarray:
     >>> (slot_sum_pmf(6, 3)[:3] * 84).round(6).tolist()
     [1.0, 1.0, 2.0]
     """
-    return laws.slot_sum_pmf(_count("n", n, 1), _count("m", m, 1))
+    return laws.slot_sum_pmf(*_nm_sum(n, m))
 
 
 def slot_sum_cdf(n: int, m: int) -> np.ndarray:
@@ -192,7 +211,7 @@ def slot_sum_cdf(n: int, m: int) -> np.ndarray:
     >>> round(float(slot_sum_cdf(6, 3)[8 - 3]), 6)  # P(T <= 8) = 16/84
     0.190476
     """
-    return laws.slot_sum_cdf(_count("n", n, 1), _count("m", m, 1))
+    return laws.slot_sum_cdf(*_nm_sum(n, m))
 
 
 def slot_sum_quantile(n: int, m: int, level: float) -> int:
@@ -201,13 +220,14 @@ def slot_sum_quantile(n: int, m: int, level: float) -> int:
     >>> slot_sum_quantile(6, 3, 0.9)
     17
     """
-    return laws.slot_sum_quantile(_count("n", n, 1), _count("m", m, 1), 1 - _alpha(1 - float(level)))
+    level = v.probability(level, "level")
+    return laws.slot_sum_quantile(*_nm_sum(n, m), 1 - laws.exact_level(level))
 
 
 # ---------------------------------------------------------------------------------- order statistics
 def _quantile_upper(scores: np.ndarray, m: int, k: int, alpha: float, a: float, b: float) -> Any:
     n = scores.shape[-1]
-    r_star = laws.upper_slot(laws.order_statistic_cdf(n, m, k), 1 - alpha)
+    r_star = laws.upper_slot(n, m, k, alpha)
     return _padded(scores, a, b)[..., r_star][()]
 
 
@@ -243,9 +263,8 @@ def batch_quantile_bound(
     np.float64(16.0)
     """
     scores = _scores(cal_scores)
-    m = _count("m", m, 1)
-    k = _count("k", k, 1, m)
-    alpha, side = _alpha(alpha), _side(side)
+    _, m, k = _nmk(scores.shape[-1], m, k)
+    alpha, side = v.probability(alpha, "alpha"), _side(side)
     a, b = _bounds(bounds, scores)
     if side == "two-sided":
         return _two_sided(batch_quantile_bound, alpha, scores, m, k, bounds=(a, b) if bounds else None)
@@ -262,56 +281,70 @@ def simultaneous_bound(
     >>> simultaneous_bound(np.arange(1.0, 100.0), m=10, alpha=0.1)
     np.float64(99.0)
     """
-    m = _count("m", m, 1)
+    m = v.integer(m, "m", low=1)
     k = 1 if side == "lower" else m
     if side == "two-sided":
-        lower = batch_quantile_bound(cal_scores, m, 1, _alpha(alpha) / 2, side="lower", bounds=bounds)
+        lower = batch_quantile_bound(cal_scores, m, 1, v.probability(alpha, "alpha") / 2, side="lower", bounds=bounds)
         upper = batch_quantile_bound(cal_scores, m, m, alpha / 2, side="upper", bounds=bounds)
         return np.stack([lower, upper], axis=-1) if np.ndim(lower) else (lower, upper)
     return batch_quantile_bound(cal_scores, m, k, alpha, side=side, bounds=bounds)
 
 
+@functools.lru_cache(maxsize=64)
+def _two_quantile_slots(n: int, m: int, k1: int, k2: int, alpha: float) -> tuple[int, int]:
+    """The data-free pair (lo, hi) of :func:`two_quantile_bounds` (cached per arguments)."""
+    upper_cdf = laws.order_statistic_cdf(n, m, k2)  # P(R_(k2) <= hi), hi = 1..n+1
+    lower_cdf = laws.order_statistic_cdf(n, m, k1)  # P(R_(k1) <= lo)
+    total = math.comb(n + m, m)
+    joint = np.zeros(n + 1)  # P(R_(k1) <= lo, R_(k2) <= hi) for the current lo, hi = 1..n+1
+    best: tuple[int, float, int, int] | None = None
+    for lo in range(0, n + 1):
+        if lo > 0:
+            joint += np.cumsum(laws.pair_pmf_row(n, m, k1, k2, lo))
+        coverage = upper_cdf[lo:] - joint[lo:]  # hi = lo + 1..n+1 (hi = lo covers nothing)
+        i = laws.first_reaching(
+            np.maximum.accumulate(coverage),
+            alpha,
+            lambda i, lo=lo: laws.pair_coverage_count(n, m, k1, k2, lo, lo + 1 + i),
+            total,
+        )
+        if i == coverage.size:
+            continue
+        hi = lo + 1 + i
+        tail_balance = abs((lower_cdf[lo - 1] if lo else 0.0) - (1.0 - upper_cdf[hi - 1]))
+        key = (hi - lo, round(tail_balance, 12), lo, hi)
+        if best is None or key < best:
+            best = key
+    if best is None:  # cannot happen: lo = 0, hi = n + 1 has coverage 1
+        raise AssertionError("no valid (lo, hi)")
+    return best[2], best[3]
+
+
 def two_quantile_bounds(
     cal_scores: ArrayLike, m: int, k1: int, k2: int, alpha: float, *, bounds: tuple[float, float] | None = None
-) -> tuple[float, float]:
+) -> tuple[Any, Any]:
     r"""Joint set :math:`[S_{(lo)}, S_{(hi)}]` containing the k1-th and k2-th smallest test scores
     (k1 < k2) together: :math:`P(lo < R_{(k1)},\ R_{(k2)} \le hi) \ge 1 - \alpha`, from the exact joint
     law of the two order statistics.
 
-    Among valid (lo, hi) the narrowest :math:`S_{(hi)} - S_{(lo)}` is returned; ties go to the smallest
-    lo, then the smallest hi. O(n^2) time, O(n) memory. Returns (lower, upper) for one calibration set.
+    The pair (lo, hi) depends on (n, m, k1, k2, alpha) only -- never on the scores, which would break
+    validity: the smallest rank width hi - lo among the valid pairs; ties go to the most symmetric tails
+    (smallest :math:`|P(R_{(k1)} \le lo) - P(R_{(k2)} > hi)|`), then the smallest lo. Slot 0 and n + 1 are
+    the pads (``bounds``, default -inf/+inf). O(n^2) time (refused beyond 4e8 steps), O(n) memory;
+    atoms are decided with exact integer counts. Returns (lower, upper) for one calibration set.
 
     >>> two_quantile_bounds(np.arange(1.0, 200.0), m=8, k1=2, k2=6, alpha=0.1)
-    (np.float64(4.0), np.float64(173.0))
+    (np.float64(5.0), np.float64(174.0))
     """
-    scores = _scores(cal_scores)
-    if scores.ndim != 1:
-        raise ValueError("two_quantile_bounds takes one calibration set (n,)")
-    m = _count("m", m, 2)
-    k1 = _count("k1", k1, 1, m - 1)
-    k2 = _count("k2", k2, k1 + 1, m)
-    alpha = _alpha(alpha)
-    a, b = _bounds(bounds, scores)
+    scores = _scores(cal_scores, ndim=(1,))
     n = scores.size
+    _, m, k1, k2 = _pair_args(n, m, k1, k2)
+    alpha = v.probability(alpha, "alpha")
+    a, b = _bounds(bounds, scores)
+    v.limit("(n + 1)**2 steps of the joint law", (n + 1) ** 2, MAX_PAIR_WORK, "use fewer calibration points")
+    lo, hi = _two_quantile_slots(n, m, k1, k2, alpha)
     padded = _padded(scores, a, b)
-    upper_cdf = laws.order_statistic_cdf(n, m, k2)  # P(R_(k2) <= hi), hi = 1..n+1
-    joint = np.zeros(n + 1)  # P(R_(k1) <= lo, R_(k2) <= hi) for the current lo, hi = 1..n+1
-    best: tuple[float, int, int] | None = None
-    with np.errstate(invalid="ignore"):
-        for lo in range(0, n + 1):
-            if lo > 0:
-                joint += np.cumsum(laws.pair_pmf_row(n, m, k1, k2, lo))
-            coverage = upper_cdf - joint
-            valid = np.nonzero(coverage >= (1 - alpha) * (1 - 4 * np.finfo(float).eps))[0]
-            if valid.size == 0:
-                continue
-            hi = int(valid[0]) + 1
-            width = padded[hi] - padded[lo]
-            if best is None or width < best[0]:
-                best = (width, lo, hi)
-    if best is None:  # cannot happen: lo = 0, hi = n + 1 has coverage 1
-        raise AssertionError("no valid (lo, hi)")
-    return padded[best[1]], padded[best[2]]
+    return padded[lo], padded[hi]
 
 
 # -------------------------------------------------------------------------------------------- mean
@@ -334,14 +367,28 @@ def _mean_problems(cal_scores, m, alpha, side, g, bounds):
     single = scores.ndim == 1
     scores = np.atleast_2d(scores)
     problems = scores.shape[0]
-    ms = np.asarray(m)
-    if ms.dtype.kind not in "iu" or ms.ndim > 1:
-        raise TypeError(f"m must be an int or a 1-d integer array, got {ms.dtype} with shape {ms.shape}")
-    ms = np.array([_count("m", v, 1) for v in np.broadcast_to(ms, (problems,)).tolist()], dtype=np.int64)
-    alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (problems,))
-    alphas = np.array([_alpha(v) for v in alphas])
+    ms = np.array([v.integer(x, "m", low=1) for x in _per_problem(m, "m", problems, "iu")], dtype=np.int64)
+    alphas = np.array([v.probability(x, "alpha") for x in _per_problem(alpha, "alpha", problems, "iuf")])
     a, b = _bounds(bounds, scores, required=True)
+    n = scores.shape[-1]
+    for mm in ms.tolist():
+        _nm_sum(n, mm)
     return scores, ms, alphas, _side(side), a, b, single
+
+
+def _per_problem(value: Any, name: str, problems: int, kinds: str) -> list:
+    """A scalar or a 1-d array of ``problems`` values, as a list of Python scalars."""
+    if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
+        return [value] * problems
+    array = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    if array.dtype.kind not in kinds or array.ndim > 1:
+        raise TypeError(
+            f"{name} must be a scalar or a 1-d array of numbers, got {array.dtype} with shape {array.shape}"
+        )
+    try:
+        return np.broadcast_to(array, (problems,)).tolist()
+    except ValueError:
+        raise ValueError(f"{name} of shape {array.shape} does not broadcast to the {problems} problems") from None
 
 
 def _negate(g):
@@ -367,17 +414,20 @@ def _knapsack_solver(scores, ms, alphas, b, g, backend):
     values = _values(scores, b, g)
     n = scores.shape[-1]
     # t* is at least the median m (n + 2) / 2 of the slot sum: refuse hopeless sizes before any law
-    t_max = (
-        (ms * (n + 2) // 2)
-        if int(ms.max()) ** 2 * (n + 2) // 2 * (n + 1) > MAX_DP_WORK
-        else np.array([laws.slot_sum_quantile(n, int(mm), 1 - al) for mm, al in zip(ms, alphas, strict=True)])
+    m_max = int(ms.max())
+    hopeless = m_max * (m_max * (n + 2) // 2) * (n + 1) > MAX_DP_WORK
+    t_max = np.array(
+        [
+            mm * (n + 2) // 2 if hopeless else laws.slot_sum_quantile(n, mm, al)
+            for mm, al in zip(ms.tolist(), alphas, strict=True)
+        ]
     )
-    work = int((ms * t_max).max()) * (n + 1)
-    if work > MAX_DP_WORK:
-        raise ValueError(
-            f"the exact DP needs about {work:.2e} max-add steps (m t* (n+1)), more than {MAX_DP_WORK:.0e}: "
-            "use batch_mean_bound_relaxed (O(n), valid, slightly wider) or fewer calibration points"
-        )
+    v.limit(
+        "the exact DP's max-add steps (m t* (n+1))",
+        max(int(mm) * int(t) for mm, t in zip(ms, t_max, strict=True)) * (n + 1),
+        MAX_DP_WORK,
+        "use batch_mean_bound_relaxed (O(n), valid, slightly wider) or fewer calibration points",
+    )
     name = resolve(backend)
     sums = implementation("knapsack_max_sums", name)(list(values), ms, t_max.astype(np.int64))
     return np.asarray(sums) / ms
@@ -389,7 +439,7 @@ def _lagrangian_solver(scores, ms, alphas, b, g, backend):
     n = scores.shape[-1]
     out = np.empty(len(ms))
     for p, (mm, al) in enumerate(zip(ms, alphas, strict=True)):
-        t_star = laws.slot_sum_quantile(n, int(mm), 1 - al)
+        t_star = laws.slot_sum_quantile(n, int(mm), al)
         out[p] = _lagrangian_max_sum(values[p], int(mm), t_star) / mm
     return out
 
@@ -483,10 +533,10 @@ def bonferroni_bound(cal_scores: ArrayLike, m: int, alpha: float, *, bounds: tup
     np.float64(99.0)
     """
     scores = _scores(cal_scores)
-    m, alpha = _count("m", m, 1), _alpha(alpha)
+    m, alpha = v.integer(m, "m", low=1), v.probability(alpha, "alpha")
     a, b = _bounds(bounds, scores)
     n = scores.shape[-1]
-    r = int(np.ceil((n + 1) * (1 - alpha / m) * (1 - 4 * np.finfo(float).eps)))
+    r = math.ceil((n + 1) * (1 - laws.exact_level(alpha) / m))  # exact: ties at atoms decided in rationals
     return _padded(scores, a, b)[..., min(r, n + 1)][()]
 
 
@@ -506,19 +556,18 @@ def split_calibration_bound(
     >>> split_calibration_bound(np.arange(1.0, 201.0), m=4, alpha=0.2)
     np.float64(199.0)
     """
-    scores = np.asarray(cal_scores, dtype=np.float64)
-    _scores(scores)
-    if scores.ndim != 1:
-        raise ValueError("split_calibration_bound takes one calibration set (n,)")
-    if statistic not in ("max", "mean"):
-        raise ValueError(f"statistic must be 'max' or 'mean', got {statistic!r}")
-    m, alpha = _count("m", m, 1), _alpha(alpha)
+    _scores(cal_scores, ndim=(1,))  # checks only: the groups keep the given order
+    scores = np.asarray(v.real_array(cal_scores, "cal_scores"), dtype=np.float64)
+    statistic = v.choice(statistic, "statistic", ("max", "mean"))
+    m, alpha = v.integer(m, "m", low=1), v.probability(alpha, "alpha")
     a, b = _bounds(bounds, scores)
     size = scores.size // m
     if size == 0:
-        return b
-    level = (1 - alpha) ** (1 / m)
-    r = int(np.ceil((size + 1) * level * (1 - 4 * np.finfo(float).eps)))
+        return np.float64(b)
+    # r = min{r : (r / (size + 1))**m >= 1 - alpha}, exact in rationals around the float estimate
+    r = max(1, math.ceil((size + 1) * (1 - alpha) ** (1 / m)) - 1)
+    while r <= size and Fraction(r, size + 1) ** m < 1 - laws.exact_level(alpha):
+        r += 1
     groups = np.sort(scores[: size * m].reshape(m, size), axis=1)
     per_point = _padded(groups, a, b)[:, min(r, size + 1)]
     return per_point.max() if statistic == "max" else per_point.mean()
@@ -553,7 +602,9 @@ def compare_with_baselines(
     >>> bool(c.mean_width_exact < c.mean_width_bonferroni)
     True
     """
-    scores = np.asarray(cal_scores, dtype=np.float64)
+    scores = np.asarray(v.real_array(cal_scores, "cal_scores", ndim=(1,), allow_nan=False), dtype=np.float64)
+    m, alpha = v.integer(m, "m", low=1), v.probability(alpha, "alpha")
+    bounds = _bounds(bounds, np.sort(scores), required=True)
 
     def bonferroni_two_sided() -> tuple[float, float]:
         return -float(bonferroni_bound(-scores, m, alpha / 2, bounds=(-bounds[1], -bounds[0]))), float(
@@ -578,15 +629,30 @@ def compare_with_baselines(
 
 
 # ------------------------------------------------------------------------------------- selection
+SELECTION_SCORES = ("null-restricted", "residual")
+
+
 @dataclass(frozen=True)
 class Selection:
     """Test points claimed to have outcome > threshold, with P(#false claims > k) <= alpha."""
 
     selected: np.ndarray  # indices into the test predictions
-    score_bound: float  # q: at most k test scores (prediction - outcome) exceed it, w.p. >= 1 - alpha
-    lower_bounds: np.ndarray  # prediction - q for every test point
+    score_bound: float  # q: at most k null test scores exceed it, with probability >= 1 - alpha
+    lower_bounds: np.ndarray | None  # prediction - q for every test point (residual score only)
     k: int
     alpha: float
+    score: str = "null-restricted"
+
+
+def _selection_inputs(cal_predictions, cal_outcomes, test_predictions):
+    pred = v.real_array(cal_predictions, "cal_predictions", ndim=(1,), allow_nan=False, allow_inf=False)
+    outcomes = v.real_array(cal_outcomes, "cal_outcomes", ndim=(1,), allow_nan=False, allow_inf=False)
+    if pred.shape != outcomes.shape:
+        raise ValueError(f"cal_predictions {pred.shape} and cal_outcomes {outcomes.shape} must have equal shapes")
+    if pred.size == 0:
+        raise ValueError("cal_predictions is empty: need at least one calibration point")
+    test = v.real_array(test_predictions, "test_predictions", nonempty=True, allow_nan=False, allow_inf=False)
+    return pred.astype(np.float64), outcomes.astype(np.float64), test.astype(np.float64).reshape(-1)
 
 
 def select_exceeding(
@@ -597,40 +663,48 @@ def select_exceeding(
     k: int,
     alpha: float,
     *,
+    score: str = "null-restricted",
     bounds: tuple[float, float] | None = None,
 ) -> Selection:
-    r"""Claim :math:`Y_j > c` for the test points whose lower bound :math:`\hat\mu_j - q` exceeds c,
-    where q bounds the (m-k)-th smallest test score :math:`s = \hat\mu - Y` (upper side). A false claim
-    needs :math:`s_j > q`, and at most k test scores exceed q with probability >= 1 - alpha, so
-    :math:`P(\#\text{false claims} > k) \le \alpha`. k = 0 is simultaneous control.
+    r"""Claim :math:`Y_j > c` for test points, with :math:`P(\#\text{false claims} > k) \le \alpha`
+    (k = 0: no false claim at all with probability >= 1 - alpha).
+
+    ``score="null-restricted"`` (default, the authors' rule): calibration scores
+    :math:`V_i = \hat\mu(X_i)` if :math:`Y_i \le c` and :math:`-\infty` (the lower pad ``bounds[0]``)
+    otherwise -- a point can only look large when its outcome is not above c; this ranks like the
+    authors' :math:`\hat\mu(x) 1\{y \le c\}` for non-negative predictions. With q the upper bound of the
+    (m-k)-th smallest of the m test scores, claim every j with :math:`\hat\mu_j > q`. A false claim is a
+    test point with :math:`Y_j \le c`, whose score is :math:`\hat\mu_j > q`; more than k of them put the
+    (m-k)-th smallest test score above q, which has probability <= alpha (calibration and test scores
+    are exchangeable).
+
+    ``score="residual"``: :math:`s = \hat\mu - Y`, claim j when :math:`\hat\mu_j - q > c` (a false
+    claim needs :math:`s_j > q`): valid too, with far less power (the residual of every calibration
+    point counts, not just those that could be false claims).
 
     >>> cal_pred = np.linspace(0, 10, 200); cal_y = cal_pred + np.sin(np.arange(200))
     >>> select_exceeding(cal_pred, cal_y, [2.0, 8.0, 9.5], threshold=7.0, k=0, alpha=0.1).selected.tolist()
     [1, 2]
     """
-    pred = np.asarray(cal_predictions, dtype=np.float64)
-    outcomes = np.asarray(cal_outcomes, dtype=np.float64)
-    if pred.shape != outcomes.shape or pred.ndim != 1:
-        raise ValueError(f"cal_predictions {pred.shape} and cal_outcomes {outcomes.shape} must be equal 1-d shapes")
-    test = np.asarray(test_predictions, dtype=np.float64).reshape(-1)
+    pred, outcomes, test = _selection_inputs(cal_predictions, cal_outcomes, test_predictions)
+    threshold = v.real(threshold, "threshold")
+    score = v.choice(score, "score", SELECTION_SCORES)
     m = test.size
-    if m == 0:
-        raise ValueError("test_predictions is empty")
-    k = _count("k", k, 0, m - 1)
-    q = float(batch_quantile_bound(pred - outcomes, m, m - k, alpha, bounds=bounds))
-    lower = test - q
-    return Selection(np.nonzero(lower > float(threshold))[0], q, lower, k, float(alpha))
+    k = v.integer(k, "k", low=0, high=m - 1)
+    alpha = v.probability(alpha, "alpha")
+    if score == "residual":
+        q = batch_quantile_bound(pred - outcomes, m, m - k, alpha, bounds=bounds)
+        lower = test - q
+        return Selection(np.nonzero(lower > threshold)[0], q, lower, k, alpha, score)
+    floor = -np.inf if bounds is None else v.real(bounds[0], "bounds[0]", allow_inf=True)
+    null_scores = np.where(outcomes <= threshold, pred, floor)
+    q = batch_quantile_bound(null_scores, m, m - k, alpha, bounds=bounds)
+    return Selection(np.nonzero(test > q)[0], q, None, k, alpha, score)
 
 
 # ------------------------------------------------------------------------ intervals for outcomes
 def _residuals(cal_outcomes, cal_predictions, test_predictions):
-    y = np.asarray(cal_outcomes, dtype=np.float64)
-    pred = np.asarray(cal_predictions, dtype=np.float64)
-    if y.shape != pred.shape or y.ndim != 1:
-        raise ValueError(f"cal_outcomes {y.shape} and cal_predictions {pred.shape} must be equal 1-d shapes")
-    test = np.asarray(test_predictions, dtype=np.float64).reshape(-1)
-    if test.size == 0:
-        raise ValueError("test_predictions is empty")
+    pred, y, test = _selection_inputs(cal_predictions, cal_outcomes, test_predictions)
     return y - pred, test
 
 
@@ -656,7 +730,7 @@ def batch_mean_interval(
     lower, upper = batch_mean_bound(
         residuals, test.size, alpha, side="two-sided", bounds=residual_bounds, backend=backend
     )
-    return float(test.mean() + lower), float(test.mean() + upper)
+    return test.mean() + lower, test.mean() + upper
 
 
 def simultaneous_intervals(
