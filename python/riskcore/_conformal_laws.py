@@ -290,3 +290,31 @@ def slot_sum_quantile(n: int, m: int, alpha: float | Fraction) -> int:
         return count
 
     return m + first_reaching(lower_cdf, exact_alpha, exact, math.comb(n + m, m))
+
+
+MAX_WEIGHTED_WORK = 2 * 10**9  # (n + 1) m * m max(h) steps of the weighted-sum law
+
+
+def weighted_sum_law(h: np.ndarray, m: int) -> tuple[np.ndarray, int | None]:
+    """Law of G_h = sum_j h(R_j) for the uniform multiset of m slots from 1..len(h): (values, total)
+    with values[g] = #multisets with G_h = g (exact int64, total = C(len(h)+m-1, m)) when the count
+    fits, else probabilities (float64, total None). h: non-decreasing non-negative integers."""
+    from riskcore._numba import conformal as kernels
+
+    slots = len(h)
+    total = math.comb(slots + m - 1, m)
+    exact = total < 2**62
+    counts = np.zeros((m + 1, m * int(h[-1]) + 1), dtype=np.int64 if exact else np.float64)
+    kernel = kernels.weighted_sum_counts if exact else kernels.weighted_sum_probabilities
+    law = kernel(np.ascontiguousarray(h, dtype=np.int64), m, counts).copy()
+    return law, (total if exact else None)
+
+
+def weighted_sum_quantile(h: np.ndarray, m: int, alpha: float) -> int:
+    """q_h = min{g : P(G_h <= g) >= 1 - alpha}, exact when the counts fit in int64."""
+    law, total = weighted_sum_law(h, m)
+    if total is None:
+        cdf = np.cumsum(law)
+        return int(np.searchsorted(cdf, (1 - float(alpha)) * (1 - 4 * np.finfo(float).eps), side="left"))
+    cumulative = np.cumsum(law)
+    return first_reaching(cumulative / total, alpha, lambda i: int(cumulative[i]), total)
