@@ -369,8 +369,10 @@ def _mean_problems(cal_scores, m, alpha, side, g, bounds):
     single = scores.ndim == 1
     scores = np.atleast_2d(scores)
     problems = scores.shape[0]
-    ms = np.array([v.integer(x, "m", low=1) for x in _per_problem(m, "m", problems, "iu")], dtype=np.int64)
-    alphas = np.array([v.probability(x, "alpha") for x in _per_problem(alpha, "alpha", problems, "iuf")])
+    checked = max(problems, 1)  # scalars are checked even for an empty batch
+    ms = np.array([v.integer(x, "m", low=1) for x in _per_problem(m, "m", checked, "iu")], dtype=np.int64)
+    alphas = np.array([v.probability(x, "alpha") for x in _per_problem(alpha, "alpha", checked, "iuf")])
+    ms, alphas = ms[:problems], alphas[:problems]
     a, b = _bounds(bounds, scores, required=True)
     n = scores.shape[-1]
     for mm in ms.tolist():
@@ -401,6 +403,8 @@ def _mean_bound(solver, cal_scores, m, alpha, side, g, bounds, backend, method=N
     """Upper bounds by ``solver(scores, ms, alphas, (a, b), g, backend, sign)``; lower bounds as minus the
     upper bounds of the mirrored problem (negated scores, sign = -1)."""
     scores, ms, alphas, side, a, b, single = _mean_problems(cal_scores, m, alpha, side, g, bounds)
+    if ms.size == 0:  # an empty batch of problems
+        return np.empty((0, 2) if side == "two-sided" else (0,))
 
     def upper(level):
         return solver(scores, ms, level, (a, b), g, backend, 1)
@@ -693,19 +697,16 @@ def batch_mean_bound(
     elif pilot is None:
         pilot = DEFAULT_PILOT
     if method == "auto":
-        scores = _scores(cal_scores)
-        problems = 1 if scores.ndim == 1 else scores.shape[0]
-        ms = [v.integer(x, "m", low=1) for x in _per_problem(m, "m", problems, "iu")]
-        alphas = [v.probability(x, "alpha") for x in _per_problem(alpha, "alpha", problems, "iuf")]
+        scores, ms, alphas, *_ = _mean_problems(cal_scores, m, alpha, side, g, bounds)
         n = scores.shape[-1]
-        chosen = {mean_bound_method(n, mm, al) for mm, al in zip(ms, alphas, strict=True)}
+        chosen = {mean_bound_method(n, mm, al) for mm, al in zip(ms.tolist(), alphas.tolist(), strict=True)}
         if len(chosen) > 1:
             raise ValueError(
                 f"method='auto' picks {sorted(chosen)} for these problems: call once per method "
                 "(see mean_bound_method) or name the method"
             )
         method, ordering = {"partition": ("partition", ordering), "quantile": ("dp", "quantile")}.get(
-            chosen.pop(), ("dp", "rank-sum")
+            chosen.pop() if chosen else "rank-sum", ("dp", "rank-sum")
         )
     if method == "partition":
         return _mean_bound(_partition_solver(seed), cal_scores, m, alpha, side, g, bounds, backend, "partition")
