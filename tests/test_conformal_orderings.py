@@ -145,3 +145,33 @@ def test_acceptance_default_method_n200_m20():
 def test_acceptance_default_method_n2000_m100():
     average, coverage, three_se = _acceptance(2000, 100, 100)
     assert average <= 0.19 and coverage >= 0.9 - three_se
+
+
+@pytest.mark.parametrize("name", LAWS)
+def test_coverage_fraction_bound_coverage(name):
+    reps, n, m, delta, alpha = 2000, 80, 10, 0.2, 0.1
+    rng = np.random.default_rng(3 + sum(map(ord, name)))
+    cal, test = LAWS[name](rng, (reps, n)), LAWS[name](rng, (reps, m))
+    bound = conformal.coverage_fraction_bound(cal, m, delta, alpha)
+    assert ((test <= bound[:, None]).sum(axis=1) >= 8).mean() >= floor(alpha, reps)
+    assert conformal.coverage_fraction_bound(cal[0], m, 0.0, alpha) == conformal.simultaneous_bound(cal[0], m, alpha)
+
+
+def test_covariate_shift_subsample_is_exchangeable_with_the_test_law():
+    """Calibration X ~ U(0, 1), test X with density 2x (w = 2x <= 2); scores X. The kept points follow
+    the test law (mean 2/3) and a bound from them covers a test batch."""
+    reps, m, alpha = 1000, 5, 0.1
+    rng = np.random.default_rng(4)
+    hits, kept_means = 0, []
+    for rep in range(reps):
+        x = rng.uniform(size=200)
+        kept = x[conformal.covariate_shift_subsample(2 * x, 2.0, seed=rep)]
+        kept_means.append(kept.mean())
+        test = np.sqrt(rng.uniform(size=m))  # density 2x
+        hits += test.max() <= conformal.simultaneous_bound(kept, m, alpha, bounds=(0, 1))
+    assert np.mean(kept_means) == pytest.approx(2 / 3, abs=0.005)
+    assert hits / reps >= floor(alpha, reps)
+    same = conformal.covariate_shift_subsample(np.ones(50), 2.0, seed=9)
+    assert (same == conformal.covariate_shift_subsample(np.ones(50), 2.0, seed=9)).all()
+    with pytest.raises(ValueError, match="ratio_bound"):
+        conformal.covariate_shift_subsample([3.0], 2.0, seed=0)
