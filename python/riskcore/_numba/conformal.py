@@ -14,7 +14,9 @@ def _max_sum(v, m, t_max):
     nxt = np.full(t_max + 1, -np.inf)
     prev[0] = 0.0
     slots = v.size
-    for i in range(1, m + 1):
+    half, floor_half = (m + 1) // 2, m // 2
+    lower = prev.copy()  # D_floor(m/2) (half depth + combine, as in cpp/conformal_cpu.cpp)
+    for i in range(1, half + 1):
         first = min(i, t_max + 1)
         last = min(t_max + 1, i * slots + 1)
         nxt[:] = -np.inf
@@ -28,7 +30,14 @@ def _max_sum(v, m, t_max):
                 for j in range(out.size):  # branch-free so LLVM vectorises it
                     out[j] = max(out[j], shifted[j] + vr)
         prev, nxt = nxt, prev
-    return prev.max()
+        if i == floor_half:
+            lower = prev.copy()
+    for j in range(1, t_max + 1):
+        lower[j] = max(lower[j], lower[j - 1])
+    best = -np.inf
+    for j1 in range(t_max + 1):
+        best = max(best, prev[j1] + lower[t_max - j1])
+    return best
 
 
 @numba.njit(parallel=True, cache=True)
