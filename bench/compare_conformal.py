@@ -1,5 +1,8 @@
 """Batch-mean conformal bound: riskcore's exact DP versus the reference approach, in one process.
 
+Also the width table of issue 12: average 90% upper bounds on the batch mean per method next to the
+oracle quantile of the batch mean, for three score laws and three (n, m).
+
 Reference approach (the authors' published code, ported to Python/NumPy): the slot-sum quantile from
 20,000 Monte Carlo draws of *independent* slots (not the exact law) and the DP as loops over the
 count and the slot sum with the max over slots vectorised. Also: a NumPy DP vectorised over the
@@ -33,15 +36,17 @@ def single_case(n: int, m: int, alpha: float, run_reference: bool, rng) -> None:
     rows = []
     threads = riskcore.get_num_threads()
     riskcore.set_num_threads(1)
-    exact, t1 = timed(lambda: conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), backend="cpu"))
+    exact, t1 = timed(lambda: conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), method="dp", backend="cpu"))
     riskcore.set_num_threads(threads)
-    _, t_all = timed(lambda: conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), backend="cpu"))
+    _, t_all = timed(lambda: conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), method="dp", backend="cpu"))
     rows += [("riskcore cpu, 1 thread", t1, exact), (f"riskcore cpu, {threads} threads", t_all, exact)]
-    conformal.batch_mean_bound(scores[:50], 3, alpha, bounds=(0, 1), backend="numba")  # JIT warm-up
+    conformal.batch_mean_bound(scores[:50], 3, alpha, bounds=(0, 1), method="dp", backend="numba")  # JIT warm-up
     rows.append(
         (
             "riskcore numba",
-            *timed(lambda: conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), backend="numba"))[::-1],
+            *timed(lambda: conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), method="dp", backend="numba"))[
+                ::-1
+            ],
         )
     )
     relaxed, t_relaxed = timed(lambda: conformal.batch_mean_bound_relaxed(scores, m, alpha, bounds=(0, 1)))
@@ -64,22 +69,59 @@ def single_case(n: int, m: int, alpha: float, run_reference: bool, rng) -> None:
 def batched_case(problems: int, n: int, m: int, alpha: float, rng) -> None:
     cal = rng.beta(2, 5, size=(problems, n))
     print(f"\n{problems} problems of n={n}, m={m} in one batched call")
-    conformal.batch_mean_bound(cal[:2, :50], 3, alpha, bounds=(0, 1), backend="numba")
-    cpu, t_cpu = timed(lambda: conformal.batch_mean_bound(cal, m, alpha, bounds=(0, 1), backend="cpu"))
-    nb, t_nb = timed(lambda: conformal.batch_mean_bound(cal, m, alpha, bounds=(0, 1), backend="numba"))
+    conformal.batch_mean_bound(cal[:2, :50], 3, alpha, bounds=(0, 1), method="dp", backend="numba")
+    cpu, t_cpu = timed(lambda: conformal.batch_mean_bound(cal, m, alpha, bounds=(0, 1), method="dp", backend="cpu"))
+    nb, t_nb = timed(lambda: conformal.batch_mean_bound(cal, m, alpha, bounds=(0, 1), method="dp", backend="numba"))
     assert np.array_equal(cpu, nb)
     print(f"  riskcore cpu    {t_cpu:8.3f} s")
     print(f"  riskcore numba  {t_nb:8.3f} s  ({t_nb / t_cpu:.1f}x cpu); identical bounds")
 
 
+WIDTH_LAWS = {"beta(2,5)": (2.0, 5.0), "beta(.5,3)": (0.5, 3.0), "uniform": (1.0, 1.0)}
+WIDTH_SIZES = [(40, 8), (200, 20), (2000, 100)]
+
+
+def width_table(seeds: int, alpha: float = 0.1) -> None:
+    """Average upper bounds over ``seeds`` data sets per method, and the oracle (1 - alpha) quantile of
+    the batch mean (20,000 Monte Carlo batches)."""
+    print(f"\nAverage {1 - alpha:.0%} upper bounds on the batch mean ({seeds} seeds, bounds (0, 1)); n/m =", end=" ")
+    print(" / ".join(f"({n},{m})" for n, m in WIDTH_SIZES))
+    methods = {
+        "rank-sum": {"method": "dp"},
+        "quantile": {"method": "dp", "ordering": "quantile"},
+        "partition": {"method": "partition"},
+        "auto": {},
+    }
+    print(f"  {'law':11s} {'oracle':>20s} " + " ".join(f"{name:>20s}" for name in methods))
+    for law, (p, q) in WIDTH_LAWS.items():
+        rng = np.random.default_rng(1)
+        oracle = [np.quantile(rng.beta(p, q, size=(20_000, m)).mean(axis=1), 1 - alpha) for _, m in WIDTH_SIZES]
+        cells = []
+        for kwargs in methods.values():
+            means = []
+            for n, m in WIDTH_SIZES:
+                data = np.random.default_rng(2)
+                bounds = [
+                    float(
+                        conformal.batch_mean_bound(data.beta(p, q, size=n), m, alpha, bounds=(0, 1), seed=s, **kwargs)
+                    )
+                    for s in range(seeds)
+                ]
+                means.append(np.mean(bounds))
+            cells.append(" / ".join(f"{x:.3f}" for x in means))
+        print(f"  {law:11s} {' / '.join(f'{x:.3f}' for x in oracle):>20s} " + " ".join(f"{c:>20s}" for c in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the reference port at n=2000 (about a minute)")
+    parser.add_argument("--seeds", type=int, default=20, help="data sets per cell of the width table")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     single_case(200, 40, 0.1, True, rng)
     single_case(2000, 100, 0.1, not args.quick, rng)
     batched_case(1000, 500, 20, 0.1, rng)
+    width_table(args.seeds)
 
 
 if __name__ == "__main__":

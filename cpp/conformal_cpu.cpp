@@ -23,12 +23,16 @@ RISKCORE_SIMD_CLONES void layer_blocks(const double* prev, const double* v, inde
   }
 }
 
-// max over sums j <= t_max of D_m[j] (-inf if no multiset of m slots has sum <= t_max).
+// max over sums j <= t_max of D_m[j] (-inf if no multiset of m slots has sum <= t_max). Half depth +
+// combine: only layers up to h = ceil(m/2) are built, and a multiset of m slots is one of h slots plus
+// one of f = floor(m/2), so max_{j <= t} D_m[j] = max_{j1} D_h[j1] + max_{j2 <= t - j1} D_f[j2].
 double knapsack_max_sum(const double* v, index_t slots, index_t m, index_t t_max, bool threaded) {
   const double neg_inf = -std::numeric_limits<double>::infinity();
   std::vector<double> prev(static_cast<size_t>(t_max + 1), neg_inf), next(prev.size(), neg_inf);
   prev[0] = 0.0;
-  for (index_t i = 1; i <= m; ++i) {
+  const index_t half = (m + 1) / 2, floor_half = m / 2;
+  std::vector<double> lower(prev);  // D_f: the layer floor(m/2) (D_0 for m = 1)
+  for (index_t i = 1; i <= half; ++i) {
     // Layer i is finite only on sums [i, i * slots]; cells outside stay -inf.
     const index_t first = std::min(i, t_max + 1), last = std::min(t_max + 1, i * slots + 1);
     const index_t blocks = (last - first + kCellBlock - 1) / kCellBlock;
@@ -40,8 +44,12 @@ double knapsack_max_sum(const double* v, index_t slots, index_t m, index_t t_max
     else
       run(0, blocks);
     std::swap(prev, next);
+    if (i == floor_half) lower = prev;
   }
-  return *std::max_element(prev.begin(), prev.end());
+  for (size_t j = 1; j < lower.size(); ++j) lower[j] = std::max(lower[j], lower[j - 1]);  // prefix maxima
+  double best = neg_inf;
+  for (index_t j1 = 0; j1 <= t_max; ++j1) best = std::max(best, prev[j1] + lower[t_max - j1]);
+  return best;
 }
 
 CArray<double> knapsack_max_sums(const std::vector<CArray<double>>& values, const CArray<std::int64_t>& m,

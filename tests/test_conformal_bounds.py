@@ -47,8 +47,8 @@ def test_mean_bounds_match_exhaustive_search(backend, n, m, alpha):
     level = 1 - exact_alpha(alpha)
     upper = mean_upper_bound(padded[1:], m, sum_quantile(n, m, level))
     lower = mean_lower_bound(padded, m, sum_lower_quantile(n, m, level))
-    got_upper = conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), backend=backend)
-    got_lower = conformal.batch_mean_bound(scores, m, alpha, side="lower", bounds=(0, 1), backend=backend)
+    got_upper = conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), method="dp", backend=backend)
+    got_lower = conformal.batch_mean_bound(scores, m, alpha, side="lower", bounds=(0, 1), method="dp", backend=backend)
     assert got_upper == pytest.approx(upper, abs=1e-12)
     assert got_lower == pytest.approx(lower, abs=1e-12)
     assert conformal.batch_mean_bound_relaxed(scores, m, alpha, bounds=(0, 1)) >= upper - 1e-12
@@ -60,9 +60,11 @@ def test_mean_bound_with_monotone_transform(backend):
     g = np.sqrt
     level = 1 - exact_alpha(0.1)
     want = mean_upper_bound([*list(g(padded)), 1.0], 4, sum_quantile(8, 4, level))
-    assert conformal.batch_mean_bound(scores, 4, 0.1, g=g, bounds=(0, 1), backend=backend) == pytest.approx(want)
+    assert conformal.batch_mean_bound(
+        scores, 4, 0.1, g=g, bounds=(0, 1), method="dp", backend=backend
+    ) == pytest.approx(want)
     with pytest.raises(ValueError, match="non-decreasing"):
-        conformal.batch_mean_bound(scores, 4, 0.1, g=lambda x: -x, bounds=(0, 1))
+        conformal.batch_mean_bound(scores, 4, 0.1, g=lambda x: -x, bounds=(0, 1), method="dp")
 
 
 def test_two_quantile_bounds_match_brute_force():
@@ -72,14 +74,18 @@ def test_two_quantile_bounds_match_brute_force():
         dist = law(n, m, lambda ms, k1=k1, k2=k2: (ms[k1 - 1], ms[k2 - 1]))
         level = 1 - exact_alpha(0.2)
         best = None
+        below = law(n, m, lambda ms, k1=k1: ms[k1 - 1])
+        above = law(n, m, lambda ms, k2=k2: ms[k2 - 1])
         for lo, hi in itertools.product(range(0, n + 1), range(1, n + 2)):
             coverage = sum((p for (r1, r2), p in dist.items() if lo < r1 and r2 <= hi), Fraction(0))
-            if coverage >= level:
-                key = (padded[hi] - padded[lo], lo, hi)
+            if coverage >= level:  # data-free: rank width, then the most symmetric tails, then lo
+                lower_tail = sum((p for r, p in below.items() if r <= lo), Fraction(0))
+                upper_tail = sum((p for r, p in above.items() if r > hi), Fraction(0))
+                key = (hi - lo, abs(lower_tail - upper_tail), lo, hi)
                 best = key if best is None or key < best else best
         assert conformal.two_quantile_bounds(scores, m, k1, k2, 0.2, bounds=(0, 1)) == (
-            padded[best[1]],
             padded[best[2]],
+            padded[best[3]],
         )
 
 
@@ -88,12 +94,13 @@ def test_batched_calls_equal_one_by_one(backend):
     cal = rng.uniform(size=(40, 30))
     ms = rng.integers(1, 8, size=40)
     alphas = rng.uniform(0.05, 0.3, size=40)
-    batched = conformal.batch_mean_bound(cal, ms, alphas, bounds=(0, 1), backend=backend)
+    batched = conformal.batch_mean_bound(cal, ms, alphas, bounds=(0, 1), method="dp", backend=backend)
     single = [
-        conformal.batch_mean_bound(cal[p], int(ms[p]), alphas[p], bounds=(0, 1), backend=backend) for p in range(40)
+        conformal.batch_mean_bound(cal[p], int(ms[p]), alphas[p], bounds=(0, 1), method="dp", backend=backend)
+        for p in range(40)
     ]
     np.testing.assert_array_equal(batched, single)
-    two = conformal.batch_mean_bound(cal, 5, 0.1, side="two-sided", bounds=(0, 1), backend=backend)
+    two = conformal.batch_mean_bound(cal, 5, 0.1, side="two-sided", bounds=(0, 1), method="dp", backend=backend)
     assert two.shape == (40, 2) and (two[:, 0] <= two[:, 1]).all()
     q = conformal.batch_quantile_bound(cal, 5, 3, 0.1)
     np.testing.assert_array_equal(q, [conformal.batch_quantile_bound(c, 5, 3, 0.1) for c in cal])
@@ -102,14 +109,16 @@ def test_batched_calls_equal_one_by_one(backend):
 def test_backends_agree_bitwise():
     rng = np.random.default_rng(6)
     cal = rng.beta(2, 5, size=(6, 300))
-    results = {b: conformal.batch_mean_bound(cal, 20, 0.1, bounds=(0, 1), backend=b) for b in ("cpu", "numba")}
+    results = {
+        b: conformal.batch_mean_bound(cal, 20, 0.1, bounds=(0, 1), method="dp", backend=b) for b in ("cpu", "numba")
+    }
     np.testing.assert_array_equal(results["cpu"], results["numba"])
 
 
 def test_relaxation_is_valid_and_close():
     rng = np.random.default_rng(7)
     cal = rng.beta(0.5, 0.5, size=500)
-    exact = conformal.batch_mean_bound(cal, 20, 0.1, bounds=(0, 1))
+    exact = conformal.batch_mean_bound(cal, 20, 0.1, bounds=(0, 1), method="dp")
     relaxed = conformal.batch_mean_bound_relaxed(cal, 20, 0.1, bounds=(0, 1))
     assert exact <= relaxed <= exact + 0.05
 
@@ -137,7 +146,7 @@ def test_exact_bounds_are_tighter_than_baselines():
     assert exact_max <= conformal.bonferroni_bound(cal, 20, 0.1)
     assert exact_max <= conformal.split_calibration_bound(cal, 20, 0.1)
     u = rng.uniform(size=2000)
-    mean_exact = conformal.batch_mean_bound(u, 20, 0.1, bounds=(0, 1))
+    mean_exact = conformal.batch_mean_bound(u, 20, 0.1, bounds=(0, 1), method="dp")
     assert mean_exact < conformal.bonferroni_bound(u, 20, 0.1)
     assert mean_exact < conformal.split_calibration_bound(u, 20, 0.1, statistic="mean", bounds=(0, 1))
 
@@ -145,7 +154,7 @@ def test_exact_bounds_are_tighter_than_baselines():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: conformal.batch_quantile_bound([1.0], 3, 2, 1.0), ValueError, r"alpha must lie in \(0, 1\)"),
+        (lambda: conformal.batch_quantile_bound([1.0], 3, 2, 1.0), ValueError, r"alpha must be in \(0, 1\)"),
         (lambda: conformal.batch_quantile_bound([1.0], 3, 2, 0.0), ValueError, "alpha"),
         (lambda: conformal.batch_quantile_bound([1.0], 0, 1, 0.1), ValueError, "m must be in 1"),
         (lambda: conformal.batch_quantile_bound([1.0], 3, 4, 0.1), ValueError, "k must be in 1..3"),
@@ -162,7 +171,7 @@ def test_exact_bounds_are_tighter_than_baselines():
         (lambda: conformal.batch_mean_bound([0.5], 3, 0.1, bounds=(1, 0)), ValueError, "a < b"),
         (lambda: conformal.two_quantile_bounds([0.5], 3, 2, 2, 0.1), ValueError, "k2"),
         (lambda: conformal.select_exceeding([1.0], [1.0], [1.0, 2.0], 0.0, k=2, alpha=0.1), ValueError, "k must be"),
-        (lambda: conformal.slot_sum_quantile(5, 2, 1.0), ValueError, "alpha"),
+        (lambda: conformal.slot_sum_quantile(5, 2, 1.0), ValueError, "level"),
     ],
 )
 def test_bad_input(call, error, match):

@@ -35,9 +35,9 @@ def draw(name, sampler, seed):
 def test_batch_mean_coverage(name):
     cal, test = draw(name, BOUNDED[name], 1)
     mean = test.mean(axis=1)
-    bounds = conformal.batch_mean_bound(cal, M, ALPHA, side="two-sided", bounds=(0, 1))
-    upper = conformal.batch_mean_bound(cal, M, ALPHA, bounds=(0, 1))
-    lower = conformal.batch_mean_bound(cal, M, ALPHA, side="lower", bounds=(0, 1))
+    bounds = conformal.batch_mean_bound(cal, M, ALPHA, side="two-sided", bounds=(0, 1), method="dp")
+    upper = conformal.batch_mean_bound(cal, M, ALPHA, bounds=(0, 1), method="dp")
+    lower = conformal.batch_mean_bound(cal, M, ALPHA, side="lower", bounds=(0, 1), method="dp")
     assert (mean <= upper).mean() >= FLOOR
     assert (mean >= lower).mean() >= FLOOR
     assert ((bounds[:, 0] <= mean) & (mean <= bounds[:, 1])).mean() >= FLOOR

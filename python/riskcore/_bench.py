@@ -105,7 +105,7 @@ def cases(size: str) -> list[tuple[str, Callable[[], object], list[tuple[str, Ca
     out.append(
         (
             f"batch_mean_bound n={n} m={m}",
-            lambda: conformal.batch_mean_bound(scores, m, 0.1, bounds=(0, 1)),
+            lambda: conformal.batch_mean_bound(scores, m, 0.1, bounds=(0, 1), method="dp"),
             [("NumPy DP vectorised over j", lambda: _peers.numpy_vectorised_bound(scores, m, 0.1, 1.0))],
         )
     )

@@ -12,12 +12,20 @@ from {1..n+1}. Everything here follows from that and depends on (n, m) only.
   u <= mn/2 is computed (the law is symmetric): the product is applied term by term, truncated at the
   half, rescaled by i/(n+i) at each step so that the values stay probabilities (no C(n+m, m) ever
   formed). In float64 this matches exact integer counts to ~1e-15 relative, tails included.
+
+**Atoms are decided exactly.** A level 1 - alpha can equal a cdf value exactly (m = 1 and (n+1)(1-alpha)
+an integer, alpha = 1/2, ...); the float laws above are off by a few ulps there, so every quantile first
+locates its answer with the float law and then settles each candidate within ``ATOM_TOLERANCE`` of the
+level with exact integer counts against alpha read as the simplest fraction that rounds to it (0.1 is
+1/10, 1/3 is 1/3; :func:`exact_level`): the result is the exact quantile of the exact law.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 
@@ -80,9 +88,72 @@ def order_statistic_cdf(n: int, m: int, k: int) -> np.ndarray:
     return cdf
 
 
-def upper_slot(cdf: np.ndarray, level: float) -> int:
-    """min{r : cdf[r - 1] >= level} (1-based)."""
-    return int(np.searchsorted(cdf, level * (1 - 4 * np.finfo(float).eps), side="left")) + 1
+ATOM_TOLERANCE = 1e-9  # far above the float laws' error (<= 1e-11 relative up to n = 1e4)
+
+
+@functools.lru_cache(maxsize=256)
+def exact_level(alpha: float | Fraction) -> Fraction:
+    """alpha as the fraction with the smallest denominator (searched over 10, 100, ...) within 4 ulps of
+    it: what the user meant (0.1 is 1/10, 0.3 is 3/10, 1/3 and 1 - (1 - 1/3) are 1/3, 0.05 is 1/20)."""
+    if isinstance(alpha, Fraction):
+        return alpha
+    value = Fraction(float(alpha))
+    for digits in range(1, 18):
+        simple = value.limit_denominator(10**digits)
+        if abs(float(simple) - float(alpha)) <= 4 * math.ulp(float(alpha)):
+            return simple
+    return value
+
+
+def reaches(count: int, total: int, alpha: float) -> bool:
+    """count / total >= 1 - alpha, exactly (alpha read by :func:`exact_level`)."""
+    a = exact_level(alpha)
+    return count * a.denominator >= (a.denominator - a.numerator) * total
+
+
+def first_reaching(cdf: np.ndarray, alpha: float, exact_count: Callable[[int], int], total: int) -> int:
+    """min{i : cdf[i] >= 1 - alpha} for a non-decreasing float cdf, with every index whose value is
+    within ATOM_TOLERANCE of the level decided by ``exact_count(i) / total`` (len(cdf) if none)."""
+    level = 1.0 - float(alpha)
+    lo = int(np.searchsorted(cdf, level - ATOM_TOLERANCE, side="left"))
+    hi = int(np.searchsorted(cdf, level + ATOM_TOLERANCE, side="left"))
+    for i in range(lo, min(hi, len(cdf))):
+        if reaches(exact_count(i), total, alpha):
+            return i
+    return hi
+
+
+def multichoose(slots: int, count: int) -> int:
+    """#multisets of ``count`` elements from ``slots`` slots (1 for count = 0, even with no slots)."""
+    return 1 if count == 0 else math.comb(slots + count - 1, count) if slots > 0 else 0
+
+
+def order_statistic_count(n: int, m: int, k: int, r: int) -> int:
+    """#multisets with R_(k) <= r, i.e. with at least k of the m slots in 1..r (exact integer; the
+    shorter of the two sums: j >= k slots in 1..r, or the total minus j < k)."""
+
+    def with_j(j: int) -> int:  # j slots in 1..r, m - j in r+1..n+1
+        return multichoose(r, j) * multichoose(n + 1 - r, m - j)
+
+    if m - k + 1 <= k:
+        return sum(with_j(j) for j in range(k, m + 1))
+    return math.comb(n + m, m) - sum(with_j(j) for j in range(k))
+
+
+def upper_slot(n: int, m: int, k: int, alpha: float) -> int:
+    """r* = min{r : P(R_(k) <= r) >= 1 - alpha} (1-based), exact at atoms."""
+    cdf = order_statistic_cdf(n, m, k)
+    return 1 + first_reaching(cdf, alpha, lambda i: order_statistic_count(n, m, k, i + 1), math.comb(n + m, m))
+
+
+def pair_coverage_count(n: int, m: int, k1: int, k2: int, lo: int, hi: int) -> int:
+    """#multisets with lo < R_(k1) and R_(k2) <= hi: a < k1 slots in 1..lo, a + b >= k2 in 1..hi."""
+    total = 0
+    for a in range(0, k1):
+        for b in range(max(k2 - a, 0), m - a + 1):
+            c = m - a - b
+            total += multichoose(lo, a) * multichoose(hi - lo, b) * multichoose(n + 1 - hi, c)
+    return total
 
 
 def pair_pmf_row(n: int, m: int, k1: int, k2: int, r1: int) -> np.ndarray:
@@ -97,6 +168,24 @@ def pair_pmf_row(n: int, m: int, k1: int, k2: int, r1: int) -> np.ndarray:
         - log_binomial(lf, n + m, m)
     )
     return np.where(r2 >= r1, np.exp(log_p), 0.0)
+
+
+@functools.lru_cache(maxsize=4)
+def mann_whitney_lower_counts(n: int, m: int) -> np.ndarray:
+    """#multisets with U = u for u = 0..floor(mn/2), exact: int64 while C(n+m, m) < 2**62, Python
+    ints otherwise (the same Gaussian-binomial recursion without the rescaling)."""
+    half = m * n // 2
+    g = np.zeros(half + 1, dtype=np.int64 if math.comb(n + m, m) < 2**62 else object)
+    g[0] = 1
+    for i in range(1, m + 1):
+        shift = n + i
+        if shift <= half:
+            g[shift:] -= g[: half + 1 - shift].copy()
+        rows = -(-(half + 1) // i)  # divide by (1 - q^i): prefix sums along stride i
+        padded = np.zeros(rows * i, dtype=g.dtype)
+        padded[: half + 1] = g
+        g = np.cumsum(padded.reshape(rows, i), axis=0).reshape(-1)[: half + 1]
+    return g
 
 
 @functools.lru_cache(maxsize=4)
@@ -150,14 +239,82 @@ def slot_sum_cdf(n: int, m: int) -> np.ndarray:
     return np.minimum(cdf, 1.0)
 
 
-def slot_sum_quantile(n: int, m: int, level: float) -> int:
-    """t* = min{t : P(T <= t) >= level}, from the accurate tail: P(T > t) <= 1 - level."""
+MAX_EXACT_SUM_WORK = 5_000_000  # m * mn / 2 Python-int additions for exact counts beyond int64
+
+
+@functools.lru_cache(maxsize=4)
+def _mann_whitney_lower_count_cdf(n: int, m: int) -> np.ndarray | None:
+    """Exact #multisets with U <= u, u = 0..floor(mn/2); None when beyond int64 and too costly."""
+    if math.comb(n + m, m) >= 2**62 and m * (m * n // 2) > MAX_EXACT_SUM_WORK:
+        return None
+    return np.cumsum(mann_whitney_lower_counts(n, m))
+
+
+def slot_sum_count_le(n: int, m: int, t: int) -> int | None:
+    """Exact #multisets with T <= t (None when not affordable, see MAX_EXACT_SUM_WORK)."""
+    counts = _mann_whitney_lower_count_cdf(n, m)
+    if counts is None:
+        return None
+    u, total = t - m, m * n
+    if u < 0:
+        return 0
+    if u >= total:
+        return math.comb(n + m, m)
+    if u < counts.size:
+        return int(counts[u])
+    return math.comb(n + m, m) - int(counts[total - u - 1])  # symmetry u <-> mn - u
+
+
+def slot_sum_quantile(n: int, m: int, alpha: float | Fraction) -> int:
+    """t* = min{t : P(T <= t) >= 1 - alpha}, from the accurate tail (P(T > t) <= alpha) and exact
+    integer counts at atoms (float decision with a 4-ulp tolerance only beyond MAX_EXACT_SUM_WORK)."""
     lower_cdf = _mann_whitney_lower_cdf(n, m)
-    total, alpha = m * n, 1.0 - level
+    total, exact_alpha, alpha = m * n, alpha, float(alpha)
     tol = 4 * np.finfo(float).eps
     if alpha <= lower_cdf[-1]:
         # P(T > t) = P(U <= mn + m - 1 - t); largest u with lower_cdf[u] <= alpha, then t = mn + m - 1 - u
-        u0 = int(np.searchsorted(lower_cdf, alpha * (1 + tol), side="right")) - 1
+        hi = int(np.searchsorted(lower_cdf, alpha + ATOM_TOLERANCE, side="right")) - 1
+        lo = int(np.searchsorted(lower_cdf, alpha - ATOM_TOLERANCE, side="right")) - 1
+        u0 = lo
+        for u in range(hi, lo, -1):  # P(T > t) <= alpha  <=>  P(T <= t) >= 1 - alpha
+            exact = slot_sum_count_le(n, m, total + m - 1 - u)
+            if reaches(exact, math.comb(n + m, m), alpha) if exact is not None else lower_cdf[u] <= alpha * (1 + tol):
+                u0 = u
+                break
         return total + m - 1 - u0 if u0 >= 0 else total + m
-    u = int(np.searchsorted(lower_cdf, level * (1 - tol), side="left"))
-    return u + m
+
+    def exact(i: int) -> int:
+        count = slot_sum_count_le(n, m, i + m)
+        if count is None:  # unaffordable: the float value with the 4-ulp tolerance
+            return math.comb(n + m, m) if lower_cdf[i] >= (1 - alpha) * (1 - tol) else 0
+        return count
+
+    return m + first_reaching(lower_cdf, exact_alpha, exact, math.comb(n + m, m))
+
+
+MAX_WEIGHTED_WORK = 2 * 10**9  # (n + 1) m * m max(h) steps of the weighted-sum law
+
+
+def weighted_sum_law(h: np.ndarray, m: int) -> tuple[np.ndarray, int | None]:
+    """Law of G_h = sum_j h(R_j) for the uniform multiset of m slots from 1..len(h): (values, total)
+    with values[g] = #multisets with G_h = g (exact int64, total = C(len(h)+m-1, m)) when the count
+    fits, else probabilities (float64, total None). h: non-decreasing non-negative integers."""
+    from riskcore._numba import conformal as kernels
+
+    slots = len(h)
+    total = math.comb(slots + m - 1, m)
+    exact = total < 2**62
+    counts = np.zeros((m + 1, m * int(h[-1]) + 1), dtype=np.int64 if exact else np.float64)
+    kernel = kernels.weighted_sum_counts if exact else kernels.weighted_sum_probabilities
+    law = kernel(np.ascontiguousarray(h, dtype=np.int64), m, counts).copy()
+    return law, (total if exact else None)
+
+
+def weighted_sum_quantile(h: np.ndarray, m: int, alpha: float) -> int:
+    """q_h = min{g : P(G_h <= g) >= 1 - alpha}, exact when the counts fit in int64."""
+    law, total = weighted_sum_law(h, m)
+    if total is None:
+        cdf = np.cumsum(law)
+        return int(np.searchsorted(cdf, (1 - float(alpha)) * (1 - 4 * np.finfo(float).eps), side="left"))
+    cumulative = np.cumsum(law)
+    return first_reaching(cumulative / total, alpha, lambda i: int(cumulative[i]), total)

@@ -21,26 +21,51 @@ def _pyplot():
     return plt
 
 
-def coverage_figure(path: str, seed: int, reps: int = 1000, n: int = 50, m: int = 10) -> None:
-    """Empirical coverage of the batch-mean and batch-median bounds against the nominal 1 - alpha."""
+COVERAGE_METHODS = {
+    "rank-sum DP": {"method": "dp"},
+    "quantile ordering": {"method": "dp", "ordering": "quantile"},
+    "partition": {"method": "partition"},
+}
+
+
+def coverage_figure(path: str, seed: int, reps: int = 300, n: int = 200, m: int = 10) -> None:
+    """Coverage and average bound of every batch-mean method (and the batch median) against 1 - alpha."""
     plt = _pyplot()
     rng = np.random.default_rng(seed)
     levels = np.array([0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
     cal, test = rng.beta(2, 5, size=(reps, n)), rng.beta(2, 5, size=(reps, m))
-    mean_cov = [
-        (test.mean(axis=1) <= conformal.batch_mean_bound(cal, m, 1 - lv, bounds=(0, 1))).mean() for lv in levels
-    ]
+    mean = test.mean(axis=1)
+    se = np.sqrt(levels * (1 - levels) / reps)
+    fig, (cov_ax, width_ax) = plt.subplots(1, 2, figsize=(10, 4.8))
+    cov_ax.plot([0.45, 1], [0.45, 1], color="grey", lw=0.8, label="nominal")
+    cov_ax.fill_between(levels, levels - 3 * se, levels, color="grey", alpha=0.2, label="nominal - 3 se")
+    oracle = [np.quantile(rng.beta(2, 5, size=(20_000, m)).mean(axis=1), lv) for lv in levels]
+    width_ax.plot(levels, oracle, "k--", label="oracle quantile of the batch mean")
+    for (label, kwargs), marker in zip(COVERAGE_METHODS.items(), "o^D", strict=True):
+        bounds = np.array(
+            [conformal.batch_mean_bound(cal, m, 1 - lv, bounds=(0, 1), seed=seed, **kwargs) for lv in levels]
+        )
+        cov_ax.plot(levels, (mean <= bounds).mean(axis=1), marker + "-", label=f"batch mean: {label}")
+        width_ax.plot(levels, bounds.mean(axis=1), marker + "-", label=label)
     median = np.sort(test, axis=1)[:, m // 2 - 1]
     median_cov = [(median <= conformal.batch_quantile_bound(cal, m, m // 2, 1 - lv)).mean() for lv in levels]
-    se = np.sqrt(levels * (1 - levels) / reps)
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    ax.plot([0.45, 1], [0.45, 1], color="grey", lw=0.8, label="nominal")
-    ax.fill_between(levels, levels - 3 * se, levels, color="grey", alpha=0.2, label="nominal - 3 se")
-    ax.plot(levels, mean_cov, "o-", label=f"batch mean of m={m} (exact DP)")
-    ax.plot(levels, median_cov, "s-", label=f"batch median of m={m}")
-    ax.set(xlabel="1 - alpha", ylabel=f"empirical coverage ({reps} replications)", title="Batch conformal coverage")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    cov_ax.plot(levels, median_cov, "s-", label=f"batch median of m={m}")
+    cov_ax.set(xlabel="1 - alpha", ylabel=f"empirical coverage ({reps} replications)", title="Coverage")
+    width_ax.set(xlabel="1 - alpha", ylabel="average upper bound on the batch mean", title="Average bound")
+    cov_ax.legend(fontsize=7)
+    width_ax.legend(fontsize=7)
+    fig.suptitle(f"Batch conformal, beta(2,5) scores, n={n}, m={m}")
+    fig.text(
+        0.5,
+        0.01,
+        "The rank-sum bound over-covers: its worst case puts about m/2 test slots at the pad b = 1, so it sits "
+        "near the midpoint of [S_(1), b] whatever the data;\nthe quantile ordering is far tighter, and with "
+        "n/m = 20 batches the partition bound tracks the oracle.",
+        ha="center",
+        fontsize=7,
+        wrap=True,
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
