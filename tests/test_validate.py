@@ -196,8 +196,8 @@ def test_limit_messages():
     limit("n_trajectories", 10, 10, "unused")  # at the limit: fine
     with raises(ValueError, "n_trajectories * horizon is 1e+20, above the limit of 1e+15: split the run into shards"):
         limit("n_trajectories * horizon", 1e20, 1e15, "split the run into shards")
-    with raises(MemoryError, "the pmf table in bytes is 8e+10, above the limit of 1.6e+10: use the normal approximation"):
-        limit("the pmf table in bytes", 8e10, 1.6e10, "use the normal approximation", memory=True)
+    with raises(MemoryError, "pmf bytes is 8e+10, above the limit of 1.6e+10: use the normal approximation"):
+        limit("pmf bytes", 8e10, 1.6e10, "use the normal approximation", memory=True)
 
 
 def test_limit_with_python_ints_beyond_float_range():
@@ -206,7 +206,10 @@ def test_limit_with_python_ints_beyond_float_range():
 
 
 # -------------------------------------------------------------------------------------- real arrays
-@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.uint64, np.int64, np.float16, np.float32, np.float64])
+REAL_DTYPES = [np.int8, np.uint8, np.int32, np.uint64, np.int64, np.float16, np.float32, np.float64]
+
+
+@pytest.mark.parametrize("dtype", REAL_DTYPES)
 def test_real_array_accepts_real_dtypes_without_copy(dtype):
     a = np.arange(6, dtype=dtype).reshape(2, 3)
     out = real_array(a, "x")
