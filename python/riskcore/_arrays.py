@@ -26,10 +26,21 @@ def as_array(xp: Any, value: Any, name: str) -> Any:
 
 def result_dtype(*values: Any) -> np.dtype:
     """float32 if every array input is float16/float32 (Python scalars don't count), else float64."""
-    dtypes = [np.dtype(v.dtype) for v in values if hasattr(v, "dtype")]
+    dtypes = [_real_dtype(d) for v in values for d in _dtypes_of(v)]
     if dtypes and all(d.kind == "f" and d.itemsize <= 4 for d in dtypes):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def _dtypes_of(value: Any) -> list[Any]:
+    if hasattr(value, "dtype"):
+        return [value.dtype]
+    return list(getattr(value, "dtypes", []))  # a DataFrame: one per column
+
+
+def _real_dtype(dtype: Any) -> np.dtype:
+    """NumPy dtypes as they are; pandas nullable dtypes compute as float64 (pd.NA read as NaN)."""
+    return dtype if isinstance(dtype, np.dtype) else np.dtype(np.float64)
 
 
 def contiguous(xp: Any, array: Any, dtype: np.dtype) -> Any:
