@@ -58,12 +58,12 @@ def fuzzer(**strategies):
 
 
 def call(fn, *args, **kwargs):
-    """Run fn; a ValueError/TypeError must carry a message; warnings are allowed."""
+    """Run fn; a ValueError/TypeError/MemoryError must carry a message; warnings are allowed."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return fn(*args, **kwargs)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, MemoryError) as exc:
             assert str(exc), f"{type(exc).__name__} without a message from {fn.__name__}"
             return None
 
@@ -198,8 +198,26 @@ def test_fuzz(body, strategies):
     run(body, strategies)
 
 
+LONG_XFAIL = {
+    "fuzz_conformal": "#10 defect 3 (conformal): batch_mean_bound([0.], m=2**63, alpha=.1) raises OverflowError",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("body, strategies", FUZZERS, ids=[body.__name__ for body, _ in FUZZERS])
+@pytest.mark.parametrize(
+    "body, strategies",
+    [
+        pytest.param(
+            body,
+            strategies,
+            id=body.__name__,
+            marks=[pytest.mark.xfail(reason=LONG_XFAIL[body.__name__], strict=False)]
+            if body.__name__ in LONG_XFAIL
+            else [],
+        )
+        for body, strategies in FUZZERS
+    ],
+)
 def test_fuzz_long(body, strategies):
     run(body, strategies, max_examples=2000, derandomize=False)
 
