@@ -189,7 +189,8 @@ def chart(rows: list[Row], path: str, title: str | None = None) -> str | None:
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 2))
     labels = [f"{r.case}\nvs {r.peer}" for r in rows]
     ratios = [r.ratio for r in rows]
-    bars = ax.barh(range(len(rows)), ratios, color=["tab:green" if x >= 1 else "tab:red" for x in ratios])
+    colors = ["tab:green" if x >= 1 else "tab:red" for x in ratios]
+    bars = ax.barh(range(len(rows)), [x - 1 for x in ratios], left=1.0, color=colors)  # bars grow from 1x
     ax.bar_label(bars, labels=[f"{x:.3g}x" for x in ratios], padding=3, fontsize=7)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.set_xscale("log")
