@@ -451,3 +451,23 @@ def test_arrays_helpers_delegate_to_the_layer():
         _arrays.check_unit_interval("alpha", float("nan"), closed_right=True)
     with raises(TypeError, "alpha must be a real number, got str"):
         _arrays.check_unit_interval("alpha", "0.5", closed_right=True)
+
+
+def test_integer_with_only_an_upper_bound():
+    with raises(ValueError, "n must be <= 4096, got 5000"):
+        integer(5000, "n", low=None, high=4096)
+    assert integer(-(2**70), "n", low=None, high=None) == -(2**70)
+
+
+def test_set_num_threads_checks_its_argument():
+    import riskcore
+
+    before = riskcore.get_num_threads()
+    with raises(TypeError, "n must be an integer, got float"):
+        riskcore.set_num_threads(1.5)
+    with raises(ValueError, "n must be <= 4096, got 1180591620717411303424"):
+        riskcore.set_num_threads(2**70)
+    with raises(TypeError, "n must be an integer, got str"):
+        riskcore.set_num_threads("2")
+    riskcore.set_num_threads(-(2**70))  # n <= 0: the default
+    assert riskcore.get_num_threads() == before

@@ -85,7 +85,9 @@ def integer(value: Any, name: str, *, low: int | None = None, high: int | None =
     if (low is not None and value < low) or (high is not None and value > high):
         if high is None:
             raise ValueError(f"{name} must be >= {low}, got {value}")
-        raise ValueError(f"{name} must be in {'-inf' if low is None else low}..{high}, got {value}")
+        if low is None:
+            raise ValueError(f"{name} must be <= {high}, got {value}")
+        raise ValueError(f"{name} must be in {low}..{high}, got {value}")
     return value
 
 
