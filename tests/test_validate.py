@@ -471,3 +471,16 @@ def test_set_num_threads_checks_its_argument():
         riskcore.set_num_threads("2")
     riskcore.set_num_threads(-(2**70))  # n <= 0: the default
     assert riskcore.get_num_threads() == before
+
+
+def test_real_reads_a_0d_device_array(fake_cupy):
+    device = np.array(0.25).view(FakeDeviceArray)
+    assert real(device, "alpha") == 0.25
+
+
+def test_normal_quantile_checks_its_level():
+    from riskcore._intervals import normal_quantile
+
+    assert normal_quantile(0.975) == pytest.approx(1.959963984540054, abs=1e-12)
+    with raises(ValueError, "q must be in (0, 1), got 1.0"):
+        normal_quantile(1.0)

@@ -102,6 +102,8 @@ def real(
 ) -> float:
     """``value`` as a Python float; NaN, +/-inf (unless ``allow_inf``) and values outside the interval
     (``interval`` is "[]", "(]", "[)" or "()") raise ValueError naming ``name``."""
+    if on_gpu(value) and getattr(value, "ndim", None) == 0 and getattr(value.dtype, "kind", "") in "iuf":
+        value = value.item()  # a 0-d device array: one scalar comes to the host
     if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (numbers.Real, np.generic, np.ndarray)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if isinstance(value, (np.ndarray, np.generic)) and (np.ndim(value) or np.asarray(value).dtype.kind not in "iuf"):
