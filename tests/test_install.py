@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("scikit_build_core") is None
     or importlib.util.find_spec("pybind11") is None
+    or (shutil.which("cmake") is None and importlib.util.find_spec("cmake") is None)
     or not (ROOT / "pyproject.toml").exists(),
-    reason="needs the source tree and scikit-build-core/pybind11 (a --no-build-isolation build)",
+    reason="needs the source tree, cmake and scikit-build-core/pybind11 (a --no-build-isolation build)",
 )
 
 
