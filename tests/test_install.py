@@ -18,7 +18,8 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("scikit_build_core") is None
     or importlib.util.find_spec("pybind11") is None
     or (shutil.which("cmake") is None and importlib.util.find_spec("cmake") is None)
-    or not (ROOT / "pyproject.toml").exists(),
+    or not (ROOT / "pyproject.toml").exists()
+    or "libasan" in os.environ.get("LD_PRELOAD", ""),  # the sanitizer run is about the C++ kernels
     reason="needs the source tree, cmake and scikit-build-core/pybind11 (a --no-build-isolation build)",
 )
 
