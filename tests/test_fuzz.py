@@ -344,7 +344,17 @@ def strategy(function: str, parameter: str):
     return OVERRIDES.get((function, parameter), STRATEGIES.get(parameter, ANY))
 
 
-def public_functions():
+# found only by the long run (1,000 examples), or known from the one-line reproducers
+XFAIL_LONG: dict[str, tuple[str, bool]] = {
+    "batch_mean_bound": ("#10 defect 3 (conformal): m=2**63 raises OverflowError", True),
+    "batch_mean_bound_relaxed": ("#10 defect 3 (conformal): m beyond int64 not checked through _validate", True),
+    "slot_order_statistics_joint_pmf": ("#10 defects 3, 4 (conformal): n=2**63 OverflowError, no size guard", True),
+    "exact_outcome_risk": ("#10 defect 4 (mc): linear in the horizon (horizon=2**53 does not finish)", False),
+    "simulate_outcome_risk": ("#10 defects 3, 4 (mc): horizon=2**63 raw pybind error, n_trajectories unbounded", False),
+}
+
+
+def public_functions(xfail: dict[str, tuple[str, bool]]):
     for module in MODULES:
         for name in module.__all__:
             value = getattr(module, name)
@@ -352,8 +362,8 @@ def public_functions():
                 yield pytest.param(
                     value,
                     id=f"{module.__name__.removeprefix('riskcore.')}.{name}",
-                    marks=[pytest.mark.xfail(reason=XFAIL[name][0], strict=False, run=XFAIL[name][1])]
-                    if name in XFAIL
+                    marks=[pytest.mark.xfail(reason=xfail[name][0], strict=False, run=xfail[name][1])]
+                    if name in xfail
                     else [],
                 )
 
@@ -408,12 +418,12 @@ def run_generic(function, **overrides):
     check()
 
 
-@pytest.mark.parametrize("function", list(public_functions()))
+@pytest.mark.parametrize("function", list(public_functions(XFAIL)))
 def test_bad_input(function):
     run_generic(function, max_examples=40, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no shrinking
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("function", list(public_functions()))
+@pytest.mark.parametrize("function", list(public_functions({**XFAIL, **XFAIL_LONG})))
 def test_bad_input_long(function):
     run_generic(function, max_examples=1000, derandomize=False)
