@@ -109,3 +109,38 @@ def test_compiled_module_checks_shapes_itself():
         core.crps_ensemble(np.zeros(2), np.zeros((3, 4)), None, "nrg", 0.95, False)
     with pytest.raises(ValueError, match="estimator must be one of"):
         core.crps_ensemble(np.zeros(3), np.zeros((3, 4)), None, "bogus", 0.95, False)
+
+
+# ------------------------------------------ through the one validation layer (issue #10, defect 9 and others)
+def test_pandas_nullable_float64_with_na_reads_as_nan(backend):
+    """#10 defect 9: a nullable Float64 column with pd.NA failed with 'got object'."""
+    pd = pytest.importorskip("pandas")
+    fct = np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]])
+    out = riskcore.crps_ensemble(pd.Series([0.5, pd.NA], dtype="Float64"), fct, backend=backend)
+    np.testing.assert_allclose(out, [7 / 18, np.nan])
+    members = pd.DataFrame({"a": pd.array([0.0, None], dtype="Float64"), "b": [1.0, 2.0]})
+    np.testing.assert_allclose(riskcore.crps_ensemble(0.5, members, backend=backend), [0.25, np.nan])
+    normal = riskcore.crps_normal(pd.Series([0.0, pd.NA], dtype="Float64"), 0.0, 1.0, backend=backend)
+    assert normal.dtype == np.float64 and np.isnan(normal[1])
+    ints = riskcore.crps_ensemble(pd.Series([1, pd.NA], dtype="Int64"), fct, backend=backend)
+    assert np.isnan(ints[1]) and ints[0] == pytest.approx(riskcore.crps_ensemble(1.0, fct[0], backend=backend))
+
+
+def test_pandas_nullable_boolean_is_refused_by_name():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(TypeError, match=r"^obs must have a real numeric dtype \(float or int\), got bool$"):
+        riskcore.crps_ensemble(pd.Series([True, pd.NA], dtype="boolean"), np.zeros((2, 3)))
+
+
+def test_python_ints_beyond_int64_in_a_list_name_the_argument():
+    with pytest.raises(ValueError, match=r"^fct has integers beyond the int64/uint64 range$"):
+        riskcore.crps_ensemble(0.0, [1, 2**64])
+    with pytest.raises(ValueError, match=r"^sigma has integers beyond the int64/uint64 range$"):
+        riskcore.crps_normal(0.0, 0.0, [1, 10**30])
+
+
+def test_numpy_small_int_axis_is_widened():
+    fct = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(
+        riskcore.crps_ensemble(np.zeros(3), fct, axis=np.int8(0)), riskcore.crps_ensemble(np.zeros(3), fct.T)
+    )

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import riskcore
@@ -58,12 +58,12 @@ def fuzzer(**strategies):
 
 
 def call(fn, *args, **kwargs):
-    """Run fn; a ValueError/TypeError must carry a message; warnings are allowed."""
+    """Run fn; a ValueError/TypeError/MemoryError must carry a message; warnings are allowed."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return fn(*args, **kwargs)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, MemoryError) as exc:
             assert str(exc), f"{type(exc).__name__} without a message from {fn.__name__}"
             return None
 
@@ -198,7 +198,232 @@ def test_fuzz(body, strategies):
     run(body, strategies)
 
 
+LONG_XFAIL = {
+    "fuzz_conformal": "#10 defect 3 (conformal): batch_mean_bound([0.], m=2**63, alpha=.1) raises OverflowError",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("body, strategies", FUZZERS, ids=[body.__name__ for body, _ in FUZZERS])
+@pytest.mark.parametrize(
+    "body, strategies",
+    [
+        pytest.param(
+            body,
+            strategies,
+            id=body.__name__,
+            marks=[pytest.mark.xfail(reason=LONG_XFAIL[body.__name__], strict=False)]
+            if body.__name__ in LONG_XFAIL
+            else [],
+        )
+        for body, strategies in FUZZERS
+    ],
+)
 def test_fuzz_long(body, strategies):
     run(body, strategies, max_examples=2000, derandomize=False)
+
+
+# ------------------------------------------------------------------ the generic bad-input harness
+# Every public function of every capability module (found through ``__all__``, so functions added later
+# are covered too) is called with arguments drawn by parameter name from the table below: valid values
+# mixed with every class of bad input (dtypes, shapes, NaN/inf, ranges, Python ints beyond int64, NumPy
+# small ints, seeds, sizes, scalars, pandas). Each call must return, or raise ValueError/TypeError/
+# MemoryError whose message names one of the function's arguments; never another exception, a raw pybind
+# message or a hang (a per-call time limit; a native hang is ended by faulthandler).
+import faulthandler  # noqa: E402
+import inspect  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from riskcore import crps  # noqa: E402
+from riskcore import random as rc_random  # noqa: E402
+
+MODULES = [crps, conformal, mc, tail, rc_random]
+CALL_SECONDS = 120  # per call, generous for first-call JIT compiles on a loaded 2-core machine
+
+HUGE_INTS = [2**53, 2**62, 2**63 - 1, 2**63, 2**64 - 1, 2**64, 10**30, -(2**63) - 1]
+NUMPY_INTS = [np.int8(5), np.int8(-128), np.int8(127), np.uint8(255), np.int16(7), np.uint64(3), np.int64(2)]
+NOT_INTS = [2.0, 2.5, np.nan, True, None, "3", np.array([2, 3])]
+ints = st.one_of(
+    st.integers(-3, 12), st.sampled_from(HUGE_INTS), st.sampled_from(NUMPY_INTS), st.sampled_from(NOT_INTS)
+)
+seeds = st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([-1, 2**64, np.uint64(2**64 - 1), np.int8(-1), 1.0]))
+levels = st.one_of(
+    st.floats(0.01, 0.99), st.sampled_from([0.0, 1.0, -0.1, 1.5, np.nan, np.inf, "0.1", None, np.float32(0.1)])
+)
+reals = st.one_of(st.floats(-10, 10), st.sampled_from([np.nan, np.inf, -np.inf, 1e308, 10**400, "1", None, 1j]))
+pairs = st.one_of(
+    st.tuples(st.floats(-10, 0), st.floats(0.1, 10)),
+    st.sampled_from([None, (1.0, -1.0), (np.nan, 1.0), (-np.inf, np.inf), (0.0,), "ab", (0, 1, 2)]),
+)
+
+
+def choices(*valid):
+    return st.sampled_from([*valid, "bogus", 3, None])
+
+
+@st.composite
+def array_likes(draw, unit: bool = False, max_dims: int = 3):
+    """arrays() plus lists, pandas (nullable dtypes with NA too) and ints beyond int64."""
+    kind = draw(st.sampled_from(["numpy", "numpy", "numpy", "unit", "list", "pandas", "huge"]))
+    if kind == "unit" or unit:
+        shape = tuple(draw(st.lists(st.integers(0, 4), max_size=max_dims)))
+        values = draw(st.lists(st.floats(0, 1), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+        return np.array(values, dtype=float).reshape(shape)
+    if kind == "list":
+        return draw(st.lists(st.floats(-5, 5) | st.integers(-5, 5), max_size=6))
+    if kind == "pandas":
+        values = draw(st.lists(st.floats(-5, 5) | st.none(), min_size=1, max_size=6))
+        return pd.Series(
+            values,
+            dtype=draw(st.sampled_from(["Float64", "float64", "Int64"])).replace(
+                "Int64", "Float64" if any(v is not None and v != int(v) for v in values) else "Int64"
+            ),
+        )
+    if kind == "huge":
+        return [1, draw(st.sampled_from(HUGE_INTS))]
+    return draw(arrays(max_dims=max_dims))
+
+
+ANY = st.one_of(array_likes(), ints, reals, st.just(None))
+STRATEGIES = {
+    # integers: counts, sizes, orders, horizons
+    **dict.fromkeys(
+        ["k1", "k2", "n", "horizon", "n_trajectories", "dim", "max_stages", "final_n", "count", "stream"], ints
+    ),
+    **dict.fromkeys(["chunk", "first_trajectory"], ints),
+    "m": st.one_of(ints, array_likes()),  # an int in conformal, an array in crps_mixnorm
+    "k": st.one_of(ints, array_likes()),  # an int in conformal, hit counts in mc_tail_estimate
+    "seed": seeds,
+    **dict.fromkeys(["alpha", "confidence", "level", "rho"], levels),
+    "threshold": st.one_of(reals, array_likes()),
+    **dict.fromkeys(["bounds", "residual_bounds", "interval"], pairs),
+    "axis": st.one_of(st.integers(-4, 4), st.sampled_from([1.0, None, "0", np.int8(-1)])),
+    "estimator": choices("nrg", "fair", "afcrps", "pwm", "int"),
+    "nan_policy": choices("propagate", "omit", "raise"),
+    "side": choices("upper", "lower", "two-sided"),
+    "statistic": choices("max", "mean"),
+    "backend": choices("auto", "cpu", "numba", "gpu"),
+    "estimators": st.sampled_from([("mc",), ("mc", "scope", "reach"), ("bogus",), "mc", ()]),
+    "fit_sd": st.sampled_from([True, False, "yes"]),
+    "g": st.sampled_from([None, np.sqrt, lambda x: x, "abs"]),
+    "results": st.sampled_from([[], [1, 2], None]),
+    "baseline": st.sampled_from([None, 1.0]),
+    **dict.fromkeys(["hazards", "mask", "first_hit", "lengths", "event"], array_likes(max_dims=3)),
+    "key": st.one_of(array_likes(), seeds),
+    "counters": array_likes(),
+}
+# parameters whose meaning differs between functions
+OVERRIDES = {
+    ("cross_entropy_is", "score"): st.sampled_from([lambda x: x.sum(axis=1), lambda x: x, None, 3]),
+    ("is_estimate", "score"): array_likes(),
+}
+# public functions that fail today because of another developer's item of issue #10 (the lead removes
+# these after the merge); run=False for hangs, which would otherwise cost the time limit per example
+XFAIL: dict[str, tuple[str, bool]] = {
+    "twcrps_ensemble": ("#10 crps: interval= is not checked (a 1-tuple gives 'not enough values to unpack')", True),
+    "batch_mean_interval": ("#10 defect 1 (conformal): complex inputs reach float() unchecked", True),
+    "simultaneous_intervals": ("#10 defect 1 (conformal): complex inputs reach float() unchecked", True),
+    "slot_sum_quantile": ("#10 conformal: level is reported as 'alpha'", True),
+    "merge_estimates": ("#10 mc: 'merge_estimates needs at least one result' names no argument", True),
+    "combine_log_sums": ("#10 defect 7 (tail): IndexError on 0-d/1-d input", True),
+    "cross_entropy_is": ("#10 defect 3 (tail): dim/n/seed not checked through _validate (str compared to int)", True),
+    "gaussian_tail_is": ("#10 defects 1, 3 (tail): a/threshold not checked ('must be real number, not str')", True),
+    "is_from_sums": ("#10 tail: sums/khat not checked (iteration over a 0-d array)", True),
+    "khat_tail_size": ("#10 tail: count not checked ('math domain error')", True),
+    "mc_tail_estimate": ("#10 tail: ZeroDivisionError for n=0", True),
+    "pareto_khat": ("#10 defect 1 (tail): complex log_weights reach float() unchecked", True),
+    "snis_estimate": ("#10 tail: 'all log-weights are -inf' names neither log_p nor log_q", True),
+    "standard_normals": ("#10 defect 4 (tail): n not limited ('Maximum allowed dimension exceeded')", True),
+    "philox4x64": ("#10 defects 1, 3 (tail, random.philox4x64): OverflowError for a negative key", True),
+}
+
+
+def strategy(function: str, parameter: str):
+    return OVERRIDES.get((function, parameter), STRATEGIES.get(parameter, ANY))
+
+
+# found only by the long run (1,000 examples), or known from the issue's one-line reproducers
+XFAIL_LONG: dict[str, tuple[str, bool]] = {
+    "batch_mean_bound": ("#10 defect 3 (conformal): m=2**63 raises OverflowError", True),
+    "batch_mean_bound_relaxed": ("#10 defect 3 (conformal): m beyond int64 not checked through _validate", True),
+    "slot_order_statistics_joint_pmf": ("#10 defects 3, 4 (conformal): n=2**63 OverflowError, no size guard", True),
+    "exact_outcome_risk": ("#10 defect 4 (mc): linear in the horizon (horizon=2**53 does not finish)", False),
+    "simulate_outcome_risk": ("#10 defects 3, 4 (mc): horizon=2**63 raw pybind error, n_trajectories unbounded", False),
+}
+
+
+def public_functions(xfail: dict[str, tuple[str, bool]]):
+    for module in MODULES:
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.isfunction(value):
+                yield pytest.param(
+                    value,
+                    id=f"{module.__name__.removeprefix('riskcore.')}.{name}",
+                    marks=[pytest.mark.xfail(reason=xfail[name][0], strict=False, run=xfail[name][1])]
+                    if name in xfail
+                    else [],
+                )
+
+
+class Hang(BaseException):
+    """Raised by the per-call time limit (a BaseException: no ``except Exception`` in riskcore eats it)."""
+
+
+def _alarm(signum, frame):
+    raise Hang(f"no answer within {CALL_SECONDS} s")
+
+
+def call_checked(function, args: dict):
+    """One call: a result, or ValueError/TypeError/MemoryError naming an argument."""
+    names = list(inspect.signature(function).parameters)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+    faulthandler.dump_traceback_later(4 * CALL_SECONDS, exit=True)  # a hang inside a native kernel
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return function(**args)
+    except (ValueError, TypeError, MemoryError) as exc:
+        message = str(exc)
+        assert message, f"{type(exc).__name__} without a message"
+        assert "incompatible function arguments" not in message, f"raw pybind message: {message}"
+        mentioned = [n for n in names if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", message)]
+        assert mentioned, f"{type(exc).__name__} names no argument of {function.__name__}{names}: {message}"
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        faulthandler.cancel_dump_traceback_later()
+
+
+@st.composite
+def arguments(draw, function):
+    """Required parameters always, optional ones half the time, each from its strategy."""
+    out = {}
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.default is inspect.Parameter.empty or draw(st.booleans()):
+            out[parameter.name] = draw(strategy(function.__name__, parameter.name))
+    return out
+
+
+def run_generic(function, **overrides):
+    @settings(deadline=None, suppress_health_check=list(HealthCheck), **overrides)
+    @given(args=arguments(function))
+    def check(args):
+        call_checked(function, args)
+
+    check()
+
+
+@pytest.mark.parametrize("function", list(public_functions(XFAIL)))
+def test_bad_input(function):
+    run_generic(function, max_examples=40, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no shrinking
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("function", list(public_functions({**XFAIL, **XFAIL_LONG})))
+def test_bad_input_long(function):
+    run_generic(function, max_examples=1000, derandomize=False)

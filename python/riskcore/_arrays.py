@@ -11,39 +11,36 @@ from typing import Any
 
 import numpy as np
 
-from riskcore._backend import on_gpu
+from riskcore import _validate
+from riskcore._validate import namespace
 
 NAN_POLICIES = ("propagate", "omit", "raise")
-
-
-def namespace(*arrays: Any) -> Any:
-    """numpy, or cupy when any input is a GPU array."""
-    if any(on_gpu(a) for a in arrays):
-        import cupy
-
-        return cupy
-    return np
+__all__ = ["namespace"]  # re-exported: the one implementation lives in riskcore._validate
 
 
 def as_array(xp: Any, value: Any, name: str) -> Any:
-    """``value`` as an array of a real numeric dtype; TypeError for bool, complex, strings, objects."""
-    try:
-        array = xp.asarray(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real numeric array ({exc})") from None
-    kind = array.dtype.kind
-    if kind not in "iuf":
-        what = {"b": "bool", "c": "complex", "O": "object"}.get(kind, str(array.dtype))
-        raise TypeError(f"{name} must have a real numeric dtype (float or int), got {what}")
-    return array
+    """``value`` as an array of a real numeric dtype (:func:`riskcore._validate.real_array`): TypeError for
+    bool, complex, strings, objects; pandas nullable dtypes read with pd.NA as NaN; GPU arrays stay put."""
+    return _validate.real_array(value, name, xp=xp)
 
 
 def result_dtype(*values: Any) -> np.dtype:
     """float32 if every array input is float16/float32 (Python scalars don't count), else float64."""
-    dtypes = [np.dtype(v.dtype) for v in values if hasattr(v, "dtype")]
+    dtypes = [_real_dtype(d) for v in values for d in _dtypes_of(v)]
     if dtypes and all(d.kind == "f" and d.itemsize <= 4 for d in dtypes):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def _dtypes_of(value: Any) -> list[Any]:
+    if hasattr(value, "dtype"):
+        return [value.dtype]
+    return list(getattr(value, "dtypes", []))  # a DataFrame: one per column
+
+
+def _real_dtype(dtype: Any) -> np.dtype:
+    """NumPy dtypes as they are; pandas nullable dtypes compute as float64 (pd.NA read as NaN)."""
+    return dtype if isinstance(dtype, np.dtype) else np.dtype(np.float64)
 
 
 def contiguous(xp: Any, array: Any, dtype: np.dtype) -> Any:
@@ -68,11 +65,13 @@ def rows_view(xp: Any, array: Any, shape: tuple[int, ...], dtype: np.dtype) -> A
 
 
 def normalize_axis(axis: int, ndim: int, name: str) -> int:
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-        raise TypeError(f"axis must be an int, got {type(axis).__name__}")
+    try:
+        axis = _validate.integer(axis, "axis", high=None)
+    except TypeError:
+        raise TypeError(f"axis must be an int, got {type(axis).__name__}") from None
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name} has {ndim} dims but axis={axis}")
-    return int(axis) % ndim
+    return axis % ndim
 
 
 def broadcast_shape(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
@@ -85,8 +84,7 @@ def broadcast_shape(shapes: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
 
 
 def check_nan_policy(nan_policy: str) -> None:
-    if nan_policy not in NAN_POLICIES:
-        raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+    _validate.choice(nan_policy, "nan_policy", NAN_POLICIES)
 
 
 def reject_nan(xp: Any, **arrays: Any) -> None:
@@ -104,9 +102,9 @@ def check_positive(xp: Any, name: str, value: Any) -> None:
 def check_unit_interval(name: str, value: float, *, closed_right: bool) -> float:
     """``value`` as float in (0, 1) or (0, 1]; ValueError otherwise (NaN included)."""
     try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}") from None
+        value = _validate.real(value, name, allow_inf=True)
+    except ValueError:  # NaN: reported with the interval below
+        value = float("nan")
     upper_ok = value <= 1 if closed_right else value < 1
     if not (value > 0 and upper_ok):
         interval = "(0, 1]" if closed_right else "(0, 1)"

@@ -175,22 +175,31 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def chart(rows: list[Row], path: str) -> str | None:
-    """Horizontal bars of peer time / riskcore time (log scale); None when matplotlib is missing."""
+def chart(rows: list[Row], path: str, title: str | None = None) -> str | None:
+    """Horizontal bars of peer time / riskcore time (log scale, labelled "1x", "10x", ...), each bar with
+    its value, under ``title`` (size, backend, threads); None when matplotlib is missing."""
     if not installed("matplotlib"):
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 2))
     labels = [f"{r.case}\nvs {r.peer}" for r in rows]
-    ax.barh(range(len(rows)), [r.ratio for r in rows], color=["tab:green" if r.ratio >= 1 else "tab:red" for r in rows])
+    ratios = [r.ratio for r in rows]
+    colors = ["tab:green" if x >= 1 else "tab:red" for x in ratios]
+    bars = ax.barh(range(len(rows)), [x - 1 for x in ratios], left=1.0, color=colors)  # bars grow from 1x
+    ax.bar_label(bars, labels=[f"{x:.3g}x" for x in ratios], padding=3, fontsize=7)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}x"))
+    ax.set_xlim(min([*ratios, 1.0]) / 2, max([*ratios, 1.0]) * 3)  # room for the value labels
     ax.axvline(1.0, color="black", lw=0.8)
-    ax.set_xlabel("peer time / riskcore time (higher: riskcore faster)")
+    ax.set_xlabel("speed-up: peer time / riskcore time (log scale; right of 1x: riskcore faster)")
+    if title:
+        ax.set_title(title, fontsize=9)
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=120)

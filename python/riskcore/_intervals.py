@@ -6,9 +6,12 @@ import math
 
 import numpy as np
 
+from riskcore._validate import probability
+
 
 def normal_quantile(q: float) -> float:
-    """Inverse standard normal CDF by bisection on erfc (no SciPy dependency)."""
+    """Inverse standard normal CDF by bisection on erfc (no SciPy dependency); q in (0, 1)."""
+    q = probability(q, "q")
     lo, hi = -10.0, 10.0
     for _ in range(200):
         mid = (lo + hi) / 2

@@ -14,7 +14,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise SystemExit("--plot needs matplotlib: pip install matplotlib") from None
+        raise SystemExit('--plot needs matplotlib: pip install "riskcore[plot]"') from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -31,6 +31,7 @@ ValueError: alpha must be in (0, 1), got 1.5
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -55,9 +56,9 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else f"{value:g}"
 
 
-def _outside(value: Any, low: float | None, high: float | None, interval: str) -> Any:
+def _outside(value: Any, low: float | None, high: float | None, interval: str, xp: Any = np) -> Any:
     """Boolean (array) of values outside the interval; NaN counts as outside."""
-    ok = np.ones(np.shape(value), dtype=bool)
+    ok = xp.ones(np.shape(value), dtype=bool)
     with np.errstate(invalid="ignore"):
         if low is not None:
             ok &= (value > low) if interval[0] == "(" else (value >= low)
@@ -84,7 +85,9 @@ def integer(value: Any, name: str, *, low: int | None = None, high: int | None =
     if (low is not None and value < low) or (high is not None and value > high):
         if high is None:
             raise ValueError(f"{name} must be >= {low}, got {value}")
-        raise ValueError(f"{name} must be in {'-inf' if low is None else low}..{high}, got {value}")
+        if low is None:
+            raise ValueError(f"{name} must be <= {high}, got {value}")
+        raise ValueError(f"{name} must be in {low}..{high}, got {value}")
     return value
 
 
@@ -99,13 +102,18 @@ def real(
 ) -> float:
     """``value`` as a Python float; NaN, +/-inf (unless ``allow_inf``) and values outside the interval
     (``interval`` is "[]", "(]", "[)" or "()") raise ValueError naming ``name``."""
+    if on_gpu(value) and getattr(value, "ndim", None) == 0 and getattr(value.dtype, "kind", "") in "iuf":
+        value = value.item()  # a 0-d device array: one scalar comes to the host
     if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (numbers.Real, np.generic, np.ndarray)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if isinstance(value, (np.ndarray, np.generic)) and (np.ndim(value) or np.asarray(value).dtype.kind not in "iuf"):
         raise TypeError(
             f"{name} must be a real number, got a {np.asarray(value).dtype} array of shape {np.shape(value)}"
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a Python int beyond the float range
+        raise ValueError(f"{name} must be a finite number, got {value}") from None
     if math.isnan(number) or (math.isinf(number) and not allow_inf):
         raise ValueError(f"{name} must be a finite number, got {number}")
     if _outside(number, low, high, interval):
@@ -141,21 +149,56 @@ def limit(what: str, amount: float, maximum: float, advice: str, *, memory: bool
     """
     if amount > maximum:
         error = MemoryError if memory else ValueError
-        raise error(f"{what} is {amount:.3g}, above the limit of {maximum:.3g}: {advice}")
+        raise error(f"{what} is {_amount(amount)}, above the limit of {_amount(maximum)}: {advice}")
+
+
+def _amount(value: float) -> str:
+    """``value`` as ``%.3g``, also for Python ints beyond the float range."""
+    try:
+        return f"{float(value):.3g}"
+    except OverflowError:
+        digits = str(int(value))
+        return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
 
 
 # ------------------------------------------------------------------------------------------- arrays
-def _from_pandas(value: Any) -> Any:
-    """pandas Series/DataFrame/extension arrays as NumPy (pd.NA -> NaN); anything else unchanged."""
-    module = type(value).__module__
-    if not module.startswith("pandas"):
-        return value
+def on_gpu(value: Any) -> bool:
+    """True for device arrays (CuPy and anything exposing ``__cuda_array_interface__``)."""
+    return hasattr(value, "__cuda_array_interface__")
+
+
+def namespace(*arrays: Any) -> Any:
+    """numpy, or cupy when any input is a GPU array (GPU arrays are never copied to the host)."""
+    if any(on_gpu(a) for a in arrays):
+        import cupy
+
+        return cupy
+    return np
+
+
+def is_pandas(value: Any) -> bool:
+    """True for pandas objects (Series, DataFrame, Index, extension arrays)."""
+    return type(value).__module__.startswith("pandas")
+
+
+def _pandas_dtypes(value: Any) -> list[Any]:
     dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        return [dtype]
     dtypes = getattr(value, "dtypes", None)
-    nullable = [d for d in ([dtype] if dtype is not None else list(dtypes) if dtypes is not None else [])]
-    if any(getattr(d, "kind", "O") in "iufb" and not isinstance(d, np.dtype) for d in nullable):
-        if any(getattr(d, "kind", "O") == "b" for d in nullable):
-            return value.to_numpy()  # nullable boolean: rejected by the dtype check below
+    return [] if dtypes is None else list(dtypes)
+
+
+def _from_pandas(value: Any, name: str = "value") -> Any:
+    """pandas Series/DataFrame/extension arrays as NumPy (nullable ``Float64``/``Int64`` with pd.NA -> NaN,
+    as float64); plain NumPy-backed columns without a copy; anything else unchanged."""
+    if not is_pandas(value):
+        return value
+    dtypes = _pandas_dtypes(value)
+    nullable = [d for d in dtypes if not isinstance(d, np.dtype)]
+    if any(getattr(d, "kind", "O") == "b" for d in dtypes):
+        raise dtype_kind_error(name, np.dtype(bool))
+    if nullable and all(getattr(d, "kind", "O") in "iuf" for d in nullable):
         return value.to_numpy(dtype=np.float64, na_value=np.nan)
     return value.to_numpy()
 
@@ -163,6 +206,22 @@ def _from_pandas(value: Any) -> Any:
 def dtype_kind_error(name: str, dtype: np.dtype) -> TypeError:
     what = _KIND_NAMES.get(dtype.kind, str(dtype))
     return TypeError(f"{name} must have a real numeric dtype (float or int), got {what}")
+
+
+def _first(xp: Any, bad: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Index (tuple) of the first True of a boolean array."""
+    return tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad.reshape(-1))), shape))
+
+
+def _asarray(value: Any, name: str, xp: Any) -> Any:
+    if xp is np and on_gpu(value):
+        xp = namespace(value)  # a GPU array stays on its device
+    try:
+        return xp.asarray(value)
+    except OverflowError:
+        raise ValueError(f"{name} has integers beyond the int64/uint64 range") from None
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real numeric array ({exc})") from None
 
 
 def real_array(
@@ -180,8 +239,11 @@ def real_array(
 ) -> Any:
     """``value`` as an array of a real dtype (no copy when it already is one), with the stated rules.
 
-    The checks that read the whole array (NaN, inf, range) are done here only when asked; kernels
-    that can check in their own pass leave them off and report through :func:`fused_error`.
+    Accepted: int, uint and float dtypes, lists of numbers, pandas objects (nullable dtypes with pd.NA
+    read as NaN) and GPU arrays (returned as they are, on their device). Rejected with TypeError: bool,
+    complex, object, str, bytes, datetime and timedelta dtypes. The checks that read the whole array
+    (NaN, inf, range) are done here only when asked; kernels that can check in their own pass leave
+    them off and report through :func:`fused_error`.
 
     >>> real_array([1, 2], "x").dtype
     dtype('int64')
@@ -189,13 +251,16 @@ def real_array(
     Traceback (most recent call last):
     ...
     TypeError: x must have a real numeric dtype (float or int), got bool
+    >>> real_array([0.5, -1.0], "p", low=0, high=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: p must be in [0, 1], got -1.0 at index (1,)
     """
-    value = _from_pandas(value)
-    try:
-        array = xp.asarray(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real numeric array ({exc})") from None
+    array = _asarray(_from_pandas(value, name), name, xp)
+    xp = namespace(array)
     if array.dtype.kind not in "iuf":
+        if array.dtype.kind == "O" and array.size and all(isinstance(v, numbers.Integral) for v in array.flat):
+            raise ValueError(f"{name} has integers beyond the int64/uint64 range")
         raise dtype_kind_error(name, np.dtype(array.dtype))
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -205,26 +270,85 @@ def real_array(
     if nonempty and array.size == 0:
         raise ValueError(f"{name} is empty")
     if array.dtype.kind == "f" and array.size and not (allow_nan and allow_inf):
-        if not allow_nan and bool(xp.isnan(array).any()):
-            raise ValueError(f"{name} contains NaN")
-        if not allow_inf and bool(xp.isinf(array).any()):
-            raise ValueError(f"{name} contains inf")
+        for allowed_here, test, what in ((allow_nan, xp.isnan, "NaN"), (allow_inf, xp.isinf, "inf")):
+            if not allowed_here:
+                bad = test(array)
+                if bool(bad.any()):
+                    first = _first(xp, bad, array.shape)
+                    raise ValueError(f"{name} contains {what}: {array[first]} at index {first}")
     if (low is not None or high is not None) and array.size:
-        bad = _outside(array, low, high, interval)
+        bad = _outside(array, low, high, interval, xp)
         if array.dtype.kind == "f":
             bad &= ~xp.isnan(array)  # NaN follows allow_nan, not the range
         if bool(bad.any()):
-            first = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad)), array.shape))
+            first = _first(xp, bad, array.shape)
             raise ValueError(f"{name} must be in {_interval(low, high, interval)}, got {array[first]} at index {first}")
     return array
 
 
-def fused_error(name: str, rule: str, count: int, first_index: int, shape: tuple[int, ...]) -> None:
+def integer_array(
+    value: Any, name: str, *, xp: Any = np, low: int | None = None, high: int | None = None, ndim: int | None = None
+) -> Any:
+    """``value`` as an integer array (int/uint dtypes, or floats holding whole numbers, converted to int64)
+    with every element in [low, high].
+
+    >>> integer_array([3, 0], "hits", low=0)
+    array([3, 0])
+    >>> integer_array([1.5], "hits")
+    Traceback (most recent call last):
+    ...
+    TypeError: hits must hold integers, got 1.5 at index (0,)
+    """
+    array = real_array(value, name, xp=xp, ndim=ndim, allow_nan=False, allow_inf=False)
+    xp = namespace(array)
+    if array.dtype.kind == "f":
+        fractional = array != xp.floor(array)
+        if bool(fractional.any()):
+            first = _first(xp, fractional, array.shape)
+            raise TypeError(f"{name} must hold integers, got {array[first]} at index {first}")
+        if array.size and bool((xp.abs(array) >= 2.0**63).any()):
+            raise ValueError(f"{name} has integers beyond the int64 range")
+        array = array.astype(np.int64)
+    if (low is not None or high is not None) and array.size:
+        bad = _outside(array, low, high, "[]", xp)
+        if bool(bad.any()):
+            first = _first(xp, bad, array.shape)
+            lo = "-inf" if low is None else low
+            hi = "inf" if high is None else high
+            raise ValueError(f"{name} must be in {lo}..{hi}, got {array[first]} at index {first}")
+    return array
+
+
+def positive(value: Any, name: str, *, allow_inf: bool = False) -> float:
+    """A real scalar > 0 (a scale, a rate, a tolerance); arrays use ``real_array(..., low=0, interval="()")``.
+
+    >>> positive(0.0, "sigma")
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be in (0, inf), got 0.0
+    """
+    return real(value, name, low=0.0, interval="()", allow_inf=allow_inf)
+
+
+def scalar_problem(*values: Any) -> bool:
+    """True when every input is a scalar (0-d): the result is then a NumPy scalar (:func:`scalar_or_array`)."""
+    return all(np.ndim(v) == 0 for v in values)
+
+
+def fused_error(name: str, rule: str, count: int, first_index: int, shape: tuple[int, ...], value: Any = None) -> None:
     """Raise the ValueError of a check a kernel did in its own pass: ``count`` offending values, the
-    first at flat index ``first_index`` of an array of ``shape``; nothing when ``count`` is 0."""
+    first at flat index ``first_index`` of an array of ``shape`` (and, when given, its ``value``);
+    nothing when ``count`` is 0.
+
+    >>> fused_error("hazards", "in [0, 1]", 2, 5, (2, 3), value=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: hazards must be in [0, 1]: 2 value(s) are not, the first at index (1, 2): 1.5
+    """
     if count:
-        where = tuple(int(i) for i in np.unravel_index(first_index, shape)) if shape else ()
-        raise ValueError(f"{name} must be {rule}: {count} value(s) are not, the first at index {where}")
+        where = tuple(int(i) for i in np.unravel_index(int(first_index), shape)) if shape else ()
+        got = "" if value is None else f": {value}"
+        raise ValueError(f"{name} must be {rule}: {int(count)} value(s) are not, the first at index {where}{got}")
 
 
 def scalar_or_array(result: Any, scalar_problem: bool) -> Any:
@@ -232,3 +356,44 @@ def scalar_or_array(result: Any, scalar_problem: bool) -> Any:
     if scalar_problem:
         return np.asarray(result).reshape(-1)[0] if np.size(result) == 1 else result
     return result
+
+
+# ------------------------------------------------------------------------------------------- pandas
+def pandas_like(result: Any, *inputs: Any) -> Any:
+    """``result`` as pandas when an input is pandas: a 1-d result of the input's length becomes a Series
+    on its index, a 2-d result of a DataFrame's shape a DataFrame with its index and columns; tuples
+    are converted element by element; anything else (scalars, other shapes) is returned unchanged.
+
+    >>> import pandas as pd
+    >>> pandas_like(np.array([1.0, 2.0]), pd.Series([5.0, 6.0], index=["a", "b"]))
+    a    1.0
+    b    2.0
+    dtype: float64
+    """
+    template = next((v for v in inputs if is_pandas(v) and hasattr(v, "index") and hasattr(v, "ndim")), None)
+    if template is None:
+        return result
+    if isinstance(result, tuple) and not hasattr(result, "_fields"):
+        return tuple(pandas_like(r, template) for r in result)
+    import pandas as pd
+
+    if isinstance(result, np.ndarray) and result.ndim == 1 and len(result) == len(template.index):
+        return pd.Series(
+            result, index=template.index, name=getattr(template, "name", None) if template.ndim == 1 else None
+        )
+    if isinstance(result, np.ndarray) and result.ndim == 2 and template.ndim == 2 and result.shape == template.shape:
+        return pd.DataFrame(result, index=template.index, columns=template.columns)
+    return result
+
+
+def returns_pandas(function: Any) -> Any:
+    """Decorator: pandas in -> pandas out (:func:`pandas_like` on the result), free for NumPy inputs."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        if any(is_pandas(v) for v in (*args, *kwargs.values())):
+            return pandas_like(result, *args, *kwargs.values())
+        return result
+
+    return wrapper

@@ -4,6 +4,8 @@ the backend used and timings; ``riskcore backends`` lists what can run here."""
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +13,48 @@ from typing import Any
 import numpy as np
 
 import riskcore
+from riskcore import _validate
+
+PLOT_HINT = 'pip install "riskcore[plot]"'
+MAX_ENSEMBLE_VALUES = 200_000_000  # --forecasts x --members: the demo holds three such float64 ensembles
+
+
+def _count(low: int, text: str) -> int:
+    """argparse type: an integer >= ``low`` (beyond int64 refused), with the layer's message."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if number > _validate.INT64_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most 2**63 - 1, got {number}")
+    try:
+        return _validate.integer(number, "value", low=low, high=None)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value ")) from None
+
+
+def count(low: int) -> Callable[[str], int]:
+    """An argparse type function for sizes: integers in low..2**63-1."""
+    parse = functools.partial(_count, low)
+    parse.__name__ = f"integer >= {low}"  # type: ignore[attr-defined]  (argparse names the type in errors)
+    return parse
+
+
+def seed_arg(text: str) -> int:
+    """argparse type for --seed: an integer in 0..2**64-1."""
+    try:
+        return _validate.seed(int(text))
+    except ValueError as exc:
+        message = str(exc) if text.lstrip("+-").isdigit() else f"must be an integer, got {text!r}"
+        raise argparse.ArgumentTypeError(message.removeprefix("seed ")) from None
+
+
+def has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -160,11 +204,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_bench(args: argparse.Namespace) -> None:
     from riskcore import _bench
 
-    print(f"riskcore {riskcore.__version__} bench, size {args.size}, backend {riskcore._backend.resolve('auto')}")
+    title = (
+        f"riskcore {riskcore.__version__} bench: size {args.size}, backend {riskcore._backend.resolve('auto')},"
+        f" {riskcore.get_num_threads()} threads"
+    )
+    print(title)
     rows = _bench.run(args.size)
     print(_bench.table(rows))
-    saved = _bench.chart(rows, args.chart)
-    print(f"chart: {saved}" if saved else "chart: skipped (pip install matplotlib)")
+    if args.chart:
+        print(f"chart: {_bench.chart(rows, args.chart, title=title)}")
 
 
 def cmd_backends(_: argparse.Namespace) -> None:
@@ -176,22 +224,69 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="riskcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run every capability on synthetic data and print results")
-    demo.add_argument("--forecasts", type=int, default=200_000)
-    demo.add_argument("--members", type=int, default=50)
-    demo.add_argument("--calibration", type=int, default=2000, help="calibration points (batch conformal)")
-    demo.add_argument("--batch", type=int, default=50, help="test batch size m (batch conformal)")
-    demo.add_argument("--trajectories", type=int, default=100_000, help="trajectories (MC / SCOPE / REACH)")
-    demo.add_argument("--samples", type=int, default=10_000, help="samples (tail probabilities)")
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--plot", metavar="DIR", help="also save figures (coverage, variance, convergence) as PNG")
-    demo.set_defaults(run=cmd_demo)
+    demo.add_argument("--forecasts", type=count(1), default=200_000, help="forecasts scored (CRPS; default 200000)")
+    demo.add_argument(
+        "--members", type=count(2), default=50, help="ensemble members per forecast, >= 2 (CRPS; default 50)"
+    )
+    demo.add_argument("--calibration", type=count(1), default=2000, help="calibration points (batch conformal)")
+    demo.add_argument("--batch", type=count(1), default=50, help="test batch size m (batch conformal)")
+    demo.add_argument("--trajectories", type=count(1), default=100_000, help="trajectories (MC / SCOPE / REACH)")
+    demo.add_argument("--samples", type=count(2), default=10_000, help="samples, >= 2 (tail probabilities)")
+    demo.add_argument("--seed", type=seed_arg, default=0, help="seed of every random draw, 0..2**64-1 (default 0)")
+    demo.add_argument(
+        "--plot", metavar="DIR", help=f"also save figures (coverage, variance, convergence) as PNG ({PLOT_HINT})"
+    )
+    demo.set_defaults(run=cmd_demo, check=check_demo)
     bench = sub.add_parser("bench", help="time every capability against the installed peers")
-    bench.add_argument("--size", choices=("small", "medium", "large"), default="small")
-    bench.add_argument("--chart", default="riskcore-bench.png", help="PNG of the speed ratios (needs matplotlib)")
-    bench.set_defaults(run=cmd_bench)
+    bench.add_argument(
+        "--size", choices=("small", "medium", "large"), default="small", help="problem sizes (default small)"
+    )
+    bench.add_argument("--chart", metavar="PNG", help=f"also save a chart of the speed ratios as PNG ({PLOT_HINT})")
+    bench.set_defaults(run=cmd_bench, check=check_bench)
     sub.add_parser("backends", help="list the backends and why any is unavailable").set_defaults(run=cmd_backends)
     args = parser.parse_args(argv)
+    check = getattr(args, "check", None)
+    if check is not None:
+        try:
+            check(args)
+        except (ValueError, MemoryError, OSError) as exc:
+            parser.error(str(exc))  # before any work: a usage message and exit code 2
     args.run(args)
+
+
+def check_demo(args: argparse.Namespace) -> None:
+    """Everything the demo needs, checked before it runs."""
+    _validate.limit(
+        "--forecasts x --members",
+        args.forecasts * args.members,
+        MAX_ENSEMBLE_VALUES,
+        "the demo holds three such ensembles in memory; use fewer forecasts or members",
+        memory=True,
+    )
+    if args.plot:
+        if not has_matplotlib():
+            raise ValueError(f"--plot needs matplotlib: {PLOT_HINT}")
+        try:
+            os.makedirs(args.plot, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"--plot: cannot create the folder {args.plot!r} ({exc.strerror})") from None
+        if not os.access(args.plot, os.W_OK):
+            raise OSError(f"--plot: the folder {args.plot!r} is not writable")
+
+
+def check_bench(args: argparse.Namespace) -> None:
+    """The chart's path and matplotlib, checked before the (long) bench runs."""
+    if args.chart is None:
+        return
+    if not has_matplotlib():
+        raise ValueError(f"--chart needs matplotlib: {PLOT_HINT}")
+    folder = os.path.dirname(os.path.abspath(args.chart))
+    if not os.path.isdir(folder):
+        raise OSError(f"--chart: the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OSError(f"--chart: the folder {folder!r} is not writable")
+    if os.path.isdir(args.chart):
+        raise OSError(f"--chart: {args.chart!r} is a folder; give a file name such as bench.png")
 
 
 if __name__ == "__main__":
