@@ -58,14 +58,19 @@ struct UniformCrps {
   }
 };
 
-// y (2 Phi(w) - 1) - 2 e^{mu + s^2/2} [Phi(w - s) + Phi(s / sqrt 2) - 1],  w = (log y - mu) / s
+// y (2 Phi(w) - 1) - 2 e^{mu + s^2/2} [Phi(w - s) - Q(s / sqrt 2)],  w = (log y - mu) / s, with both
+// products in the bracket taken in scaled form (Mills ratio R): e^{mu + s^2/2} Phi(w - s) = y phi(w) R(s - w)
+// for s >= w and e^{mu + s^2/2} Q(s / sqrt 2) = e^{mu + s^2/4} R(s / sqrt 2) / sqrt(2 pi), so no 1 - Phi
+// cancels and nothing overflows before the score itself does.
 struct LognormalCrps {
   static constexpr int arity = 2;
   RISKCORE_HD double operator()(double y, double mulog, double sigmalog) const {
     const double w = y > 0 ? (log(y) - mulog) / sigmalog : -static_cast<double>(INFINITY);
-    const double scale = 2.0 * exp(mulog + 0.5 * sigmalog * sigmalog);
-    return y * (2.0 * normal_cdf(w) - 1.0) -
-           scale * (normal_cdf(w - sigmalog) + normal_cdf(sigmalog * 0.70710678118654752440) - 1.0);
+    const double below = sigmalog >= w ? (y > 0 ? y * normal_pdf(w) * mills(sigmalog - w) : 0.0)
+                                       : exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog);
+    const double spread = exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) *
+                          0.39894228040143267794;
+    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread);
   }
 };
 
@@ -75,7 +80,7 @@ struct GammaCrps {
   RISKCORE_HD double operator()(double y, double shape, double rate) const {
     const double x = rate * y;
     return y * (2.0 * gamma_p(shape, x) - 1.0) - shape / rate * (2.0 * gamma_p(shape + 1.0, x) - 1.0) -
-           1.0 / (rate * exp(log_beta(0.5, shape)));
+           exp(log_gamma_ratio(shape, 0.5)) / (rate * sqrt(kPi));  // 1 / (b B(1/2, a))
   }
 };
 
@@ -87,10 +92,11 @@ struct StudentTCrps {
     const double z = (y - location) / scale;
     const double tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z));
     const double cdf = z > 0 ? 1.0 - tail : tail;
-    const double pdf = exp(lgamma(0.5 * (df + 1.0)) - lgamma(0.5 * df) - 0.5 * log(df * kPi) -
-                           0.5 * (df + 1.0) * log1p(z * z / df));
-    const double constant = 2.0 * sqrt(df) / (df - 1.0) *
-                            exp(log_beta(0.5, df - 0.5) - 2.0 * log_beta(0.5, 0.5 * df));
+    // Gamma ratios from log_gamma_ratio: exact for large df, where lgamma differences lose digits.
+    const double half_ratio = log_gamma_ratio(0.5 * df, 0.5);  // log Gamma((df + 1)/2) / Gamma(df/2)
+    const double pdf = exp(half_ratio - 0.5 * log(df * kPi) - 0.5 * (df + 1.0) * log1p(z * z / df));
+    const double constant = 2.0 * sqrt(df / kPi) / (df - 1.0) *
+                            exp(2.0 * half_ratio - log_gamma_ratio(df - 0.5, 0.5));
     return scale * (z * (2.0 * cdf - 1.0) + 2.0 * pdf * (df + z * z) / (df - 1.0) - constant);
   }
 };

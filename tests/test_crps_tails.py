@@ -3,6 +3,7 @@ that precision absorbs), and the same numbers from every backend."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -149,3 +150,97 @@ def test_gev_cpu_and_numba_agree():
     np.testing.assert_allclose(
         riskcore.crps_gev(y, xi, backend="cpu"), riskcore.crps_gev(y, xi, backend="numba"), rtol=1e-13
     )
+
+
+def _ncdf(x):
+    return mp.ncdf(x)
+
+
+def _normal(y, mu, s):
+    z = (mp.mpf(y) - mu) / s
+    return s * (z * (2 * _ncdf(z) - 1) + 2 * mp.npdf(z) - 1 / mp.sqrt(mp.pi))
+
+
+def _logistic(y, mu, s):
+    z = (mp.mpf(y) - mu) / s
+    return s * (z + 2 * mp.log(1 + mp.exp(-z)) - 1)
+
+
+def _laplace(y, m, s):
+    z = abs((mp.mpf(y) - m) / s)
+    return s * (z + mp.exp(-z) - mp.mpf(3) / 4)
+
+
+def _exponential(y, r):
+    y = mp.mpf(y)
+    cdf = 1 - mp.exp(-r * y) if y > 0 else 0
+    return abs(y) - 2 * cdf / r + 1 / (2 * mp.mpf(r))
+
+
+def _lognormal(y, m, s):
+    y = mp.mpf(y)
+    w = (mp.log(y) - m) / s
+    return y * (2 * _ncdf(w) - 1) - 2 * mp.exp(m + s * s / 2) * (_ncdf(w - s) + _ncdf(s / mp.sqrt(2)) - 1)
+
+
+def _gamma(y, a, b):
+    y = mp.mpf(y)
+
+    def p(a, x):
+        return mp.gammainc(a, 0, x, regularized=True)
+
+    return y * (2 * p(a, b * y) - 1) - a / mp.mpf(b) * (2 * p(a + 1, b * y) - 1) - 1 / (b * mp.beta(0.5, a))
+
+
+def _student_t(y, df, m, s):
+    z = (mp.mpf(y) - m) / s
+    df = mp.mpf(df)
+    tail = mp.betainc(df / 2, 0.5, 0, df / (df + z * z), regularized=True) / 2
+    cdf = 1 - tail if z > 0 else tail
+    pdf = mp.gamma((df + 1) / 2) / (mp.gamma(df / 2) * mp.sqrt(df * mp.pi)) * (1 + z * z / df) ** (-(df + 1) / 2)
+    c = 2 * mp.sqrt(df) * mp.beta(0.5, df - 0.5) / ((df - 1) * mp.beta(0.5, df / 2) ** 2)
+    return s * (z * (2 * cdf - 1) + 2 * pdf * (df + z * z) / (df - 1) - c)
+
+
+# (riskcore function, mpmath closed form, grid of (obs, *parameters) swept into the tails)
+FAMILIES = {
+    "normal": (riskcore.crps_normal, _normal, [[-1e6, -40, -8, -1, 0, 0.3, 5, 38, 1e8], [0, 2.5], [1e-3, 1, 1e3]]),
+    "logistic": (
+        riskcore.crps_logistic,
+        _logistic,
+        [[-1e6, -800, -40, -1, 0, 0.3, 5, 38, 750, 1e8], [0, 2.5], [1e-3, 1, 1e3]],
+    ),
+    "laplace": (riskcore.crps_laplace, _laplace, [[-1e6, -40, -1, 0, 1e-9, 0.3, 5, 38, 1e8], [0, 2.5], [1e-3, 1, 1e3]]),
+    "exponential": (riskcore.crps_exponential, _exponential, [[-5, 0, 1e-9, 0.3, 5, 38, 1e8], [1e-3, 1, 1e3]]),
+    "lognormal": (
+        riskcore.crps_lognormal,
+        _lognormal,
+        [[1e-30, 1e-5, 0.3, 1, 5, 1e3, 1e30], [-3, 0, 2.5], [1e-3, 0.5, 1, 3, 8]],
+    ),
+    "gamma": (
+        riskcore.crps_gamma,
+        _gamma,
+        [[1e-30, 1e-5, 0.3, 1, 5, 1e3, 1e5], [1e-3, 0.3, 1, 7, 80, 1e4], [1e-2, 1, 30]],
+    ),
+    "t": (
+        riskcore.crps_t,
+        _student_t,
+        [[-1e6, -40, -1, 0, 0.3, 5, 1e8], [1.001, 1.5, 3, 30, 1e3], [0, 2], [0.1, 1, 10]],
+    ),
+}
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_family_tail_sweep(backend, family):
+    fn, oracle, grid = FAMILIES[family]
+    points = list(itertools.product(*grid))
+    columns = [np.array(c, dtype=float) for c in zip(*points, strict=True)]
+    want = [float(oracle(*p)) for p in points]
+    np.testing.assert_allclose(fn(*columns, backend=backend), want, rtol=RTOL, atol=0)
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_family_cpu_and_numba_agree(family):
+    fn, _, grid = FAMILIES[family]
+    columns = [np.array(c, dtype=float) for c in zip(*itertools.product(*grid), strict=True)]
+    np.testing.assert_allclose(fn(*columns, backend="cpu"), fn(*columns, backend="numba"), rtol=1e-13)

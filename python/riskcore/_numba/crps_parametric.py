@@ -12,7 +12,7 @@ from riskcore._numba.special import (
     beta_inc,
     gamma_p,
     lgamma1p,
-    log_beta,
+    log_gamma_ratio,
     mills,
     mills_v,
     mills_w,
@@ -62,10 +62,14 @@ def uniform(y, lower, upper):
 @numba.njit(cache=True)
 def lognormal(y, mulog, sigmalog):
     w = (math.log(y) - mulog) / sigmalog if y > 0 else -math.inf
-    scale = 2.0 * math.exp(mulog + 0.5 * sigmalog * sigmalog)
-    return y * (2.0 * normal_cdf(w) - 1.0) - scale * (
-        normal_cdf(w - sigmalog) + normal_cdf(sigmalog * 0.70710678118654752440) - 1.0
+    if sigmalog >= w:
+        below = y * normal_pdf(w) * mills(sigmalog - w) if y > 0 else 0.0
+    else:
+        below = math.exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog)
+    spread = (
+        math.exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) * 0.3989422804014327
     )
+    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread)
 
 
 @numba.njit(cache=True)
@@ -74,7 +78,7 @@ def gamma(y, shape, rate):
     return (
         y * (2.0 * gamma_p(shape, x) - 1.0)
         - shape / rate * (2.0 * gamma_p(shape + 1.0, x) - 1.0)
-        - 1.0 / (rate * math.exp(log_beta(0.5, shape)))
+        - math.exp(log_gamma_ratio(shape, 0.5)) / (rate * _SQRT_PI)
     )
 
 
@@ -83,13 +87,9 @@ def t(y, df, location, scale):
     z = (y - location) / scale
     tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z))
     cdf = 1.0 - tail if z > 0 else tail
-    pdf = math.exp(
-        math.lgamma(0.5 * (df + 1.0))
-        - math.lgamma(0.5 * df)
-        - 0.5 * math.log(df * math.pi)
-        - 0.5 * (df + 1.0) * math.log1p(z * z / df)
-    )
-    constant = 2.0 * math.sqrt(df) / (df - 1.0) * math.exp(log_beta(0.5, df - 0.5) - 2.0 * log_beta(0.5, 0.5 * df))
+    half_ratio = log_gamma_ratio(0.5 * df, 0.5)
+    pdf = math.exp(half_ratio - 0.5 * math.log(df * math.pi) - 0.5 * (df + 1.0) * math.log1p(z * z / df))
+    constant = 2.0 * math.sqrt(df / math.pi) / (df - 1.0) * math.exp(2.0 * half_ratio - log_gamma_ratio(df - 0.5, 0.5))
     return scale * (z * (2.0 * cdf - 1.0) + 2.0 * pdf * (df + z * z) / (df - 1.0) - constant)
 
 

@@ -262,3 +262,25 @@ def upper_gamma(a, x):
         if abs(t) < _EPS * abs(total):
             break
     return head - math.exp(a * log_x) * total
+
+
+@numba.njit(cache=True)
+def _stirling_delta(x):
+    r = 1.0 / (x * x)
+    return (
+        1.0 / 12.0
+        + r
+        * (
+            -1.0 / 360.0
+            + r
+            * (1.0 / 1260.0 + r * (-1.0 / 1680.0 + r * (1.0 / 1188.0 + r * (-691.0 / 360360.0 + r * (1.0 / 156.0)))))
+        )
+    ) / x
+
+
+@numba.njit(cache=True)
+def log_gamma_ratio(x, a):
+    """log(Gamma(x + a) / Gamma(x)), x > 0, a >= 0."""
+    if x < 10.0:
+        return math.lgamma(x + a) - math.lgamma(x)
+    return (x - 0.5) * math.log1p(a / x) + a * math.log(x + a) - a + _stirling_delta(x + a) - _stirling_delta(x)
