@@ -137,7 +137,7 @@ def crps_gamma(
     >>> round(float(riskcore.crps_gamma(1.0, 2.0, 1.0)), 6)
     0.457277
     >>> round(float(riskcore.crps_gamma(1.0, 2.0, scale=0.5)), 6)
-    0.370058
+    0.166341
     """
     rate = _rate_from(rate, scale)
     return _closed_form(
