@@ -58,11 +58,11 @@ __global__ void mixnorm_kernel(const T* obs, const T* mu, const T* s, const T* w
   if (r < n) out[r] = static_cast<T>(crps_mixnorm_row<T>(obs[r], mu + r * k, s + r * k, w + r * k, k));
 }
 
-// Up to five inputs (obs + 4 parameters); unused slots are ignored by functors of lower arity.
+// Up to eight inputs (obs + 7 parameters); unused slots are ignored by functors of lower arity.
 template <class T>
 struct ElementwiseArgs {
-  const T* ptr[5];
-  index_t step[5];
+  const T* ptr[8];
+  index_t step[8];
 };
 
 template <class T, class F, size_t... I>
@@ -102,7 +102,7 @@ template <class T, class F>
 void elementwise_typed(const std::vector<const void*>& args, const std::vector<index_t>& steps,
                        void* out, index_t n, cudaStream_t s) {
   ElementwiseArgs<T> packed{};
-  for (size_t j = 0; j < args.size() && j < 5; ++j) {
+  for (size_t j = 0; j < args.size() && j < 8; ++j) {
     packed.ptr[j] = static_cast<const T*>(args[j]);
     packed.step[j] = steps[j];
   }

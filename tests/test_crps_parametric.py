@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 from oracles import crps_by_integration
@@ -123,4 +124,65 @@ def test_numba_special_functions_match_scipy():
         for x in (0.01, 0.3, 0.7, 0.99):
             assert nb.beta_inc(a, b, x) == pytest.approx(special.betainc(a, b, x), rel=1e-11)
     for x in (1e-4, 0.3, 1.0, 2.0, 30.0):
-        assert nb.expint_e1(x) == pytest.approx(special.exp1(x), rel=1e-12)
+        assert nb.upper_gamma(0.0, x) == pytest.approx(special.exp1(x), rel=1e-13)
+        for a in (-0.9, -0.3, -1e-8, 1e-8, 0.5, 3.0, 12.0):
+            want = float(mpmath.gammainc(a, x))  # upper incomplete gamma, any real a
+            assert nb.upper_gamma(a, x) == pytest.approx(want, rel=1e-13)
+    for x in (-5.0, -0.3, 0.0, 0.7, 5.0, 9.99, 10.01, 40.0, 1e5):
+        assert nb.erfcx(x) == pytest.approx(special.erfcx(x), rel=2e-15)
+
+
+def test_gamma_takes_rate_or_scale(backend):
+    y = np.array([0.2, 1.0, 4.0])
+    np.testing.assert_allclose(
+        riskcore.crps_gamma(y, 2.0, scale=0.5, backend=backend),
+        riskcore.crps_gamma(y, 2.0, 2.0, backend=backend),
+        rtol=1e-15,
+    )
+    with pytest.raises(ValueError, match="exactly one of rate and scale"):
+        riskcore.crps_gamma(y, 2.0, backend=backend)
+    with pytest.raises(ValueError, match="exactly one of rate and scale"):
+        riskcore.crps_gamma(y, 2.0, 1.0, scale=1.0, backend=backend)
+    with pytest.raises(ValueError, match="scale must be in"):
+        riskcore.crps_gamma(y, 2.0, scale=-1.0, backend=backend)
+
+
+def test_mixnorm_normalises_weights(backend):
+    m, s, w = [-1.0, 0.5, 2.0], [0.5, 1.0, 0.3], np.array([0.2, 0.5, 0.3])
+    np.testing.assert_allclose(
+        riskcore.crps_mixnorm(0.4, m, s, 10 * w, backend=backend),
+        riskcore.crps_mixnorm(0.4, m, s, w, backend=backend),
+        rtol=1e-14,
+    )
+
+
+def test_gtcnormal_special_cases(backend):
+    y = np.array(OBS)
+    np.testing.assert_allclose(
+        riskcore.crps_gtcnormal(y, 0.4, 1.2, -0.5, 1.5, backend=backend),
+        riskcore.crps_truncated_normal(y, 0.4, 1.2, -0.5, 1.5, backend=backend),
+        rtol=1e-15,
+    )
+    lm, um = stats.norm.cdf(-0.5, 0.4, 1.2), stats.norm.sf(1.5, 0.4, 1.2)
+    np.testing.assert_allclose(
+        riskcore.crps_gtcnormal(y, 0.4, 1.2, -0.5, 1.5, lm, um, backend=backend),
+        riskcore.crps_censored_normal(y, 0.4, 1.2, -0.5, 1.5, backend=backend),
+        rtol=1e-13,
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lmass": -0.1, "lower": 0.0}, "lmass must be in"),
+        ({"umass": 1.5, "upper": 0.0}, "umass must be in"),
+        ({"lmass": 0.6, "umass": 0.4, "lower": 0.0, "upper": 1.0}, "lmass \\+ umass must be < 1"),
+        ({"lmass": 0.1}, "lmass > 0 needs a finite lower"),
+        ({"umass": 0.1}, "umass > 0 needs a finite upper"),
+        ({"scale": 0.0}, "scale must be > 0"),
+        ({"lower": 1.0, "upper": 0.0}, "lower must be < upper"),
+    ],
+)
+def test_gtcnormal_rejects_invalid_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        riskcore.crps_gtcnormal(0.0, **kwargs)

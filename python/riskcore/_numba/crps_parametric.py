@@ -10,12 +10,17 @@ import numpy as np
 from riskcore._numba.special import (
     EULER_GAMMA,
     beta_inc,
-    expint_e1,
     gamma_p,
-    gamma_q,
-    log_beta,
+    lgamma1p,
+    log_gamma_ratio,
+    mills,
+    mills_v,
+    mills_w,
     normal_cdf,
     normal_pdf,
+    normal_q2_integral,
+    normal_q_integral,
+    upper_gamma,
 )
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -57,10 +62,14 @@ def uniform(y, lower, upper):
 @numba.njit(cache=True)
 def lognormal(y, mulog, sigmalog):
     w = (math.log(y) - mulog) / sigmalog if y > 0 else -math.inf
-    scale = 2.0 * math.exp(mulog + 0.5 * sigmalog * sigmalog)
-    return y * (2.0 * normal_cdf(w) - 1.0) - scale * (
-        normal_cdf(w - sigmalog) + normal_cdf(sigmalog * 0.70710678118654752440) - 1.0
+    if sigmalog >= w:
+        below = y * normal_pdf(w) * mills(sigmalog - w) if y > 0 else 0.0
+    else:
+        below = math.exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog)
+    spread = (
+        math.exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) * 0.3989422804014327
     )
+    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread)
 
 
 @numba.njit(cache=True)
@@ -69,7 +78,7 @@ def gamma(y, shape, rate):
     return (
         y * (2.0 * gamma_p(shape, x) - 1.0)
         - shape / rate * (2.0 * gamma_p(shape + 1.0, x) - 1.0)
-        - 1.0 / (rate * math.exp(log_beta(0.5, shape)))
+        - math.exp(log_gamma_ratio(shape, 0.5)) / (rate * _SQRT_PI)
     )
 
 
@@ -78,62 +87,132 @@ def t(y, df, location, scale):
     z = (y - location) / scale
     tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z))
     cdf = 1.0 - tail if z > 0 else tail
-    pdf = math.exp(
-        math.lgamma(0.5 * (df + 1.0))
-        - math.lgamma(0.5 * df)
-        - 0.5 * math.log(df * math.pi)
-        - 0.5 * (df + 1.0) * math.log1p(z * z / df)
-    )
-    constant = 2.0 * math.sqrt(df) / (df - 1.0) * math.exp(log_beta(0.5, df - 0.5) - 2.0 * log_beta(0.5, 0.5 * df))
+    half_ratio = log_gamma_ratio(0.5 * df, 0.5)
+    pdf = math.exp(half_ratio - 0.5 * math.log(df * math.pi) - 0.5 * (df + 1.0) * math.log1p(z * z / df))
+    constant = 2.0 * math.sqrt(df / math.pi) / (df - 1.0) * math.exp(2.0 * half_ratio - log_gamma_ratio(df - 0.5, 0.5))
     return scale * (z * (2.0 * cdf - 1.0) + 2.0 * pdf * (df + z * z) / (df - 1.0) - constant)
 
 
 @numba.njit(cache=True)
-def _normal_on_interval(y, mu, sigma, lower, upper, lmass, umass):
+def _gtc_combine(y, lo, u, lmass, umass, kappa, a1, a2, b1, b2):
+    c = min(max(y, lo), u)
+    out = abs(y - c) + kappa * kappa * (a2 + b2)
+    if lmass > 0.0:
+        out += lmass * (lmass * (c - lo) + 2.0 * kappa * a1)
+    if umass > 0.0:
+        out += umass * (umass * (u - c) + 2.0 * kappa * b1)
+    return out
+
+
+@numba.njit(cache=True)
+def _tail_e(x, lo):
+    return 0.0 if math.isinf(x) else math.exp(-0.5 * (x - lo) * (x + lo))
+
+
+@numba.njit(cache=True)
+def _tail_jq(x, lo, rl):
+    return 0.0 if math.isinf(x) else _tail_e(x, lo) * mills_v(x) / rl
+
+
+@numba.njit(cache=True)
+def _tail_jq2(x, lo, rl):
+    if math.isinf(x):
+        return 0.0
+    ex = _tail_e(x, lo) / rl
+    return -ex * ex * (mills_w(x) - mills(x) * mills_v(x))
+
+
+@numba.njit(cache=True)
+def _normal_upper_tail_integrals(lo, u, c):
+    rl = mills(lo)
+    bounded = not math.isinf(u)
+    qu = _tail_e(u, lo) * mills(u) / rl if bounded else 0.0
+    mass = 1.0 - qu
+    iq_lc = _tail_jq(lo, lo, rl) - _tail_jq(c, lo, rl)
+    iq_cu = _tail_jq(c, lo, rl) - _tail_jq(u, lo, rl)
+    iq2_lc = _tail_jq2(lo, lo, rl) - _tail_jq2(c, lo, rl)
+    iq2_cu = _tail_jq2(c, lo, rl) - _tail_jq2(u, lo, rl)
+    tail = u - c if bounded else 0.0
+    return (
+        ((c - lo) - iq_lc) / mass,
+        ((c - lo) - 2.0 * iq_lc + iq2_lc) / (mass * mass),
+        (iq_cu - qu * tail) / mass,
+        (iq2_cu - 2.0 * qu * iq_cu + qu * qu * tail) / (mass * mass),
+    )
+
+
+@numba.njit(cache=True)
+def _normal_truncated_integrals(lo, u, c):
+    if lo >= 0.0:
+        return _normal_upper_tail_integrals(lo, u, c)
+    if u <= 0.0:
+        a1, a2, b1, b2 = _normal_upper_tail_integrals(-u, -lo, -c)
+        return b1, b2, a1, a2
+    fl, su = normal_cdf(lo), normal_cdf(-u)
+    mass = 1.0 - fl - su
+    ip = normal_q_integral(-c) - normal_q_integral(-lo)
+    ip2 = normal_q2_integral(-c) - normal_q2_integral(-lo)
+    iq = normal_q_integral(c) - normal_q_integral(u)
+    iq2 = normal_q2_integral(c) - normal_q2_integral(u)
+    head = c - lo if fl > 0.0 else 0.0
+    tail = u - c if su > 0.0 else 0.0
+    return (
+        (ip - fl * head) / mass,
+        (ip2 - 2.0 * fl * ip + fl * fl * head) / (mass * mass),
+        (iq - su * tail) / mass,
+        (iq2 - 2.0 * su * iq + su * su * tail) / (mass * mass),
+    )
+
+
+@numba.njit(cache=True)
+def _normal_interval_mass(lo, u):
+    if lo >= 0.0:
+        return normal_cdf(-lo) - normal_cdf(-u)
+    if u <= 0.0:
+        return normal_cdf(u) - normal_cdf(lo)
+    return 1.0 - normal_cdf(lo) - normal_cdf(-u)
+
+
+@numba.njit(cache=True)
+def gtcnormal(y, mu, sigma, lower, upper, lmass, umass):
     w = (y - mu) / sigma
     lo = (lower - mu) / sigma
     u = (upper - mu) / sigma
-    z = min(max(w, lo), u)
-    cdf_u, cdf_l, cdf_z = normal_cdf(u), normal_cdf(lo), normal_cdf(z)
-    pdf_u, pdf_l, pdf_z = normal_pdf(u), normal_pdf(lo), normal_pdf(z)
-    inner = 1.0 - lmass - umass
-    c = inner / (cdf_u - cdf_l)
-    mass_u = 0.0 if umass == 0.0 else u * umass * umass
-    mass_l = 0.0 if lmass == 0.0 else lo * lmass * lmass
-    s1 = abs(w - z) + mass_u - mass_l
-    s2 = c * z * (2.0 * cdf_z - ((1.0 - 2.0 * lmass) * cdf_u + (1.0 - 2.0 * umass) * cdf_l) / inner)
-    s3 = c * (2.0 * pdf_z - 2.0 * pdf_u * umass - 2.0 * pdf_l * lmass)
-    s4 = c * c * (normal_cdf(u * math.sqrt(2.0)) - normal_cdf(lo * math.sqrt(2.0))) / _SQRT_PI
-    return sigma * (s1 + s2 + s3 - s4)
+    a1, a2, b1, b2 = _normal_truncated_integrals(lo, u, min(max(w, lo), u))
+    return sigma * _gtc_combine(w, lo, u, lmass, umass, 1.0 - lmass - umass, a1, a2, b1, b2)
 
 
 @numba.njit(cache=True)
 def censored_normal(y, mu, sigma, lower, upper):
-    lmass = normal_cdf((lower - mu) / sigma)
-    umass = 1.0 - normal_cdf((upper - mu) / sigma)
-    return _normal_on_interval(y, mu, sigma, lower, upper, lmass, umass)
+    w = (y - mu) / sigma
+    lo = (lower - mu) / sigma
+    u = (upper - mu) / sigma
+    a1, a2, b1, b2 = _normal_truncated_integrals(lo, u, min(max(w, lo), u))
+    kappa = _normal_interval_mass(lo, u)
+    return sigma * _gtc_combine(w, lo, u, normal_cdf(lo), normal_cdf(-u), kappa, a1, a2, b1, b2)
 
 
 @numba.njit(cache=True)
 def truncated_normal(y, mu, sigma, lower, upper):
-    return _normal_on_interval(y, mu, sigma, lower, upper, 0.0, 0.0)
+    return gtcnormal(y, mu, sigma, lower, upper, 0.0, 0.0)
+
+
+_LOG2 = math.log(2.0)
 
 
 @numba.njit(cache=True)
 def gev(y, shape, location, scale):
     z = (y - location) / scale
+    lg = lgamma1p(-shape)
     if shape == 0.0:
-        return scale * (-z + 2.0 * expint_e1(math.exp(-z)) + EULER_GAMMA - math.log(2.0))
-    t_ = 1.0 + shape * z
-    a = 1.0 - shape
-    if t_ <= 0.0:
-        cdf = 0.0 if shape > 0 else 1.0
-        g = 0.0 if shape > 0 else (-1.0 + math.gamma(a)) / shape
+        constant = _LOG2 - EULER_GAMMA
     else:
-        neg_log_cdf = t_ ** (-1.0 / shape)
-        cdf = math.exp(-neg_log_cdf)
-        g = (-cdf + gamma_q(a, neg_log_cdf) * math.gamma(a)) / shape
-    return scale * (z * (2.0 * cdf - 1.0) - 2.0 * g - (1.0 - (2.0 - 2.0**shape) * math.gamma(a)) / shape)
+        constant = (-math.expm1(lg) + math.expm1(shape * _LOG2) * math.exp(lg)) / shape
+    t_ = 1.0 + shape * z
+    if t_ <= 0.0:
+        return scale * (-z - constant if shape > 0 else z - 2.0 * math.expm1(lg) / shape - constant)
+    log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
+    return scale * (-z + 2.0 * upper_gamma(-shape, math.exp(log_x)) - constant)
 
 
 @numba.njit  # not cached: Numba cannot cache a function that takes a function
@@ -171,6 +250,20 @@ def _map4(f, a0, a1, a2, a3, a4, out):
         )
 
 
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
+def _map6(f, a0, a1, a2, a3, a4, a5, a6, out):
+    for i in range(out.size):
+        out[i] = f(
+            np.float64(a0[i % a0.size]),
+            np.float64(a1[i % a1.size]),
+            np.float64(a2[i % a2.size]),
+            np.float64(a3[i % a3.size]),
+            np.float64(a4[i % a4.size]),
+            np.float64(a5[i % a5.size]),
+            np.float64(a6[i % a6.size]),
+        )
+
+
 _DISTRIBUTIONS = {
     "normal": normal,
     "logistic": logistic,
@@ -183,8 +276,9 @@ _DISTRIBUTIONS = {
     "censored_normal": censored_normal,
     "truncated_normal": truncated_normal,
     "gev": gev,
+    "gtcnormal": gtcnormal,
 }
-_MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4}
+_MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4, 7: _map6}
 
 
 def crps_parametric(name, args):

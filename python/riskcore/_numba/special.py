@@ -110,24 +110,177 @@ def beta_inc(a, b, x):
     return 1.0 - front / (b * _beta_fraction(b, a, 1.0 - x))
 
 
+_SQRT2 = math.sqrt(2.0)
+_SQRT_PI = math.sqrt(math.pi)
+_ZETA = (
+    1.6449340668482264365,
+    1.2020569031595942854,
+    1.0823232337111381915,
+    1.0369277551433699263,
+    1.0173430619844491397,
+    1.0083492773819228268,
+    1.0040773561979443394,
+    1.0020083928260822144,
+    1.0009945751278180853,
+    1.0004941886041194646,
+    1.0002460865533080483,
+    1.0001227133475784891,
+)
+
+
 @numba.njit(cache=True)
-def expint_e1(x):
-    """Exponential integral E1(x), x > 0."""
-    if x <= 0.0:
-        return math.inf
-    if x <= 1.0:
-        total = 0.0
-        term = 1.0
-        for k in range(1, _MAX_ITER + 1):
-            term *= -x / k
-            total += term / k
-            if abs(term / k) < _EPS * abs(total):
-                break
-        return -EULER_GAMMA - math.log(x) - total
-    f = x + 1.0
-    c, d = f, 0.0
-    for n in range(1, _MAX_ITER + 1):
-        f, c, d, done = _lentz_step(f, c, d, -float(n) * n, x + 2.0 * n + 1.0)
-        if done:
+def _square_error(x):
+    # x * x - fl(x * x) exactly (Dekker's product; what fma(x, x, -hi) gives in C++)
+    split = 134217729.0 * x
+    hi = split - (split - x)
+    lo = x - hi
+    p = x * x
+    return ((hi * hi - p) + 2.0 * hi * lo) + lo * lo
+
+
+@numba.njit(cache=True)
+def exp_square(x):
+    return math.exp(x * x) * (1.0 + _square_error(x))
+
+
+@numba.njit(cache=True)
+def _erfcx_positive(x):
+    if x < 10.0:
+        return math.erfc(x) * exp_square(x)
+    r = 0.5 / (x * x)
+    term = 1.0
+    total = 1.0
+    for n in range(1, 40):
+        term *= -(2 * n - 1) * r
+        total += term
+        if abs(term) < _EPS * total:
             break
-    return math.exp(-x) / f
+    return total / (x * _SQRT_PI)
+
+
+@numba.njit(cache=True)
+def erfcx(x):
+    return _erfcx_positive(x) if x >= 0.0 else 2.0 * exp_square(x) - _erfcx_positive(-x)
+
+
+@numba.njit(cache=True)
+def mills(x):
+    return 1.25331413731550025121 * erfcx(x * 0.70710678118654752440)
+
+
+@numba.njit(cache=True)
+def mills_v(x):
+    if x < 10.0:
+        return 1.0 - x * mills(x)
+    r = 1.0 / (x * x)
+    term = r
+    total = r
+    for n in range(2, 60):
+        term *= -(2 * n - 1) * r
+        total += term
+        if abs(term) < _EPS * total:
+            break
+    return total
+
+
+@numba.njit(cache=True)
+def mills_w(x):
+    if x < 10.0:
+        return _SQRT2 * mills(_SQRT2 * x) - mills(x)
+    r = 1.0 / (x * x)
+    dfact = 1.0
+    power = 1.0 / x
+    half = 1.0
+    total = 0.0
+    for n in range(1, 60):
+        dfact *= -(2 * n - 1)
+        power *= r
+        half *= 0.5
+        term = dfact * (half - 1.0) * power
+        total += term
+        if abs(term) < _EPS * abs(total):
+            break
+    return total
+
+
+@numba.njit(cache=True)
+def normal_q_integral(x):
+    if math.isinf(x):
+        return 0.0 if x > 0 else math.inf
+    if x >= 0.0:
+        return normal_pdf(x) * mills_v(x)
+    return normal_pdf(x) - x * normal_cdf(-x)
+
+
+@numba.njit(cache=True)
+def normal_q2_integral(x):
+    if math.isinf(x):
+        return 0.0 if x > 0 else math.inf
+    if x >= 0.0:
+        pdf = normal_pdf(x)
+        return -pdf * pdf * (mills_w(x) - mills(x) * mills_v(x))
+    q = normal_cdf(-x)
+    return -x * q * q + 2.0 * normal_pdf(x) * q - normal_cdf(-_SQRT2 * x) / _SQRT_PI
+
+
+@numba.njit(cache=True)
+def lgamma1p(a):
+    if abs(a) >= 0.05:
+        return math.lgamma(1.0 + a)
+    total = 0.0
+    power = -a
+    for k in range(12):
+        power *= -a
+        total += _ZETA[k] * power / (k + 2)
+    return -EULER_GAMMA * a + total
+
+
+@numba.njit(cache=True)
+def upper_gamma(a, x):
+    """Gamma(a, x), a > -1, x > 0 (not regularised)."""
+    if math.isinf(x):
+        return 0.0
+    if x >= 1.0 and (a < 1.0 or x >= a + 1.0):
+        f = x + 1.0 - a
+        f = _TINY if f == 0.0 else f
+        c, d = f, 0.0
+        for n in range(1, _MAX_ITER + 1):
+            f, c, d, done = _lentz_step(f, c, d, -n * (n - a), x + 2.0 * n + 1.0 - a)
+            if done:
+                break
+        return math.exp(-x + a * math.log(x)) / f
+    if a >= 1.0:
+        return math.exp(math.lgamma(a)) * gamma_q(a, x)
+    log_x = math.log(x)
+    head = -EULER_GAMMA - log_x if a == 0.0 else (math.expm1(lgamma1p(a)) - math.expm1(a * log_x)) / a
+    term = 1.0
+    total = 0.0
+    for n in range(1, _MAX_ITER + 1):
+        term *= -x / n
+        t = term / (a + n)
+        total += t
+        if abs(t) < _EPS * abs(total):
+            break
+    return head - math.exp(a * log_x) * total
+
+
+@numba.njit(cache=True)
+def _stirling_delta(x):
+    r = 1.0 / (x * x)
+    return (
+        1.0 / 12.0
+        + r
+        * (
+            -1.0 / 360.0
+            + r
+            * (1.0 / 1260.0 + r * (-1.0 / 1680.0 + r * (1.0 / 1188.0 + r * (-691.0 / 360360.0 + r * (1.0 / 156.0)))))
+        )
+    ) / x
+
+
+@numba.njit(cache=True)
+def log_gamma_ratio(x, a):
+    """log(Gamma(x + a) / Gamma(x)), x > 0, a >= 0."""
+    if x < 10.0:
+        return math.lgamma(x + a) - math.lgamma(x)
+    return (x - 0.5) * math.log1p(a / x) + a * math.log(x + a) - a + _stirling_delta(x + a) - _stirling_delta(x)

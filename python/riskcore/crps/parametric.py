@@ -12,12 +12,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
+from riskcore import _validate
 
 __all__ = [
     "crps_censored_normal",
     "crps_exponential",
     "crps_gamma",
     "crps_gev",
+    "crps_gtcnormal",
     "crps_laplace",
     "crps_logistic",
     "crps_lognormal",
@@ -115,16 +117,29 @@ def crps_lognormal(obs: ArrayLike, mulog: ArrayLike = 0.0, sigmalog: ArrayLike =
     )
 
 
-def crps_gamma(obs: ArrayLike, shape: ArrayLike, rate: ArrayLike = 1.0, *, backend: str = "auto") -> Any:
+def crps_gamma(
+    obs: ArrayLike,
+    shape: ArrayLike,
+    rate: ArrayLike | None = None,
+    *,
+    scale: ArrayLike | None = None,
+    backend: str = "auto",
+) -> Any:
     r"""CRPS of a gamma forecast (Scheuerer & Moeller 2015), with :math:`P` the regularised lower
-    incomplete gamma function:
+    incomplete gamma function and :math:`b` the rate:
 
     .. math:: y(2P(a, by) - 1) - \tfrac ab (2P(a+1, by) - 1) - 1/(b\,B(\tfrac12, a))
+
+    Exactly one of ``rate`` and ``scale = 1 / rate`` must be given (scoringrules silently uses
+    rate 1 when both are omitted; riskcore raises).
 
     >>> import riskcore
     >>> round(float(riskcore.crps_gamma(1.0, 2.0, 1.0)), 6)
     0.457277
+    >>> round(float(riskcore.crps_gamma(1.0, 2.0, scale=0.5)), 6)
+    0.166341
     """
+    rate = _rate_from(rate, scale)
     return _closed_form(
         "gamma",
         obs,
@@ -132,6 +147,16 @@ def crps_gamma(obs: ArrayLike, shape: ArrayLike, rate: ArrayLike = 1.0, *, backe
         {"shape must be > 0": lambda p: p["shape"] <= 0, "rate must be > 0": lambda p: p["rate"] <= 0},
         backend,
     )
+
+
+def _rate_from(rate: ArrayLike | None, scale: ArrayLike | None) -> Any:
+    """``rate``, or ``1 / scale``; exactly one of them (validated as real arrays, scale > 0)."""
+    if (rate is None) == (scale is None):
+        raise ValueError("give exactly one of rate and scale")
+    if rate is not None:
+        return rate
+    scale_a = _validate.real_array(scale, "scale", low=0.0, interval="(]")
+    return 1.0 / scale_a
 
 
 def crps_t(
@@ -160,11 +185,14 @@ def crps_censored_normal(
     backend: str = "auto",
 ) -> Any:
     r"""CRPS of N(mu, sigma^2) censored to [lower, upper]: the tails become point masses
-    :math:`\Phi(l)` at ``lower`` and :math:`1 - \Phi(u)` at ``upper`` (Jordan et al. 2019, gtcnormal).
+    :math:`\Phi(l)` at ``lower`` and :math:`1 - \Phi(u)` at ``upper`` (Jordan et al. 2019, cnormal;
+    :func:`crps_gtcnormal` with those masses). Exact far in the tails (see :func:`crps_gtcnormal`).
 
     >>> import riskcore
     >>> round(float(riskcore.crps_censored_normal(0.5, 0.0, 1.0, lower=0.0)), 6)
     0.214556
+    >>> float(riskcore.crps_censored_normal(0.5, -10.0, 1.0, lower=0.0))  # all mass at 0
+    0.5
     """
     return _closed_form(
         "censored_normal",
@@ -185,11 +213,13 @@ def crps_truncated_normal(
     backend: str = "auto",
 ) -> Any:
     r"""CRPS of N(mu, sigma^2) truncated to [lower, upper] (renormalised; Thorarinsdottir &
-    Gneiting 2010).
+    Gneiting 2010; :func:`crps_gtcnormal` without point masses). Exact far in the tails.
 
     >>> import riskcore
     >>> round(float(riskcore.crps_truncated_normal(0.5, 0.0, 1.0, lower=0.0)), 6)
     0.162807
+    >>> round(float(riskcore.crps_truncated_normal(6.1, 0.0, 1.0, lower=6.0)), 7)
+    0.0310597
     """
     return _closed_form(
         "truncated_normal",
@@ -200,11 +230,64 @@ def crps_truncated_normal(
     )
 
 
+_MASSES = {
+    "lmass must be in [0, 1]": lambda p: (p["lmass"] < 0) | (p["lmass"] > 1),
+    "umass must be in [0, 1]": lambda p: (p["umass"] < 0) | (p["umass"] > 1),
+    "lmass + umass must be < 1": lambda p: p["lmass"] + p["umass"] >= 1,
+    "lmass > 0 needs a finite lower": lambda p: (p["lmass"] > 0) & ~np.isfinite(p["lower"]),
+    "umass > 0 needs a finite upper": lambda p: (p["umass"] > 0) & ~np.isfinite(p["upper"]),
+}
+
+
+def crps_gtcnormal(
+    obs: ArrayLike,
+    location: ArrayLike = 0.0,
+    scale: ArrayLike = 1.0,
+    lower: ArrayLike = -np.inf,
+    upper: ArrayLike = np.inf,
+    lmass: ArrayLike = 0.0,
+    umass: ArrayLike = 0.0,
+    *,
+    backend: str = "auto",
+) -> Any:
+    r"""CRPS of the generalised truncated/censored normal (Jordan, Krueger & Lerch 2019, gtcnormal):
+    N(location, scale^2) truncated to [lower, upper], given weight :math:`\kappa = 1 - L - U`, with
+    point masses :math:`L` = ``lmass`` at ``lower`` and :math:`U` = ``umass`` at ``upper``.
+
+    With :math:`c = \min(\max(y, l), u)`, :math:`F_T` the truncated CDF and :math:`S_T = 1 - F_T`,
+
+    .. math:: |y - c| + L^2 (c - l) + 2L\kappa\!\int_l^c\!F_T + \kappa^2\!\int_l^c\!F_T^2
+              + U^2 (u - c) + 2U\kappa\!\int_c^u\!S_T + \kappa^2\!\int_c^u\!S_T^2,
+
+    a sum of non-negative terms; the integrals are evaluated relative to the tail the interval lies in
+    (scaled Mills ratios from ``erfcx``, asymptotic series beyond 10 sigma), so the score keeps
+    ~1e-13 relative accuracy when [lower, upper] lies arbitrarily far in a tail (scoringrules and
+    the textbook formula lose all digits past ~6 sigma).
+
+    >>> import riskcore
+    >>> round(float(riskcore.crps_gtcnormal(0.5, 0.0, 1.0, lower=0.0, lmass=0.5)), 6)  # = censored
+    0.214556
+    """
+    return _closed_form(
+        "gtcnormal",
+        obs,
+        {"location": location, "scale": scale, "lower": lower, "upper": upper, "lmass": lmass, "umass": umass},
+        {**_SCALE, **_ORDERED, **_MASSES},
+        backend,
+    )
+
+
 def crps_gev(
     obs: ArrayLike, shape: ArrayLike, location: ArrayLike = 0.0, scale: ArrayLike = 1.0, *, backend: str = "auto"
 ) -> Any:
     r"""CRPS of a generalised extreme value forecast with ``shape < 1`` (Friederichs &
-    Thorarinsdottir 2012); :math:`F(z) = \exp(-(1 + \xi z)^{-1/\xi})`, Gumbel at :math:`\xi = 0`.
+    Thorarinsdottir 2012); :math:`F(z) = \exp(-x)`, :math:`x = (1 + \xi z)^{-1/\xi}`, Gumbel at
+    :math:`\xi = 0`. Inside the support, with the upper incomplete gamma function
+    :math:`\Gamma(-\xi, x)` (:math:`E_1(x)` at :math:`\xi = 0`),
+
+    .. math:: s\,[-z + 2\Gamma(-\xi, x) - C(\xi)], \quad C(\xi) = (1 - (2 - 2^\xi)\Gamma(1 - \xi))/\xi,
+
+    evaluated without the :math:`1/\xi` cancellation of the textbook form (exact as :math:`\xi \to 0`).
 
     >>> import riskcore
     >>> round(float(riskcore.crps_gev(0.0, 0.0)), 6)
@@ -223,8 +306,9 @@ def crps_mixnorm(
     axis: int = -1,
     backend: str = "auto",
 ) -> Any:
-    r"""CRPS of a mixture of normals :math:`\sum_k w_k N(m_k, s_k^2)` (weights normalised; equal
-    if omitted), O(K^2) per forecast (Grimit et al. 2006):
+    r"""CRPS of a mixture of normals :math:`\sum_k w_k N(m_k, s_k^2)`, O(K^2) per forecast (Grimit
+    et al. 2006). ``w`` is normalised to sum to 1 along ``axis`` (equal weights if omitted), so
+    ``w`` and ``10 * w`` give the same score, as in scoringrules:
 
     .. math:: \sum_k w_k A(y - m_k, s_k) - \tfrac12 \sum_{j,k} w_j w_k A(m_j - m_k, \sqrt{s_j^2 + s_k^2}),
               \quad A(\mu, \sigma) = E|N(\mu, \sigma^2)|
