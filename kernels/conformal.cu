@@ -1,6 +1,4 @@
 // CUDA launcher of the batch-mean knapsack DP: one thread per slot sum j and layer, body knapsack_cell.
-#include <cuda_runtime.h>
-
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -8,7 +6,7 @@
 #include <vector>
 
 #include "conformal.hpp"
-#include "cuda_check.cuh"
+#include "cuda_launch.cuh"
 #include "cuda_launchers.hpp"
 
 namespace riskcore::cuda {
@@ -25,28 +23,22 @@ __global__ void knapsack_layer_kernel(const double* prev, const double* v, index
 }  // namespace
 
 double knapsack_max_sum(const double* values, index_t slots, index_t m, index_t t_max, std::uintptr_t stream) {
-  const auto s = reinterpret_cast<cudaStream_t>(stream);
+  const cudaStream_t s = as_stream(stream);
   const index_t length = t_max + 1;
   std::vector<double> host(static_cast<size_t>(length), -std::numeric_limits<double>::infinity());
   host[0] = 0.0;
-  double *v = nullptr, *prev = nullptr, *next = nullptr;
-  check(cudaMallocAsync(&v, sizeof(double) * slots, s), "cudaMallocAsync");
-  check(cudaMallocAsync(&prev, sizeof(double) * length, s), "cudaMallocAsync");
-  check(cudaMallocAsync(&next, sizeof(double) * length, s), "cudaMallocAsync");
-  check(cudaMemcpyAsync(v, values, sizeof(double) * slots, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync");
-  check(cudaMemcpyAsync(prev, host.data(), sizeof(double) * length, cudaMemcpyHostToDevice, s), "cudaMemcpyAsync");
-  const unsigned grid = grid_for(length);
+  const auto v = to_device(values, static_cast<size_t>(slots), s);
+  auto prev = to_device(host.data(), host.size(), s);
+  DeviceBuffer<double> next(host.size(), s);
+  const Geometry g = items(length, "knapsack_layer");
   for (index_t i = 1; i <= m; ++i) {
     const index_t first = std::min(i, length), last = std::min(length, i * slots + 1);
-    knapsack_layer_kernel<<<grid, kBlock, 0, s>>>(prev, v, slots, first, last, length, next);
-    check(cudaGetLastError(), "knapsack kernel launch");
+    launch("knapsack_layer", knapsack_layer_kernel, g, s, prev.get(), v.get(), slots, first, last, length,
+           next.get());
     std::swap(prev, next);
   }
-  check(cudaMemcpyAsync(host.data(), prev, sizeof(double) * length, cudaMemcpyDeviceToHost, s), "cudaMemcpyAsync");
-  check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
-  cudaFreeAsync(v, s);
-  cudaFreeAsync(prev, s);
-  cudaFreeAsync(next, s);
+  to_host(host.data(), prev, host.size(), s);
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize after knapsack");
   return *std::max_element(host.begin(), host.end());
 }
 

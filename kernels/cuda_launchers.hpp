@@ -10,7 +10,11 @@
 
 namespace riskcore::cuda {
 
-// Devices visible to the CUDA runtime; on failure 0 with the runtime's reason in `why`.
+// Oldest compute capability (major) the build's machine code and PTX run on.
+constexpr int kMinComputeMajor = 8;
+
+// Devices visible to the CUDA runtime when the current one can run this build (its compute capability
+// in `why`); otherwise 0 with the reason in `why` (no driver / no GPU, or an unsupported GPU).
 int device_count(std::string& why);
 
 void crps_ensemble(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
