@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "config.hpp"
@@ -81,6 +82,8 @@ class DeviceBuffer {
   std::size_t size_ = 0;
   cudaStream_t stream_ = nullptr;
 };
+
+static_assert(!std::is_copy_constructible_v<DeviceBuffer<double>>, "a copy would free the memory twice");
 
 template <class T>
 DeviceBuffer<T> to_device(const T* host, std::size_t count, cudaStream_t stream) {

@@ -1,5 +1,7 @@
 // CUDA launcher of the Markov-chain outcome-risk simulator: one thread per (query, trajectory); the
-// body is simulate_trajectory from kernels/mc.hpp, so the values equal the CPU ones.
+// body is simulate_trajectory from kernels/mc.hpp. The uniforms and the path are bit-identical to the CPU's
+// (integer Philox, comparisons), so MC values and step counts are exact; SCOPE and REACH use CUDA's
+// log1p/exp and FMA contraction: within 1e-13 relative of the CPU (bit-identical when emulated).
 #include <cstdint>
 #include <vector>
 

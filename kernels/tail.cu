@@ -1,5 +1,6 @@
 // CUDA launcher of the importance-sampling log-sums: one thread per (query, chunk); the chunk sums
-// come back to the host and are combined there in the CPU's order, so results equal the CPU's.
+// come back to the host and are combined there in the CPU's order. CUDA's exp differs from the host's
+// by an ulp at most: the sums agree with the CPU within 1e-13 relative (bit-identical when emulated).
 #include <vector>
 
 #include "cuda_launch.cuh"

@@ -485,7 +485,9 @@ def standard_normals(n: int, seed: int, *, stream: int = 0, backend: str = "auto
     blocks = -(-n // 4)
     counters = np.zeros((blocks, 4), dtype=np.uint64)
     counters[:, 0] = np.arange(blocks, dtype=np.uint64)
-    words = philox4x64(counters, np.array([seed, stream], dtype=np.uint64), backend=backend)
+    # The draws are made on the host (CUDA callers get the same stream; the IS sums still run on cuda).
+    host = "auto" if backend == "cuda" else backend
+    words = philox4x64(counters, np.array([seed, stream], dtype=np.uint64), backend=host)
     u = (words >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
     radius = np.sqrt(-2.0 * np.log1p(-u[:, 0::2]))
     angle = 2.0 * np.pi * u[:, 1::2]

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import cuda
 
-__all__ = ["ndarray", "asarray", "asnumpy", "ascontiguousarray", "empty", "get_default_memory_pool"]
+__all__ = ["asarray", "ascontiguousarray", "asnumpy", "empty", "get_default_memory_pool", "ndarray"]
 
 _IMPLICIT = (
     "Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct a NumPy array explicitly."
@@ -28,7 +28,7 @@ class _Pointer:
         self.ptr = ptr
 
 
-class ndarray:  # noqa: N801 - CuPy's name
+class ndarray:
     """A "device" array: a NumPy array that NumPy may not read implicitly."""
 
     __slots__ = ("_a",)
