@@ -145,10 +145,13 @@ void bind_cuda(py::module_& m) {
     CArray<double> out(problems);
     double* po = out.mutable_data();
     std::vector<const double*> v;
-    for (const auto& a : values) v.push_back(a.data());
+    std::vector<index_t> slots;
+    for (const auto& a : values) {
+      v.push_back(a.data());
+      slots.push_back(a.size());
+    }
     py::gil_scoped_release release;
-    for (index_t p = 0; p < problems; ++p)
-      po[p] = cuda::knapsack_max_sum(v[p], values[p].size(), ms.data()[p], t_max.data()[p], stream);
+    cuda::knapsack_max_sums(v, slots, ms.data(), t_max.data(), po, stream);
     return out;
   });
   m.def("cuda_simulate_chunk", [](const CArray<double>& cdf, const CArray<double>& masked_cdf,

@@ -59,8 +59,7 @@ def _status(name: str) -> BackendStatus:
         return BackendStatus(True, f"C++ extension, {_core.num_threads()} threads")
     count, why = _core.cuda_status()
     if count == 0:
-        no_build = "without CUDA" in why
-        return BackendStatus(False, ("no CUDA build: " if no_build else "no GPU: ") + why)
+        return BackendStatus(False, ("no CUDA build: " if "without CUDA" in why else "") + why)
     failure = _import_failure("cupy")
     if failure:
         return BackendStatus(False, f"CUDA build and {count} GPU(s), but {failure}")
