@@ -188,3 +188,13 @@ def test_device_memory_comes_from_cupys_pool_and_is_released_on_errors():
     finally:
         pool.set_limit(size=0)
     assert _core.cuda_allocations() == 0  # the buffers allocated before the failure were freed
+
+
+def test_one_launch_solves_problems_of_different_sizes_like_the_cpu():
+    rng = np.random.default_rng(9)
+    values = [np.sort(rng.uniform(size=k))[::-1].copy() for k in (1, 7, 300, 40)]
+    m, t_max = np.array([1, 5, 20, 3]), np.array([0, 12, 2500, 200])
+    np.testing.assert_array_equal(
+        _core.cuda_knapsack_max_sums(values, m, t_max, 0), _core.knapsack_max_sums(values, m, t_max)
+    )
+    assert _core.cuda_knapsack_max_sums([], np.zeros(0, np.int64), np.zeros(0, np.int64), 0).shape == (0,)
