@@ -4,12 +4,15 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "array_views.hpp"
 
 #ifdef RISKCORE_WITH_CUDA
+#include "cuda_check.cuh"
 #include "cuda_launchers.hpp"
 #include "estimator_names.hpp"
 #endif
@@ -21,6 +24,49 @@ namespace {
 
 const void* as_ptr(std::uintptr_t p) { return reinterpret_cast<const void*>(p); }
 
+// The checks of the CPU bindings that raw device pointers allow: a direct caller gets an exception
+// instead of a kernel reading out of bounds.
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+void check_elements(int itemsize, index_t n, std::initializer_list<std::uintptr_t> pointers) {
+  require(itemsize == 4 || itemsize == 8, "itemsize must be 4 (float32) or 8 (float64), got " + std::to_string(itemsize));
+  require(n >= 0, "n must be >= 0");
+  if (n > 0)
+    for (auto p : pointers) require(p != 0, "a required device array is missing (null pointer)");
+}
+
+void check_ensemble(int itemsize, index_t n, index_t m, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t out) {
+  check_elements(itemsize, n, {obs, fct, out});
+  require(m >= 1, "fct needs at least one member");
+}
+
+// Device allocations through a Python allocator (CuPy's memory pool): `allocate(nbytes)` returns an object
+// with `.ptr`, kept alive until the launcher releases the pointer.
+struct PythonAllocator {
+  py::object allocate;
+  std::unordered_map<std::uintptr_t, py::object> live;
+};
+
+PythonAllocator& python_allocator() {
+  static auto* a = new PythonAllocator();  // never destroyed: outlives the interpreter's teardown
+  return *a;
+}
+
+void* allocate_from_python(std::size_t bytes, cudaStream_t) {
+  py::gil_scoped_acquire gil;
+  py::object memory = python_allocator().allocate(bytes);
+  const auto ptr = memory.attr("ptr").cast<std::uintptr_t>();
+  python_allocator().live.emplace(ptr, std::move(memory));
+  return reinterpret_cast<void*>(ptr);
+}
+
+void release_to_python(void* ptr, cudaStream_t) {
+  py::gil_scoped_acquire gil;
+  python_allocator().live.erase(reinterpret_cast<std::uintptr_t>(ptr));
+}
+
 }  // namespace
 
 void bind_cuda(py::module_& m) {
@@ -29,10 +75,26 @@ void bind_cuda(py::module_& m) {
     const int count = cuda::device_count(why);
     return py::make_tuple(count, why);
   });
+#ifdef RISKCORE_CUDA_EMULATE
+  m.attr("cuda_emulated") = true;
+#else
+  m.attr("cuda_emulated") = false;
+#endif
+  m.def("cuda_set_allocator", [](py::object allocate) {
+    if (allocate.is_none()) {
+      cuda::set_allocator({});
+      python_allocator().allocate = py::none();
+      return;
+    }
+    python_allocator().allocate = std::move(allocate);
+    cuda::set_allocator({allocate_from_python, release_to_python});
+  });
+  m.def("cuda_allocations", [] { return python_allocator().live.size(); });
   m.def("cuda_crps_ensemble", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t weights,
                                  std::uintptr_t out, index_t n, index_t m, const std::string& estimator,
                                  double alpha, bool omit_nan, std::uintptr_t stream) {
     const int est = static_cast<int>(estimator_from_name(estimator));
+    check_ensemble(itemsize, n, m, obs, fct, out);
     py::gil_scoped_release release;
     cuda::crps_ensemble(itemsize, as_ptr(obs), as_ptr(fct), as_ptr(weights), reinterpret_cast<void*>(out), n, m,
                         est, alpha, omit_nan, stream);
@@ -41,21 +103,33 @@ void bind_cuda(py::module_& m) {
                                       std::uintptr_t weights, std::uintptr_t out, index_t n, index_t m,
                                       const std::string& estimator, double alpha, bool omit_nan,
                                       std::uintptr_t stream) {
-    const int est = static_cast<int>(estimator_from_name(estimator));
+    const EnsembleEstimator e = estimator_from_name(estimator);
+    require(e == EnsembleEstimator::nrg || e == EnsembleEstimator::fair || e == EnsembleEstimator::afcrps,
+            "gradients are available for 'nrg', 'fair' and 'afcrps'");
+    const int est = static_cast<int>(e);
+    check_ensemble(itemsize, n, m, obs, fct, out);
     py::gil_scoped_release release;
     cuda::crps_ensemble_grad(itemsize, as_ptr(obs), as_ptr(fct), as_ptr(weights), reinterpret_cast<void*>(out),
                              n, m, est, alpha, omit_nan, stream);
   });
   m.def("cuda_energy_score", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t out,
                                 index_t n, index_t m, index_t d, bool fair, std::uintptr_t stream) {
+    check_ensemble(itemsize, n, m, obs, fct, out);
+    require(d >= 1, "d must be >= 1");
     py::gil_scoped_release release;
     cuda::energy_score(itemsize, as_ptr(obs), as_ptr(fct), reinterpret_cast<void*>(out), n, m, d, fair, stream);
   });
   m.def("cuda_crps_parametric", [](const std::string& name, int itemsize, const std::vector<std::uintptr_t>& args,
                                    const std::vector<index_t>& steps, std::uintptr_t out, index_t n,
                                    std::uintptr_t stream) {
+    require(args.size() == steps.size(), "args and steps must have the same length");
+    check_elements(itemsize, n, {out});
     std::vector<const void*> ptrs;
-    for (auto p : args) ptrs.push_back(as_ptr(p));
+    for (size_t j = 0; j < args.size(); ++j) {
+      require(args[j] != 0 || n == 0, "a required device array is missing (null pointer)");
+      require(steps[j] == 0 || steps[j] == 1, "steps must be 0 (broadcast) or 1");
+      ptrs.push_back(as_ptr(args[j]));
+    }
     py::gil_scoped_release release;
     cuda::crps_parametric(name, itemsize, ptrs, steps, reinterpret_cast<void*>(out), n, stream);
   });
@@ -64,9 +138,20 @@ void bind_cuda(py::module_& m) {
     const index_t problems = static_cast<index_t>(values.size());
     require_shape(ms, "m", {problems});
     require_shape(t_max, "t_max", {problems});
+    for (index_t p = 0; p < problems; ++p) {
+      require(values[p].ndim() == 1 && values[p].size() >= 1, "values must be non-empty 1-d arrays");
+      require(ms.data()[p] >= 1 && t_max.data()[p] >= 0, "m must be >= 1 and t_max >= 0");
+    }
     CArray<double> out(problems);
-    for (index_t p = 0; p < problems; ++p)
-      out.mutable_data()[p] = cuda::knapsack_max_sum(values[p].data(), values[p].size(), ms.data()[p], t_max.data()[p], stream);
+    double* po = out.mutable_data();
+    std::vector<const double*> v;
+    std::vector<index_t> slots;
+    for (const auto& a : values) {
+      v.push_back(a.data());
+      slots.push_back(a.size());
+    }
+    py::gil_scoped_release release;
+    cuda::knapsack_max_sums(v, slots, ms.data(), t_max.data(), po, stream);
     return out;
   });
   m.def("cuda_simulate_chunk", [](const CArray<double>& cdf, const CArray<double>& masked_cdf,
@@ -75,9 +160,14 @@ void bind_cuda(py::module_& m) {
                                   index_t first, index_t count, std::uintptr_t stream) {
     require_shape(cdf, "cdf", {-1, -1, -1});
     const index_t chains = cdf.shape(0), states = cdf.shape(1), queries = start.size();
+    require_shape(cdf, "cdf", {chains, states, states});
     require_shape(masked_cdf, "masked_cdf", {chains, states, states});
     require_shape(hazard, "hazard", {chains, states});
     require_shape(kind, "kind", {chains, states});
+    require(chains == 1 || chains == queries, "need one chain or one chain per query");
+    require(horizon >= 0 && count >= 0 && first >= 0, "horizon, first and count must be >= 0");
+    for (index_t q = 0; q < queries; ++q)
+      require(start.data()[q] >= 0 && start.data()[q] < states, "start state out of range");
     CArray<double> values({index_t{3}, queries, count});
     std::int64_t steps;
     {
@@ -89,6 +179,8 @@ void bind_cuda(py::module_& m) {
   });
   m.def("cuda_log_sums", [](std::uintptr_t log_weights, std::uintptr_t event, index_t queries, index_t n,
                             std::uintptr_t stream) {
+    require(queries >= 0 && n >= 0, "queries and n must be >= 0");
+    if (queries > 0 && n > 0) require(log_weights != 0 && event != 0, "a required device array is missing (null pointer)");
     CArray<double> out({queries, index_t{5}});
     {
       py::gil_scoped_release release;
@@ -99,6 +191,8 @@ void bind_cuda(py::module_& m) {
   });
   m.def("cuda_crps_mixnorm", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
                                 std::uintptr_t w, std::uintptr_t out, index_t n, index_t k, std::uintptr_t stream) {
+    check_elements(itemsize, n, {obs, mu, s, w, out});
+    require(k >= 1, "the mixture needs at least one component");
     py::gil_scoped_release release;
     cuda::crps_mixnorm(itemsize, as_ptr(obs), as_ptr(mu), as_ptr(s), as_ptr(w), reinterpret_cast<void*>(out), n,
                        k, stream);
@@ -107,6 +201,7 @@ void bind_cuda(py::module_& m) {
 #else
 void bind_cuda(py::module_& m) {
   m.def("cuda_status", [] { return py::make_tuple(0, std::string("riskcore was built without CUDA")); });
+  m.attr("cuda_emulated") = false;
 }
 #endif
 

@@ -1,28 +1,16 @@
 // CUDA launchers for the CRPS kernels: one thread per forecast, the bodies are the shared headers.
-#include <cuda_runtime.h>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "crps_ensemble.hpp"
 #include "crps_parametric.hpp"
-#include "cuda_check.cuh"
+#include "cuda_launch.cuh"
 #include "cuda_launchers.hpp"
 
 namespace riskcore::cuda {
 namespace {
 
-
-cudaStream_t as_stream(std::uintptr_t s) { return reinterpret_cast<cudaStream_t>(s); }
-
-// Scratch of `count` doubles per row, freed when the launcher returns (stream-ordered).
-struct Scratch {
-  void* ptr = nullptr;
-  cudaStream_t stream;
-  Scratch(size_t bytes, cudaStream_t s) : stream(s) { check(cudaMallocAsync(&ptr, bytes, s), "cudaMallocAsync"); }
-  ~Scratch() { cudaFreeAsync(ptr, stream); }
-};
 
 template <class T>
 __global__ void ensemble_kernel(const T* obs, const T* fct, const T* weights, T* out, index_t n,
@@ -81,21 +69,19 @@ void ensemble_typed(const void* obs, const void* fct, const void* weights, void*
                     index_t m, int estimator, double alpha, bool omit_nan, cudaStream_t s, bool grad) {
   if (n == 0) return;
   const size_t cells = static_cast<size_t>(n) * static_cast<size_t>(m);
-  Scratch key(cells * sizeof(double), s), w(cells * sizeof(double), s);
+  DeviceBuffer<double> key(cells, s), w(cells, s);
   const auto est = static_cast<EnsembleEstimator>(estimator);
+  const auto* o = static_cast<const T*>(obs);
+  const auto* f = static_cast<const T*>(fct);
+  const auto* wt = static_cast<const T*>(weights);
   if (grad) {
-    Scratch pos(cells * sizeof(index_t), s);
-    grad_kernel<T><<<grid_for(n), kBlock, 0, s>>>(
-        static_cast<const T*>(obs), static_cast<const T*>(fct), static_cast<const T*>(weights),
-        static_cast<T*>(out), n, m, est, alpha, omit_nan, static_cast<double*>(key.ptr),
-        static_cast<double*>(w.ptr), static_cast<index_t*>(pos.ptr));
+    DeviceBuffer<index_t> pos(cells, s);
+    launch("crps_ensemble_grad", grad_kernel<T>, items(n, "crps_ensemble_grad"), s, o, f, wt, static_cast<T*>(out),
+           n, m, est, alpha, omit_nan, key.get(), w.get(), pos.get());
   } else {
-    ensemble_kernel<T><<<grid_for(n), kBlock, 0, s>>>(
-        static_cast<const T*>(obs), static_cast<const T*>(fct), static_cast<const T*>(weights),
-        static_cast<T*>(out), n, m, est, alpha, omit_nan, static_cast<double*>(key.ptr),
-        static_cast<double*>(w.ptr));
+    launch("crps_ensemble", ensemble_kernel<T>, items(n, "crps_ensemble"), s, o, f, wt, static_cast<T*>(out), n, m,
+           est, alpha, omit_nan, key.get(), w.get());
   }
-  check(cudaGetLastError(), "ensemble kernel launch");
 }
 
 template <class T, class F>
@@ -106,22 +92,10 @@ void elementwise_typed(const std::vector<const void*>& args, const std::vector<i
     packed.ptr[j] = static_cast<const T*>(args[j]);
     packed.step[j] = steps[j];
   }
-  if (n > 0) elementwise_kernel<T, F><<<grid_for(n), kBlock, 0, s>>>(packed, static_cast<T*>(out), n);
-  check(cudaGetLastError(), "elementwise kernel launch");
+  launch("crps_parametric", elementwise_kernel<T, F>, items(n, "crps_parametric"), s, packed, static_cast<T*>(out), n);
 }
 
 }  // namespace
-
-int device_count(std::string& why) {
-  int count = 0;
-  const cudaError_t status = cudaGetDeviceCount(&count);
-  if (status != cudaSuccess) {
-    why = cudaGetErrorString(status);
-    return 0;
-  }
-  if (count == 0) why = "no CUDA device visible";
-  return count;
-}
 
 void crps_ensemble(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
                    index_t n, index_t m, int estimator, double alpha, bool omit_nan, std::uintptr_t stream) {
@@ -140,30 +114,34 @@ void crps_ensemble_grad(int itemsize, const void* obs, const void* fct, const vo
     ensemble_typed<float>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), true);
 }
 
+template <class T>
+void energy_typed(const void* obs, const void* fct, void* out, index_t n, index_t m, index_t d, bool fair,
+                  cudaStream_t s) {
+  launch("energy_score", energy_kernel<T>, items(n, "energy_score"), s, static_cast<const T*>(obs),
+         static_cast<const T*>(fct), static_cast<T*>(out), n, m, d, fair);
+}
+
+template <class T>
+void mixnorm_typed(const void* obs, const void* mu, const void* sd, const void* w, void* out, index_t n, index_t k,
+                   cudaStream_t s) {
+  launch("crps_mixnorm", mixnorm_kernel<T>, items(n, "crps_mixnorm"), s, static_cast<const T*>(obs),
+         static_cast<const T*>(mu), static_cast<const T*>(sd), static_cast<const T*>(w), static_cast<T*>(out), n, k);
+}
+
 void energy_score(int itemsize, const void* obs, const void* fct, void* out, index_t n, index_t m,
                   index_t d, bool fair, std::uintptr_t stream) {
-  if (n == 0) return;
   if (itemsize == 8)
-    energy_kernel<double><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
-        static_cast<const double*>(obs), static_cast<const double*>(fct), static_cast<double*>(out), n, m, d, fair);
+    energy_typed<double>(obs, fct, out, n, m, d, fair, as_stream(stream));
   else
-    energy_kernel<float><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
-        static_cast<const float*>(obs), static_cast<const float*>(fct), static_cast<float*>(out), n, m, d, fair);
-  check(cudaGetLastError(), "energy kernel launch");
+    energy_typed<float>(obs, fct, out, n, m, d, fair, as_stream(stream));
 }
 
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream) {
-  if (n == 0) return;
   if (itemsize == 8)
-    mixnorm_kernel<double><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
-        static_cast<const double*>(obs), static_cast<const double*>(m), static_cast<const double*>(s),
-        static_cast<const double*>(w), static_cast<double*>(out), n, k);
+    mixnorm_typed<double>(obs, m, s, w, out, n, k, as_stream(stream));
   else
-    mixnorm_kernel<float><<<grid_for(n), kBlock, 0, as_stream(stream)>>>(
-        static_cast<const float*>(obs), static_cast<const float*>(m), static_cast<const float*>(s),
-        static_cast<const float*>(w), static_cast<float*>(out), n, k);
-  check(cudaGetLastError(), "mixnorm kernel launch");
+    mixnorm_typed<float>(obs, m, s, w, out, n, k, as_stream(stream));
 }
 
 void crps_parametric(const std::string& name, int itemsize, const std::vector<const void*>& args,

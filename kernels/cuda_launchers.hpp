@@ -10,7 +10,11 @@
 
 namespace riskcore::cuda {
 
-// Devices visible to the CUDA runtime; on failure 0 with the runtime's reason in `why`.
+// Oldest compute capability (major) the build's machine code and PTX run on.
+constexpr int kMinComputeMajor = 8;
+
+// Devices visible to the CUDA runtime when the current one can run this build (its compute capability
+// in `why`); otherwise 0 with the reason in `why` (no driver / no GPU, or an unsupported GPU).
 int device_count(std::string& why);
 
 void crps_ensemble(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
@@ -30,8 +34,10 @@ void crps_parametric(const std::string& name, int itemsize, const std::vector<co
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream);
 
-// Batch-mean knapsack DP for one problem: values (host, `slots` doubles), result max_{j <= t_max} D_m[j].
-double knapsack_max_sum(const double* values, index_t slots, index_t m, index_t t_max, std::uintptr_t stream);
+// Batch-mean knapsack DP for every problem p in one launch: values[p] (host, slots[p] doubles), m[p] >= 1,
+// t_max[p] >= 0; out[p] = max_{j <= t_max[p]} D_m[j] (host).
+void knapsack_max_sums(const std::vector<const double*>& values, const std::vector<index_t>& slots,
+                       const std::int64_t* m, const std::int64_t* t_max, double* out, std::uintptr_t stream);
 
 // Markov-chain simulator: host tables in, host values (3, queries, count) out; returns the steps taken.
 std::int64_t simulate_chunk(const double* cdf, const double* masked_cdf, const double* hazard,

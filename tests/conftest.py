@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import os
+import pathlib
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import riskcore
+
+try:
+    from riskcore import _core
+except ImportError:
+    _core = None
+# The emulated CUDA build (RISKCORE_CUDA=EMULATE) runs its kernels on host memory: the NumPy-backed
+# CuPy stand-in in tests/fake_cupy takes the place of CuPy, so every backend="cuda" test runs here.
+EMULATED_CUDA = bool(getattr(_core, "cuda_emulated", False))
+if EMULATED_CUDA:
+    sys.modules.pop("cupy", None)
+    sys.path.insert(0, str(pathlib.Path(__file__).parent / "fake_cupy"))
 
 # "ci" is derandomized (the same examples every run: a submission's CI cannot be flaky); the long
 # profile and the slow fuzzers explore new examples each run.

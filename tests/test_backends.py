@@ -22,8 +22,18 @@ def test_backends_reports_every_backend_with_a_reason():
 
 def test_auto_prefers_cuda_then_cpu_then_numba(monkeypatch):
     monkeypatch.delenv("RISKCORE_BACKEND", raising=False)
-    expected = next(name for name, s in riskcore.backends().items() if s.available)
-    assert _backend.resolve("auto") == expected
+    status = riskcore.backends()
+    on_host = next(name for name in ("cpu", "numba") if status[name].available)
+    assert _backend.resolve("auto", np.zeros(3)) == on_host  # small host inputs never go to a GPU
+    big = np.zeros(_backend.AUTO_GPU_MIN_ELEMENTS)
+    gpu = status["cuda"].available and not _core_flag("cuda_emulated")
+    assert _backend.resolve("auto", big) == ("cuda" if gpu else on_host)  # nor to an emulated one
+
+
+def _core_flag(name: str) -> bool:
+    from riskcore import _core
+
+    return bool(getattr(_core, name))
 
 
 def test_environment_variable_replaces_auto(monkeypatch):

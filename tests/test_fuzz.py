@@ -323,20 +323,9 @@ OVERRIDES = {
 # these after the merge); run=False for hangs, which would otherwise cost the time limit per example
 XFAIL: dict[str, tuple[str, bool]] = {
     "twcrps_ensemble": ("#10 crps: interval= is not checked (a 1-tuple gives 'not enough values to unpack')", True),
-    "batch_mean_interval": ("#10 defect 1 (conformal): complex inputs reach float() unchecked", True),
-    "simultaneous_intervals": ("#10 defect 1 (conformal): complex inputs reach float() unchecked", True),
-    "slot_sum_quantile": ("#10 conformal: level is reported as 'alpha'", True),
     "merge_estimates": ("#10 mc: 'merge_estimates needs at least one result' names no argument", True),
-    "combine_log_sums": ("#10 defect 7 (tail): IndexError on 0-d/1-d input", True),
-    "cross_entropy_is": ("#10 defect 3 (tail): dim/n/seed not checked through _validate (str compared to int)", True),
-    "gaussian_tail_is": ("#10 defects 1, 3 (tail): a/threshold not checked ('must be real number, not str')", True),
-    "is_from_sums": ("#10 tail: sums/khat not checked (iteration over a 0-d array)", True),
     "khat_tail_size": ("#10 tail: count not checked ('math domain error')", True),
     "mc_tail_estimate": ("#10 tail: ZeroDivisionError for n=0", True),
-    "pareto_khat": ("#10 defect 1 (tail): complex log_weights reach float() unchecked", True),
-    "snis_estimate": ("#10 tail: 'all log-weights are -inf' names neither log_p nor log_q", True),
-    "standard_normals": ("#10 defect 4 (tail): n not limited ('Maximum allowed dimension exceeded')", True),
-    "philox4x64": ("#10 defects 1, 3 (tail, random.philox4x64): OverflowError for a negative key", True),
 }
 
 

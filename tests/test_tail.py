@@ -37,10 +37,9 @@ def test_worked_numbers_of_the_spec(backend):
 def test_sum_of_twenty_normals_by_optimal_shift(backend):
     r = tail.gaussian_tail_is(np.ones(20), 20.0, 2000, seed=4, backend=backend)
     assert abs(r.estimate - P_SUM20_GT_20) < 4 * r.se
-    if backend != "cpu":  # the Philox stream is bit-identical, so the estimate is too
-        np.testing.assert_array_equal(
-            r.estimate, tail.gaussian_tail_is(np.ones(20), 20.0, 2000, 4, backend="cpu").estimate
-        )
+    if backend != "cpu":  # the Philox stream is bit-identical; CUDA's exp is within an ulp of the host's
+        cpu = tail.gaussian_tail_is(np.ones(20), 20.0, 2000, 4, backend="cpu").estimate
+        np.testing.assert_allclose(r.estimate, cpu, rtol=1e-13 if backend == "cuda" else 0)
 
 
 def test_se_shrinks_like_one_over_sqrt_n():

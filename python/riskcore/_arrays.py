@@ -113,8 +113,10 @@ def check_unit_interval(name: str, value: float, *, closed_right: bool) -> float
 
 
 def to_output(xp: Any, result: Any, shape: tuple[int, ...], on_host: bool) -> Any:
-    """Reshape a kernel result; a host caller gets numpy, a 0-d result a scalar."""
-    if on_host and xp is not np:
-        result = xp.asnumpy(result)
+    """Reshape a kernel result; a host caller gets numpy (whatever backend ran), a 0-d result a scalar."""
+    if on_host and _validate.on_gpu(result):
+        import cupy
+
+        result = cupy.asnumpy(result)
     result = result.reshape(shape)
     return result[()] if shape == () else result

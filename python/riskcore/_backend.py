@@ -8,7 +8,10 @@ arrays the validation layer produces (C-contiguous, float32 or float64, member a
 - ``numba`` -> :mod:`riskcore._numba` (pure-Python fallback, works without the extension)
 
 ``backend="auto"`` picks cuda, then cpu, then numba; the environment variable ``RISKCORE_BACKEND``
-replaces ``"auto"``. Arrays that live on a GPU (``__cuda_array_interface__``) always go to cuda.
+replaces ``"auto"``. Arrays that live on a GPU (``__cuda_array_interface__``) always go to cuda. Host
+inputs go to cuda under ``"auto"`` only from ``AUTO_GPU_MIN_ELEMENTS`` elements on (smaller ones cost more
+in transfers and launches than the GPU saves; calls that take no arrays count as small), and never to an
+emulated CUDA build (``RISKCORE_CUDA=EMULATE``, which exists for tests).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 BACKENDS = ("cuda", "cpu", "numba")
+#: Host inputs with fewer elements than this stay on the CPU under ``backend="auto"``.
+AUTO_GPU_MIN_ELEMENTS = 1 << 20
 _MODULES = {"cpu": "riskcore._core", "cuda": "riskcore._cuda", "numba": "riskcore._numba"}
 
 
@@ -54,12 +59,19 @@ def _status(name: str) -> BackendStatus:
         return BackendStatus(True, f"C++ extension, {_core.num_threads()} threads")
     count, why = _core.cuda_status()
     if count == 0:
-        no_build = "without CUDA" in why
-        return BackendStatus(False, ("no CUDA build: " if no_build else "no GPU: ") + why)
+        return BackendStatus(False, ("no CUDA build: " if "without CUDA" in why else "") + why)
     failure = _import_failure("cupy")
     if failure:
         return BackendStatus(False, f"CUDA build and {count} GPU(s), but {failure}")
-    return BackendStatus(True, f"CUDA build, {count} GPU(s)")
+    if _core.cuda_emulated:
+        return BackendStatus(True, "CUDA emulated on the host (RISKCORE_CUDA=EMULATE, for tests; never picked by auto)")
+    return BackendStatus(True, f"CUDA build, {count} GPU(s), {why}")
+
+
+def _emulated() -> bool:
+    from riskcore import _core
+
+    return bool(_core.cuda_emulated)
 
 
 def backends() -> dict[str, BackendStatus]:
@@ -83,12 +95,16 @@ def resolve(backend: str | None, *arrays: Any) -> str:
         requested = os.environ.get("RISKCORE_BACKEND", "auto") or "auto"
     if requested not in ("auto", *BACKENDS):
         raise ValueError(f"backend must be 'auto', 'cuda', 'cpu' or 'numba', got {requested!r}")
-    if any(on_gpu(a) for a in arrays):
+    on_device = any(on_gpu(a) for a in arrays)
+    if on_device:
         if requested not in ("auto", "cuda"):
             raise ValueError(f"inputs are GPU arrays but backend={requested!r}; use 'cuda' or 'auto'")
         requested = "cuda"
     if requested == "auto":
+        small = sum(getattr(a, "size", 1) for a in arrays) < AUTO_GPU_MIN_ELEMENTS
         for name in BACKENDS:
+            if name == "cuda" and _status(name).available and (small or _emulated()):
+                continue
             if _status(name).available:
                 return name
         raise RuntimeError(f"no riskcore backend is available: {backends()}")

@@ -13,6 +13,9 @@ import numpy as np
 
 from riskcore import _core
 
+# Scratch and tables of the launchers come from CuPy's memory pool (its limits and statistics see them).
+_core.cuda_set_allocator(cupy.cuda.alloc)
+
 
 def _device(array: Any) -> Any:
     return None if array is None else cupy.ascontiguousarray(cupy.asarray(array))

@@ -259,7 +259,9 @@ def real_array(
     array = _asarray(_from_pandas(value, name), name, xp)
     xp = namespace(array)
     if array.dtype.kind not in "iuf":
-        if array.dtype.kind == "O" and array.size and all(isinstance(v, numbers.Integral) for v in array.flat):
+        if array.dtype.kind == "O" and any(
+            isinstance(v, numbers.Integral) and not -(2**63) <= v <= 2**64 - 1 for v in array.flat
+        ):  # a list NumPy could only hold as objects because of a huge int
             raise ValueError(f"{name} has integers beyond the int64/uint64 range")
         raise dtype_kind_error(name, np.dtype(array.dtype))
     if ndim is not None:

@@ -235,8 +235,10 @@ def snis_estimate(
     return _estimate(s, confidence, self_normalised=True)
 
 
-def _components(log_q_components: Any, n_per_proposal: Any) -> tuple[np.ndarray, np.ndarray]:
-    lq = _validate.real_array(log_q_components, "log_q_components", ndim=(2, 3), allow_nan=False)
+def _components(
+    log_q_components: Any, n_per_proposal: Any, name: str = "log_q_components"
+) -> tuple[np.ndarray, np.ndarray]:
+    lq = _validate.real_array(log_q_components, name, ndim=(2, 3), allow_nan=False)
     counts = _validate.real_array(n_per_proposal, "n_per_proposal", ndim=1)
     if counts.dtype.kind not in "iu":
         raise TypeError(f"n_per_proposal must be integers, got {counts.dtype}")
@@ -276,13 +278,13 @@ def mis_estimate(
     >>> bool(abs(r.estimate - 3.16712e-5) < 4 * r.se)
     True
     """
-    from riskcore.tail.proposals import mixture_log_density
+    from riskcore.tail.proposals import log_mixture
 
     lq, counts = _components(log_q_components, n_per_proposal)
-    log_mixture = mixture_log_density(lq, counts / counts.sum(), axis=-2)
+    log_mix = log_mixture(lq, counts / counts.sum(), axis=lq.ndim - 2)
     confidence = _validate.probability(confidence, "confidence")
     s = _sums.fused_sums(
-        log_p, log_mixture, event, score, threshold, _sums.KHAT_EVENT, backend, ("log_p", "log_q_components")
+        log_p, log_mix, event, score, threshold, _sums.KHAT_EVENT, backend, ("log_p", "log_q_components")
     )
     return _estimate(s, confidence, self_normalised=False)
 

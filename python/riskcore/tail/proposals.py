@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from riskcore import _validate
+from riskcore import _arrays, _validate
 
 __all__ = [
     "ProposalSelection",
@@ -37,13 +37,24 @@ def _mixture_weights(weights: Any, count: int, name: str = "weights") -> np.ndar
     return w
 
 
-def mixture_log_density(log_components: np.ndarray, weights: np.ndarray, axis: int = 0) -> np.ndarray:
-    r""":math:`\log \sum_k w_k e^{\ell_k}` along ``axis`` (weights already checked; zero weights drop a
-    component, -inf log densities are zero densities).
+def mixture_log_density(log_components: ArrayLike, weights: ArrayLike, axis: int = 0) -> Any:
+    r""":math:`\log \sum_k w_k e^{\ell_k}` along ``axis``: the log density of a mixture whose component
+    log densities ``log_components`` (K along ``axis``) have weights ``weights`` (K,), non-negative and
+    summing to 1. Zero weights drop a component; -inf log densities are zero densities.
 
     >>> round(float(np.exp(mixture_log_density(np.log([[0.2], [0.4]]), np.array([0.5, 0.5]))[0])), 12)
     0.3
     """
+    lc = _validate.real_array(log_components, "log_components", allow_nan=False)
+    if lc.ndim == 0:
+        raise ValueError("log_components must have at least 1 dimension (the components), got a scalar")
+    axis = _arrays.normalize_axis(axis, lc.ndim, "log_components")
+    w = _mixture_weights(weights, lc.shape[axis])
+    return log_mixture(lc.astype(np.float64, copy=False), w, axis)
+
+
+def log_mixture(log_components: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+    """:func:`mixture_log_density` on checked arrays."""
     shape = [1] * log_components.ndim
     shape[axis] = -1
     with np.errstate(divide="ignore"):
@@ -84,7 +95,7 @@ def defensive_mixture(log_p: ArrayLike, log_q_components: ArrayLike, weights: Ar
     else:
         w = _mixture_weights(weights, lq2.shape[0] + 1)
     stacked = np.concatenate([lp[None].astype(np.float64), lq2.astype(np.float64)], axis=0)
-    return mixture_log_density(stacked, w, axis=0)
+    return log_mixture(stacked, w, axis=0)
 
 
 def sample_mixture_assignments(n: int, weights: ArrayLike, seed: int, *, stream: int = 0) -> np.ndarray:
@@ -163,7 +174,7 @@ def select_proposal(
     from riskcore.tail.estimators import _components, is_estimate, per_proposal_estimates
 
     method = _validate.choice(method, "method", ("cross_entropy", "variance"))
-    lq, counts = _components(log_q_grid, n_per_proposal)
+    lq, counts = _components(log_q_grid, n_per_proposal, "log_q_grid")
     if lq.ndim != 2:
         raise ValueError(f"log_q_grid must have shape (G, N), got {lq.shape}")
     marks = {"score": event_or_score, "threshold": threshold} if threshold is not None else {"event": event_or_score}
@@ -179,7 +190,7 @@ def select_proposal(
         marks_array = np.asarray(event_or_score)
         h = marks_array if marks_array.dtype == bool else _validate.real_array(marks_array, "event_or_score", ndim=1)
     h = h.astype(np.float64)
-    log_mix = mixture_log_density(lq.astype(np.float64), counts / counts.sum(), axis=0)
+    log_mix = log_mixture(lq.astype(np.float64), counts / counts.sum(), axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_term = lp - log_mix + np.log(h)  # log(w_i h_i)
     if not np.isfinite(log_term).any():
@@ -192,8 +203,8 @@ def select_proposal(
     else:
         uniform = np.full(lp.size, 1.0 / lp.size)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_second = mixture_log_density(log_term[None] + np.log(h)[None] + lp[None] - lq, uniform, axis=1)
-        log_mean = mixture_log_density(log_term, uniform)
+            log_second = log_mixture(log_term[None] + np.log(h)[None] + lp[None] - lq, uniform, axis=1)
+        log_mean = log_mixture(log_term, uniform, 0)
         value = np.expm1(log_second - 2 * log_mean)
         index = int(np.nanargmin(value))
     final = None

@@ -1,0 +1,200 @@
+"""The CUDA backend, run through the emulated build in CI (RISKCORE_CUDA=EMULATE + the CuPy stand-in).
+
+Host in -> host out and device in -> device out on every public function, the tolerances each kernel
+is held to against the CPU, the status (driver, compute capability), the checks of the CUDA bindings
+and device memory through CuPy's pool without leaks.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import riskcore
+from riskcore import conformal, mc, tail
+
+try:
+    from riskcore import _core
+except ImportError:  # pragma: no cover - the numba-only install
+    _core = None
+
+pytestmark = pytest.mark.skipif(
+    not riskcore.backends()["cuda"].available, reason=f"cuda: {riskcore.backends()['cuda'].reason}"
+)
+
+RNG = np.random.default_rng(20)
+OBS = RNG.normal(size=(7, 5))
+FCT = RNG.normal(size=(7, 5, 9))
+P = np.array([[0.6, 0.25, 0.05, 0.1, 0.0], [0.2, 0.5, 0.2, 0.05, 0.05], [0.1, 0.2, 0.4, 0.25, 0.05], [0, 0, 0, 1, 0],
+              [0, 0, 0, 0, 1]])  # fmt: skip
+# What a real GPU is held to against the CPU (float64, relative). The emulated build is bit-identical
+# for the ensemble kernels (the same operations in the same order, the same host libm, no FMA contraction);
+# the CPU's closed forms use glibc's vector math (libmvec), within an ulp or two of the scalar libm the
+# emulated kernels call. On a GPU, FMA contraction and CUDA's exp/log1p/expm1/erfc move results by a few ulp.
+CLOSED_FORMS = {"crps_normal", "crps_gev", "crps_mixnorm"}
+CRPS_CALLS = {  # name -> (call, rtol on a GPU)
+    "crps_ensemble": (lambda b, x=OBS, f=FCT: riskcore.crps_ensemble(x, f, backend=b), 1e-13),
+    "crps_ensemble fair weighted": (
+        lambda b, x=OBS, f=FCT: riskcore.crps_ensemble(x, f, estimator="fair", weights=np.abs(f) + 0.1, backend=b),
+        1e-13,
+    ),
+    "crps_ensemble pwm": (lambda b, x=OBS, f=FCT: riskcore.crps_ensemble(x, f, estimator="pwm", backend=b), 1e-13),
+    "crps_ensemble int": (lambda b, x=OBS, f=FCT: riskcore.crps_ensemble(x, f, estimator="int", backend=b), 1e-13),
+    "crps_ensemble_grad": (lambda b, x=OBS, f=FCT: riskcore.crps_ensemble_grad(x, f, backend=b), 1e-13),
+    "twcrps_ensemble": (lambda b, x=OBS, f=FCT: riskcore.twcrps_ensemble(x, f, threshold=0.3, backend=b), 1e-13),
+    "energy_score": (lambda b, x=OBS, f=FCT: riskcore.energy_score(x[..., :3], f[..., :3], backend=b), 1e-13),
+    "crps_normal": (lambda b, x=OBS: riskcore.crps_normal(x, 0.2, 1.3, backend=b), 1e-13),
+    "crps_gev": (lambda b, x=OBS: riskcore.crps_gev(x, 0.1, 0.0, 1.0, backend=b), 1e-12),
+    "crps_mixnorm": (
+        lambda b, x=OBS, f=FCT: riskcore.crps_mixnorm(x, f[..., :3], np.abs(f[..., 3:6]) + 0.5, backend=b),
+        1e-13,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CRPS_CALLS)
+def test_host_inputs_give_host_results_within_the_gpu_tolerance(name):
+    call, rtol = CRPS_CALLS[name]
+    cuda, cpu = call("cuda"), call("cpu")
+    assert type(cuda) is type(cpu) is np.ndarray and cuda.dtype == cpu.dtype and cuda.shape == cpu.shape
+    np.testing.assert_allclose(cuda, cpu, rtol=rtol, atol=1e-300)
+    if _core.cuda_emulated and name not in CLOSED_FORMS:  # the same operations in the same order
+        np.testing.assert_array_equal(cuda, cpu)
+
+
+def test_scalars_and_empty_batches_stay_on_the_host():
+    assert isinstance(riskcore.crps_ensemble(0.5, [0.0, 1.0, 2.0], backend="cuda"), np.floating)
+    empty = riskcore.crps_ensemble(np.zeros(0), np.zeros((0, 4)), backend="cuda")
+    assert type(empty) is np.ndarray and empty.shape == (0,)
+
+
+def test_device_inputs_give_device_results():
+    cupy = pytest.importorskip("cupy")
+    out = riskcore.crps_ensemble(cupy.asarray(OBS), cupy.asarray(FCT))
+    assert isinstance(out, cupy.ndarray) and out.shape == OBS.shape
+    np.testing.assert_allclose(cupy.asnumpy(out), riskcore.crps_ensemble(OBS, FCT, backend="cpu"), rtol=1e-13)
+    grad = riskcore.crps_ensemble_grad(cupy.asarray(OBS), cupy.asarray(FCT), estimator="fair")
+    assert isinstance(grad, cupy.ndarray) and grad.shape == FCT.shape
+    assert isinstance(riskcore.crps_normal(cupy.asarray(OBS), 0.0, 1.0), cupy.ndarray)
+
+
+def test_simulator_dp_and_importance_sums_on_cuda_match_the_cpu():
+    cuda = mc.simulate_outcome_risk(P, 0, [3], [4], 15, 3000, 7, backend="cuda")
+    cpu = mc.simulate_outcome_risk(P, 0, [3], [4], 15, 3000, 7, backend="cpu")
+    assert cuda.steps == cpu.steps
+    np.testing.assert_array_equal(cuda.mc.estimate, cpu.mc.estimate)  # 0/1 values: exact on a GPU too
+    for kind in ("scope", "reach"):
+        np.testing.assert_allclose(getattr(cuda, kind).estimate, getattr(cpu, kind).estimate, rtol=1e-13)
+    cal = np.random.default_rng(3).beta(2, 5, size=(4, 200))
+    bound = conformal.batch_mean_bound(cal, 10, 0.1, bounds=(0, 1), backend="cuda")
+    assert type(bound) is np.ndarray  # the DP is max and + only: exact on a GPU
+    np.testing.assert_array_equal(bound, conformal.batch_mean_bound(cal, 10, 0.1, bounds=(0, 1), backend="cpu"))
+    z = np.random.default_rng(4).normal(3.0, 1.0, size=(2, 5000))
+    r = tail.is_estimate(-(z**2) / 2, -((z - 3) ** 2) / 2, score=z, threshold=3.0, backend="cuda")
+    r_cpu = tail.is_estimate(-(z**2) / 2, -((z - 3) ** 2) / 2, score=z, threshold=3.0, backend="cpu")
+    np.testing.assert_allclose(r.estimate, r_cpu.estimate, rtol=1e-13)
+
+
+def test_tail_samplers_run_on_cuda():
+    r = tail.gaussian_tail_is(np.ones(3), 4.0, n=500, seed=1, backend="cuda")
+    np.testing.assert_allclose(r.estimate, tail.gaussian_tail_is(np.ones(3), 4.0, 500, 1, backend="cpu").estimate,
+                               rtol=1e-13)  # fmt: skip
+    ce = tail.cross_entropy_is(lambda x: x.sum(axis=1), dim=2, threshold=3.0, n=500, seed=2, backend="cuda")
+    assert 0 < ce.estimate.estimate[0] < 1
+
+
+@pytest.mark.parametrize("order", ["forward", "reverse", "shuffle"])
+def test_results_do_not_depend_on_the_order_blocks_and_threads_run_in(order, monkeypatch):
+    if not _core.cuda_emulated:
+        pytest.skip("the execution order is chosen only by the emulation")
+    monkeypatch.setenv("RISKCORE_EMULATE_ORDER", order)
+    monkeypatch.setenv("RISKCORE_EMULATE_SEED", "3")
+    fct = np.random.default_rng(1).normal(size=(600, 40))
+    obs = np.random.default_rng(2).normal(size=600)
+    np.testing.assert_array_equal(
+        riskcore.crps_ensemble_grad(obs, fct, backend="cuda"), riskcore.crps_ensemble_grad(obs, fct, backend="cpu")
+    )
+    r = mc.simulate_outcome_risk(P, 0, [3], [4], 10, 700, 3, backend="cuda")
+    assert r.steps == mc.simulate_outcome_risk(P, 0, [3], [4], 10, 700, 3, backend="cpu").steps
+
+
+def _status_with(device: str) -> str:
+    script = "import riskcore; s = riskcore.backends()['cuda']; print(s.available, s.reason)"
+    fake_cupy = str(pathlib.Path(__file__).parent / "fake_cupy")
+    path = os.pathsep.join(p for p in (fake_cupy, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "RISKCORE_EMULATE_DEVICE": device, "PYTHONPATH": path}
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+
+
+def test_status_says_no_driver_or_gpu():
+    if not _core.cuda_emulated:
+        pytest.skip("the emulation stands in for a machine without a driver")
+    out = _status_with("none")
+    assert out.startswith("False") and "no NVIDIA driver / no GPU found" in out and "insufficient" not in out
+
+
+def test_status_rejects_a_gpu_the_build_has_no_code_for():
+    if not _core.cuda_emulated:
+        pytest.skip("the emulation stands in for an sm_75 GPU")
+    out = _status_with("7.5")
+    assert out.startswith("False") and "compute capability 7.5" in out and "8.0 and newer" in out
+    assert _status_with("8.6").startswith("True")
+
+
+def test_bindings_check_what_the_cpu_bindings_check():
+    with pytest.raises(ValueError, match="gradients are available"):
+        _core.cuda_crps_ensemble_grad(8, 1, 1, 0, 1, 1, 3, "pwm", 1.0, False, 0)
+    with pytest.raises(ValueError, match="at least one member"):
+        _core.cuda_crps_ensemble(8, 1, 1, 0, 1, 4, 0, "nrg", 1.0, False, 0)
+    with pytest.raises(ValueError, match="itemsize"):
+        _core.cuda_energy_score(2, 1, 1, 1, 4, 3, 2, False, 0)
+    with pytest.raises(ValueError, match="null pointer"):
+        _core.cuda_crps_mixnorm(8, 0, 1, 1, 1, 1, 5, 2, 0)
+    one = np.ones(3)
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        _core.cuda_knapsack_max_sums([one], np.array([0]), np.array([4]), 0)
+    with pytest.raises(ValueError, match="non-empty"):
+        _core.cuda_knapsack_max_sums([np.ones(0)], np.array([2]), np.array([4]), 0)
+    cdf = np.cumsum(P, axis=1)[None]
+    hazard, kind = np.zeros((1, 5)), np.zeros((1, 5), np.uint8)
+    with pytest.raises(ValueError, match="start state out of range"):
+        _core.cuda_simulate_chunk(cdf, cdf, hazard, kind, np.array([5]), 4, 1, 0, 10, 0)
+    with pytest.raises(ValueError, match="one chain per query"):
+        _core.cuda_simulate_chunk(np.repeat(cdf, 2, 0), np.repeat(cdf, 2, 0), np.zeros((2, 5)),
+                                  np.zeros((2, 5), np.uint8), np.zeros(3, np.int64), 4, 1, 0, 10, 0)  # fmt: skip
+    with pytest.raises(ValueError, match=r"energy_score.*exceed one launch.s grid"):
+        _core.cuda_energy_score(8, 1, 1, 1, 2**40, 3, 2, False, 0)
+
+
+def test_device_memory_comes_from_cupys_pool_and_is_released_on_errors():
+    cupy = pytest.importorskip("cupy")
+    pool = cupy.get_default_memory_pool()
+    if not hasattr(pool, "allocations"):
+        pytest.skip("counts allocations through the stand-in's pool")
+    before = pool.allocations
+    riskcore.crps_ensemble_grad(OBS, FCT, backend="cuda")
+    mc.simulate_outcome_risk(P, 0, [3], [4], 5, 100, 1, backend="cuda")
+    assert pool.allocations > before + 3  # scratch and tables of the launchers went through the pool
+    assert _core.cuda_allocations() == 0
+    try:
+        pool.set_limit(size=pool.used_bytes() + FCT.size * 8 + 64)  # one of the three scratch arrays fits
+        with pytest.raises(MemoryError):
+            riskcore.crps_ensemble_grad(OBS, FCT, backend="cuda")
+    finally:
+        pool.set_limit(size=0)
+    assert _core.cuda_allocations() == 0  # the buffers allocated before the failure were freed
+
+
+def test_one_launch_solves_problems_of_different_sizes_like_the_cpu():
+    rng = np.random.default_rng(9)
+    values = [np.sort(rng.uniform(size=k))[::-1].copy() for k in (1, 7, 300, 40)]
+    m, t_max = np.array([1, 5, 20, 3]), np.array([0, 12, 2500, 200])
+    np.testing.assert_array_equal(
+        _core.cuda_knapsack_max_sums(values, m, t_max, 0), _core.knapsack_max_sums(values, m, t_max)
+    )
+    assert _core.cuda_knapsack_max_sums([], np.zeros(0, np.int64), np.zeros(0, np.int64), 0).shape == (0,)
