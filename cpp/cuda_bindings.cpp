@@ -104,8 +104,8 @@ void bind_cuda(py::module_& m) {
                                       const std::string& estimator, double alpha, bool omit_nan,
                                       std::uintptr_t stream) {
     const EnsembleEstimator e = estimator_from_name(estimator);
-    require(e == EnsembleEstimator::nrg || e == EnsembleEstimator::fair || e == EnsembleEstimator::afcrps,
-            "gradients are available for 'nrg', 'fair' and 'afcrps'");
+    require(e != EnsembleEstimator::pwm && e != EnsembleEstimator::integral,
+            "gradients are available for 'nrg', 'fair', 'afcrps', 'akr' and 'akr_circperm'");
     const int est = static_cast<int>(e);
     check_ensemble(itemsize, n, m, obs, fct, out);
     py::gil_scoped_release release;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "cuda_check.cuh"
+#include "cuda_launch.cuh"
 #include "mc_stream_launchers.hpp"
 
 namespace riskcore::cuda {
@@ -44,15 +44,13 @@ void launch_risk(const void* h, const index_t* hs, const std::int64_t* len, cons
   RiskArrays<Real> a{static_cast<const Real*>(h), hs[0], hs[1], hs[2], hs[3], len, ls[0], ls[1], ls[2],
                      mask, mask ? ms[0] : 0, mask ? ms[1] : 0, mask ? ms[2] : 0,
                      hit, hit ? is[0] : 0, hit ? is[1] : 0, hit ? is[2] : 0, Q, N, T, K};
-  const index_t per_pair = (N + kRiskBlock - 1) / kRiskBlock, items = Q * K * per_pair;
-  RiskBlock* d_out = nullptr;
-  check(cudaMallocAsync(&d_out, sizeof(RiskBlock) * static_cast<size_t>(items), s), "cudaMallocAsync");
-  if (items > 0) risk_block_kernel<Real><<<grid_for(items), kBlock, 0, s>>>(a, kind, per_pair, d_out);
-  check(cudaGetLastError(), "risk_block kernel launch");
-  check(cudaMemcpyAsync(blocks, d_out, sizeof(RiskBlock) * static_cast<size_t>(items), cudaMemcpyDeviceToHost, s),
+  const index_t per_pair = (N + kRiskBlock - 1) / kRiskBlock, n_items = Q * K * per_pair;
+  DeviceBuffer<RiskBlock> d_out(static_cast<size_t>(n_items), s);
+  launch("risk_block", risk_block_kernel<Real>, items(n_items, "risk_block"), s, a, kind, per_pair, d_out.get());
+  check(cudaMemcpyAsync(blocks, d_out.get(), sizeof(RiskBlock) * static_cast<size_t>(n_items), cudaMemcpyDeviceToHost,
+                        s),
         "cudaMemcpyAsync");
   check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
-  cudaFreeAsync(d_out, s);
 }
 
 }  // namespace
@@ -74,24 +72,17 @@ void sequence_step(int itemsize, const void* probs, index_t row_stride, index_t 
                    double* elapsed, std::int64_t* tokens, std::int64_t* fork, std::uint8_t* done, std::int64_t* bad,
                    std::uintptr_t stream) {
   const auto s = reinterpret_cast<cudaStream_t>(stream);
-  double* scratch = nullptr;
-  check(cudaMallocAsync(&scratch, sizeof(double) * static_cast<size_t>(B * (tables.V + tables.K)), s),
-        "cudaMallocAsync");
-  if (B > 0) {
-    if (itemsize == 4)
-      sequence_step_kernel<float><<<grid_for(B), kBlock, 0, s>>>(static_cast<const float*>(probs), row_stride,
-                                                                 col_stride, tables, B, t, context, trajectory, role,
-                                                                 alive, mc, scope, reach, elapsed, scratch, tokens,
-                                                                 fork, done, bad);
-    else
-      sequence_step_kernel<double><<<grid_for(B), kBlock, 0, s>>>(static_cast<const double*>(probs), row_stride,
-                                                                  col_stride, tables, B, t, context, trajectory, role,
-                                                                  alive, mc, scope, reach, elapsed, scratch, tokens,
-                                                                  fork, done, bad);
-  }
-  check(cudaGetLastError(), "sequence_step kernel launch");
+  DeviceBuffer<double> scratch(static_cast<size_t>(B * (tables.V + tables.K)), s);
+  const Geometry g = items(B, "sequence_step");
+  if (itemsize == 4)
+    launch("sequence_step", sequence_step_kernel<float>, g, s, static_cast<const float*>(probs), row_stride,
+           col_stride, tables, B, t, context, trajectory, role, alive, mc, scope, reach, elapsed, scratch.get(),
+           tokens, fork, done, bad);
+  else
+    launch("sequence_step", sequence_step_kernel<double>, g, s, static_cast<const double*>(probs), row_stride,
+           col_stride, tables, B, t, context, trajectory, role, alive, mc, scope, reach, elapsed, scratch.get(),
+           tokens, fork, done, bad);
   check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
-  cudaFreeAsync(scratch, s);
 }
 
 }  // namespace riskcore::cuda

@@ -158,6 +158,7 @@ def big():
     "case",
     ["weights (m,)", "weights (n, 1)", "strided members", "twcrps", "twcrps interval", "nan_policy raise", "grad (m,)"],
 )
+@pytest.mark.parametrize("backend", ["cpu", "numba"])  # host peak memory: cuda copies host inputs to the device
 def test_peak_memory_is_inputs_plus_outputs_plus_5_percent(backend, big, case):
     """Issue #10: weights (m,) were expanded to the ensemble's size (+100%), twcrps copied the ensemble
     and fct[:, ::2] was copied although strided members are read in place."""

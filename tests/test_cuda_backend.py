@@ -105,7 +105,7 @@ def test_tail_samplers_run_on_cuda():
     np.testing.assert_allclose(r.estimate, tail.gaussian_tail_is(np.ones(3), 4.0, 500, 1, backend="cpu").estimate,
                                rtol=1e-13)  # fmt: skip
     ce = tail.cross_entropy_is(lambda x: x.sum(axis=1), dim=2, threshold=3.0, n=500, seed=2, backend="cuda")
-    assert 0 < ce.estimate.estimate[0] < 1
+    assert 0 < ce.estimate.estimate < 1
 
 
 @pytest.mark.parametrize("order", ["forward", "reverse", "shuffle"])
@@ -194,7 +194,7 @@ def test_one_launch_solves_problems_of_different_sizes_like_the_cpu():
     rng = np.random.default_rng(9)
     values = [np.sort(rng.uniform(size=k))[::-1].copy() for k in (1, 7, 300, 40)]
     m, t_max = np.array([1, 5, 20, 3]), np.array([0, 12, 2500, 200])
-    np.testing.assert_array_equal(
-        _core.cuda_knapsack_max_sums(values, m, t_max, 0), _core.knapsack_max_sums(values, m, t_max)
+    np.testing.assert_allclose(  # the CPU combines two half-depth layers, CUDA runs all m: a few ulp apart
+        _core.cuda_knapsack_max_sums(values, m, t_max, 0), _core.knapsack_max_sums(values, m, t_max), rtol=1e-14
     )
     assert _core.cuda_knapsack_max_sums([], np.zeros(0, np.int64), np.zeros(0, np.int64), 0).shape == (0,)

@@ -17,6 +17,12 @@ RNG = np.random.default_rng(11)
 OBS, FCT = RNG.normal(size=40), RNG.normal(size=(40, 9))
 
 
+@pytest.fixture(params=["cpu", "numba"], scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The scores of riskcore.crps.univariate have no CUDA kernel yet (README): host backends only."""
+    return request.param
+
+
 def per_row(fn, obs, fct):
     return np.array([fn(float(y), [float(v) for v in x]) for y, x in zip(obs, fct, strict=True)])
 
