@@ -268,7 +268,8 @@ def multivariate(obs: Any, fct: Any) -> Canonical:
 
 
 def as_float_bound(name: str, value: Any) -> float:
-    value = float(value)
-    if np.isnan(value):
+    """A threshold or interval end: a real number, +/-inf allowed, NaN refused."""
+    number = _validate.real(value, name, allow_inf=True) if not isinstance(value, float) else value
+    if math.isnan(number):
         raise ValueError(f"{name} must not be NaN")
-    return value
+    return number

@@ -220,6 +220,8 @@ def twcrps_ensemble(
     if threshold is not None:
         lower, upper = args.as_float_bound("threshold", threshold), np.inf
     else:
+        if isinstance(interval, (str, bytes)) or not hasattr(interval, "__len__") or len(interval) != 2:
+            raise TypeError(f"interval must be a pair (a, b), got {interval!r}")
         lower, upper = (args.as_float_bound(f"interval[{i}]", v) for i, v in enumerate(interval))
         if not lower < upper:
             raise ValueError(f"interval must satisfy a < b, got {interval}")

@@ -145,7 +145,7 @@ def merge_estimates(results: Sequence[RiskEstimate], *, confidence: float = 0.95
     """Combine estimates from disjoint shards of trajectories into the estimate of their union
     (overlapping trajectory ranges raise ValueError)."""
     if not results:
-        raise ValueError("merge_estimates needs at least one result")
+        raise ValueError("results must hold at least one estimate, got none")
     kinds = {r.kind for r in results}
     if len(kinds) != 1:
         raise ValueError(f"cannot merge estimates of different kinds {sorted(kinds)}")
