@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import numpy as np
 import riskcore
 from riskcore import _core, mc, tail
 from riskcore import random as rc_random
+from riskcore._bench import best_time
 
 TIME_TARGET, MEMORY_TARGET = 1.3, 0.05
 MEMBERS = 50
@@ -39,16 +39,6 @@ class Case:
 
 def _nbytes(*arrays: np.ndarray) -> int:
     return sum(int(a.nbytes) for a in arrays)
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _rss_kib(field: str) -> int:
