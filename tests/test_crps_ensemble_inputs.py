@@ -119,6 +119,31 @@ def test_pandas_series_and_frame_come_back_with_their_index(backend):
     np.testing.assert_array_equal(grad.to_numpy(), riskcore.crps_ensemble_grad(obs.to_numpy(), fct.to_numpy()))
 
 
+def test_closed_forms_and_elementwise_scores_keep_a_series_index(backend):
+    """Issue #10 item 9: pandas in, pandas out for every elementwise score (the closed forms through the
+    one canonicaliser, the quantile/interval/categorical scores through returns_pandas)."""
+    pd = pytest.importorskip("pandas")
+    index = pd.Index(["a", "b", "c"], name="site")
+    obs = pd.Series(pd.array([0.1, -0.4, pd.NA], dtype="Float64"), index=index, name="obs")
+    got = riskcore.crps_normal(obs, 0.0, 1.0, backend=backend)
+    assert isinstance(got, pd.Series) and got.index.equals(index) and got.name == "obs"
+    want = riskcore.crps_normal(np.array([0.1, -0.4, np.nan]), 0.0, 1.0, backend=backend)
+    np.testing.assert_array_equal(got.to_numpy(), want)
+    sigma = pd.Series([1.0, 2.0, 3.0], index=index)
+    assert riskcore.crps_normal(0.3, 0.0, sigma, backend=backend).index.equals(index)  # a parameter labels it too
+    assert isinstance(riskcore.crps_normal(0.3, 0.0, 1.0, backend=backend), np.floating)  # scalars stay scalars
+    mixture = riskcore.crps_mixnorm(obs, [[0.0, 1.0]] * 3, [[1.0, 1.0]] * 3, backend=backend)
+    assert isinstance(mixture, pd.Series) and mixture.index.equals(index)
+    y = pd.Series([0.0, 1.0, 1.0], index=index)
+    for score in (
+        riskcore.quantile_score(y, 0.5, 0.3),
+        riskcore.interval_score(y, 0.0, 0.5, 0.2),
+        riskcore.brier_score(y, 0.25),
+    ):
+        assert isinstance(score, pd.Series) and score.index.equals(index)
+    np.testing.assert_array_equal(riskcore.brier_score(y, 0.25).to_numpy(), (0.25 - y.to_numpy()) ** 2)
+
+
 def test_nullable_float64_with_na_reads_as_nan(backend):
     pd = pytest.importorskip("pandas")
     fct = pd.DataFrame({"a": pd.array([0.0, 1.0, pd.NA], dtype="Float64"), "b": pd.array([2.0, pd.NA, 1.0], "Float64")})

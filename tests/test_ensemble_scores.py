@@ -196,6 +196,23 @@ def test_rps_matches_definition_and_scoringrules():
         riskcore.rps_score(0, fct[0])
 
 
+def test_rps_bad_inputs_name_the_argument():
+    """Found by the slow fuzz run: an array `onehot`, no categories and unbroadcastable `obs` gave NumPy's
+    own messages."""
+    fct = RNG.dirichlet(np.ones(4), size=3)
+    with pytest.raises(TypeError, match="onehot must be True or False, got ndarray"):
+        riskcore.rps_score(np.eye(4)[:3], fct, onehot=np.array([]))
+    with pytest.raises(ValueError, match="fct has no categories along axis -1"):
+        riskcore.rps_score(0.0, np.zeros((0, 2, 0)))
+    with pytest.raises(ValueError, match=r"obs must have fct's shape \(3, 4\) with onehot=True"):
+        riskcore.rps_score(np.eye(4)[:2], fct, onehot=True)
+    with pytest.raises(ValueError, match="shapes do not broadcast: obs"):
+        riskcore.rps_score([1, 2], fct)
+    onehot_first = np.eye(4)[[0, 3, 1]].T  # categories along axis 0
+    np.testing.assert_allclose(riskcore.rps_score(onehot_first, fct.T, axis=0, onehot=True),
+                               riskcore.rps_score([1, 4, 2], fct), rtol=1e-15)  # fmt: skip
+
+
 def test_quantile_interval_and_weighted_interval_scores():
     y, q = RNG.normal(size=50), RNG.normal(size=50)
     for a in (0.1, 0.5, 0.9):

@@ -95,6 +95,8 @@ def reject_nan(xp: Any, **arrays: Any) -> None:
 
 
 def check_positive(xp: Any, name: str, value: Any) -> None:
+    """ValueError when an element of ``value`` is <= 0. NaN passes on purpose: a NaN parameter gives a
+    NaN score, the rule of every closed form (see the README's guarantees)."""
     if bool((value <= 0).any()):
         raise ValueError(f"{name} must be > 0")
 

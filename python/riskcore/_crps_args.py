@@ -191,6 +191,18 @@ def pandas_like(obs: Any, fct: Any, ax: int, batch: tuple[int, ...]) -> Any:
     return None
 
 
+def pandas_template(batch: tuple[int, ...], *inputs: Any) -> Any:
+    """The first pandas Series (or one-column-per-row DataFrame) among ``inputs`` whose index labels a
+    1-d batch, or None: elementwise scores of pandas inputs come back as a Series on that index."""
+    if len(batch) != 1:
+        return None
+    for value in inputs:
+        if type(value).__name__ == "Series" and type(value).__module__.startswith("pandas"):
+            if len(value.index) == batch[0]:
+                return value
+    return None
+
+
 def elementwise(obs: Any, params: dict[str, Any], rules: dict[str, Callable[[dict[str, Any]], Any]]) -> Canonical:
     """obs and parameters broadcast together and flattened; an argument of size 1 stays of size 1.
 
@@ -210,7 +222,8 @@ def elementwise(obs: Any, params: dict[str, Any], rules: dict[str, Callable[[dic
         _arrays.contiguous(xp, a.reshape(1) if a.size == 1 else xp.broadcast_to(a, batch).reshape(n), dtype)
         for a in named.values()
     )
-    return Canonical(flat, batch, not any(on_gpu(a) for a in (obs, *params.values())), xp)
+    on_host = not any(on_gpu(a) for a in (obs, *params.values()))
+    return Canonical(flat, batch, on_host, xp, pandas_template(batch, obs, *params.values()))
 
 
 def components(obs: Any, m: Any, s: Any, w: Any, axis: int) -> Canonical:
@@ -240,7 +253,7 @@ def components(obs: Any, m: Any, s: Any, w: Any, axis: int) -> Canonical:
         _arrays.contiguous(xp, xp.broadcast_to(obs_a, batch).reshape(n), dtype),
         *tuple(_arrays.contiguous(xp, xp.broadcast_to(a, (*batch, k)).reshape(n, k), dtype) for a in moved),
     )
-    return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, m, s, w)), xp)
+    return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, m, s, w)), xp, pandas_template(batch, obs))
 
 
 def multivariate(obs: Any, fct: Any) -> Canonical:

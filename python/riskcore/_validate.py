@@ -332,6 +332,20 @@ def positive(value: Any, name: str, *, allow_inf: bool = False) -> float:
     return real(value, name, low=0.0, interval="()", allow_inf=allow_inf)
 
 
+def flag(value: Any, name: str) -> bool:
+    """A yes/no option: Python or NumPy bool only (an array or a number is a ``TypeError``: its truth
+    value would be ambiguous or accidental).
+
+    >>> flag(1, "onehot")
+    Traceback (most recent call last):
+    ...
+    TypeError: onehot must be True or False, got int
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 def scalar_problem(*values: Any) -> bool:
     """True when every input is a scalar (0-d): the result is then a NumPy scalar (:func:`scalar_or_array`)."""
     return all(np.ndim(v) == 0 for v in values)

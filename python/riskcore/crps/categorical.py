@@ -21,6 +21,7 @@ def _binary(obs: Any, name: str = "obs") -> np.ndarray:
     return y
 
 
+@_validate.returns_pandas
 def brier_score(obs: ArrayLike, fct: ArrayLike) -> Any:
     r"""Brier score of the probability ``fct`` of a binary event ``obs`` (0 or 1; NaN gives NaN).
 
@@ -41,6 +42,7 @@ def brier_score(obs: ArrayLike, fct: ArrayLike) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
+@_validate.returns_pandas
 def rps_score(obs: ArrayLike, fct: ArrayLike, *, axis: int = -1, onehot: bool = False) -> Any:
     r"""Ranked probability score of a forecast over K ordered categories.
 
@@ -66,13 +68,18 @@ def rps_score(obs: ArrayLike, fct: ArrayLike, *, axis: int = -1, onehot: bool = 
     """
     p = _validate.real_array(fct, "fct", low=0.0, high=1.0, allow_nan=True)
     ax = _arrays.normalize_axis(axis, p.ndim, "fct")
-    p = np.moveaxis(p, ax, -1)
+    fct_shape, p = p.shape, np.moveaxis(p, ax, -1)
     k = p.shape[-1]
-    if onehot:
-        y = np.moveaxis(_binary(obs), ax, -1)
-        observed = np.cumsum(y, axis=-1)
+    if k == 0:
+        raise ValueError(f"fct has no categories along axis {axis}")
+    if _validate.flag(onehot, "onehot"):
+        y = _binary(obs)
+        if y.shape != fct_shape:
+            raise ValueError(f"obs must have fct's shape {fct_shape} with onehot=True, got {y.shape}")
+        observed = np.cumsum(np.moveaxis(y, ax, -1), axis=-1)
     else:
         cat = _validate.real_array(obs, "obs")
+        _arrays.broadcast_shape({"obs": cat.shape, "fct without its category axis": p.shape[:-1]})
         bad = ((cat != np.floor(cat)) | (cat < 1) | (cat > k)) & ~np.isnan(cat)
         if bool(np.any(bad)):
             raise ValueError(f"obs must be a category in 1..{k} (or NaN)")
@@ -81,6 +88,7 @@ def rps_score(obs: ArrayLike, fct: ArrayLike, *, axis: int = -1, onehot: bool = 
     return out[()] if out.ndim == 0 else out
 
 
+@_validate.returns_pandas
 def threshold_brier_score(obs: ArrayLike, fct: ArrayLike, threshold: ArrayLike, *, axis: int = -1) -> Any:
     r"""Brier score of the event :math:`\{Y \le t\}` with the ensemble's probability, per threshold.
 

@@ -21,6 +21,7 @@ def _scalar(out: np.ndarray) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
+@_validate.returns_pandas
 def quantile_score(obs: ArrayLike, fct: ArrayLike, alpha: ArrayLike) -> Any:
     r"""Quantile (pinball) score of the quantile forecast ``fct`` at level ``alpha`` in (0, 1).
 
@@ -43,6 +44,7 @@ def quantile_score(obs: ArrayLike, fct: ArrayLike, alpha: ArrayLike) -> Any:
     return _scalar(((y < q).astype(np.float64) - a) * (q - y))
 
 
+@_validate.returns_pandas
 def interval_score(obs: ArrayLike, lower: ArrayLike, upper: ArrayLike, alpha: ArrayLike) -> Any:
     r"""Interval (Winkler) score of the central (1 - alpha) prediction interval [lower, upper].
 
@@ -66,6 +68,7 @@ def interval_score(obs: ArrayLike, lower: ArrayLike, upper: ArrayLike, alpha: Ar
     return _scalar((up - lo) + (2 / a) * np.maximum(lo - y, 0.0) + (2 / a) * np.maximum(y - up, 0.0))
 
 
+@_validate.returns_pandas
 def weighted_interval_score(
     obs: ArrayLike,
     median: ArrayLike,

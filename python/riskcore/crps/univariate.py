@@ -65,8 +65,7 @@ def dssuv_ensemble(obs: ArrayLike, fct: ArrayLike, *, axis: int = -1, bias: bool
     >>> round(float(riskcore.dssuv_ensemble(0.5, [0.0, 1.0, 2.0])), 6)
     0.25
     """
-    if not isinstance(bias, (bool, np.bool_)):
-        raise TypeError(f"bias must be True or False, got {type(bias).__name__}")
+    _validate.flag(bias, "bias")
     return _run("dss_bias" if bias else "dss", obs, fct, axis, backend, 2)
 
 
