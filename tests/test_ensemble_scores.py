@@ -6,6 +6,7 @@ scoringrules / properscoring where they have the function."""
 from __future__ import annotations
 
 import math
+import re
 
 import mpmath
 import numpy as np
@@ -211,6 +212,26 @@ def test_rps_bad_inputs_name_the_argument():
     onehot_first = np.eye(4)[[0, 3, 1]].T  # categories along axis 0
     np.testing.assert_allclose(riskcore.rps_score(onehot_first, fct.T, axis=0, onehot=True),
                                riskcore.rps_score([1, 4, 2], fct), rtol=1e-15)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "score, arguments, names",
+    [
+        ("brier_score", (np.zeros(2), np.zeros(0)), "obs (2,), fct (0,)"),
+        ("quantile_score", (np.zeros(0), np.zeros(2), 0.5), "obs (0,), fct (2,), alpha ()"),
+        ("interval_score", (np.zeros(2), 0.0, np.zeros((5, 5)), 0.1), "obs (2,), lower (), upper (5, 5)"),
+        ("weighted_interval_score", (np.zeros(0), np.zeros(2), [-1.0], [1.0], [0.2]), "obs (0,), median (2,)"),
+        ("threshold_brier_score", (np.zeros(2), np.zeros((3, 4)), 0.0), "obs (2,), fct without its member axis"),
+    ],
+)
+def test_elementwise_scores_name_unbroadcastable_arguments(score, arguments, names):
+    """Found by the slow fuzz run: NumPy's 'operands could not be broadcast' named no argument."""
+    with pytest.raises(ValueError, match=re.escape(f"shapes do not broadcast: {names}")):
+        getattr(riskcore, score)(*arguments)
+
+
+def test_threshold_brier_score_with_no_thresholds_has_an_empty_last_axis():
+    assert riskcore.threshold_brier_score(np.zeros(3), np.zeros((3, 4)), np.array([])).shape == (3, 0)
 
 
 def test_quantile_interval_and_weighted_interval_scores():

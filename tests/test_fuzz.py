@@ -198,26 +198,8 @@ def test_fuzz(body, strategies):
     run(body, strategies)
 
 
-LONG_XFAIL = {
-    "fuzz_conformal": "#10 defect 3 (conformal): batch_mean_bound([0.], m=2**63, alpha=.1) raises OverflowError",
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "body, strategies",
-    [
-        pytest.param(
-            body,
-            strategies,
-            id=body.__name__,
-            marks=[pytest.mark.xfail(reason=LONG_XFAIL[body.__name__], strict=False)]
-            if body.__name__ in LONG_XFAIL
-            else [],
-        )
-        for body, strategies in FUZZERS
-    ],
-)
+@pytest.mark.parametrize("body, strategies", FUZZERS, ids=[body.__name__ for body, _ in FUZZERS])
 def test_fuzz_long(body, strategies):
     run(body, strategies, max_examples=2000, derandomize=False)
 
@@ -332,16 +314,6 @@ def strategy(function: str, parameter: str):
     return OVERRIDES.get((function, parameter), STRATEGIES.get(parameter, ANY))
 
 
-# found only by the long run (1,000 examples), or known from the one-line reproducers
-XFAIL_LONG: dict[str, tuple[str, bool]] = {
-    "batch_mean_bound": ("#10 defect 3 (conformal): m=2**63 raises OverflowError", True),
-    "batch_mean_bound_relaxed": ("#10 defect 3 (conformal): m beyond int64 not checked through _validate", True),
-    "slot_order_statistics_joint_pmf": ("#10 defects 3, 4 (conformal): n=2**63 OverflowError, no size guard", True),
-    "exact_outcome_risk": ("#10 defect 4 (mc): linear in the horizon (horizon=2**53 does not finish)", False),
-    "simulate_outcome_risk": ("#10 defects 3, 4 (mc): horizon=2**63 raw pybind error, n_trajectories unbounded", False),
-}
-
-
 def public_functions(xfail: dict[str, tuple[str, bool]]):
     for module in MODULES:
         for name in module.__all__:
@@ -412,6 +384,6 @@ def test_bad_input(function):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("function", list(public_functions({**XFAIL, **XFAIL_LONG})))
+@pytest.mark.parametrize("function", list(public_functions(XFAIL)))
 def test_bad_input_long(function):
     run_generic(function, max_examples=1000, derandomize=False)

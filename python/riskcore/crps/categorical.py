@@ -38,7 +38,9 @@ def brier_score(obs: ArrayLike, fct: ArrayLike) -> Any:
     0.0625
     """
     p = _validate.real_array(fct, "fct", low=0.0, high=1.0, allow_nan=True)
-    out = (p - _binary(obs)) ** 2
+    y = _binary(obs)
+    _arrays.broadcast_shape({"obs": y.shape, "fct": p.shape})
+    out = (p - y) ** 2
     return out[()] if out.ndim == 0 else out
 
 
@@ -119,9 +121,12 @@ def threshold_brier_score(obs: ArrayLike, fct: ArrayLike, threshold: ArrayLike, 
     ax = _arrays.normalize_axis(axis, x.ndim, "fct")
     x = np.moveaxis(x, ax, -1)
     y = _validate.real_array(obs, "obs")
+    _arrays.broadcast_shape({"obs": y.shape, "fct without its member axis": x.shape[:-1]})
     tt = t.reshape((1,) * (x.ndim - 1) + (-1,))
     valid = (~np.isnan(x)).sum(axis=-1)[..., None]
-    below = np.stack([(x <= v).sum(axis=-1) for v in t.reshape(-1)], axis=-1)
+    below = np.zeros((*x.shape[:-1], t.size), dtype=np.int64)
+    for j, v in enumerate(t.reshape(-1)):
+        below[..., j] = (x <= v).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         prob = below / valid
     event = np.where(np.isnan(y[..., None]), np.nan, (y[..., None] <= tt).astype(float))

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from riskcore import _validate
+from riskcore import _arrays, _validate
 
 __all__ = ["interval_score", "quantile_score", "weighted_interval_score"]
 
@@ -41,6 +41,7 @@ def quantile_score(obs: ArrayLike, fct: ArrayLike, alpha: ArrayLike) -> Any:
     """
     y, q = _validate.real_array(obs, "obs"), _validate.real_array(fct, "fct")
     a = _levels(alpha)
+    _arrays.broadcast_shape({"obs": y.shape, "fct": q.shape, "alpha": a.shape})
     return _scalar(((y < q).astype(np.float64) - a) * (q - y))
 
 
@@ -62,9 +63,10 @@ def interval_score(obs: ArrayLike, lower: ArrayLike, upper: ArrayLike, alpha: Ar
     6.0
     """
     y, lo, up = (_validate.real_array(v, n) for v, n in ((obs, "obs"), (lower, "lower"), (upper, "upper")))
+    a = _levels(alpha)
+    _arrays.broadcast_shape({"obs": y.shape, "lower": lo.shape, "upper": up.shape, "alpha": a.shape})
     if bool(np.any(lo > up)):
         raise ValueError("lower must be <= upper")
-    a = _levels(alpha)
     return _scalar((up - lo) + (2 / a) * np.maximum(lo - y, 0.0) + (2 / a) * np.maximum(y - up, 0.0))
 
 
@@ -100,6 +102,8 @@ def weighted_interval_score(
     wk = a / 2 if w_alpha is None else _validate.real_array(w_alpha, "w_alpha", low=0.0, allow_nan=False)
     y = _validate.real_array(obs, "obs")
     m = _validate.real_array(median, "median")
+    _arrays.broadcast_shape({"obs": y.shape, "median": m.shape})
+    _arrays.broadcast_shape({"alpha (K,)": a.shape, "w_alpha": wk.shape})
     scores = interval_score(y[..., None], lower, upper, a)
     out = (w0 * np.abs(y - m) + (np.asarray(scores) * wk).sum(axis=-1)) / (a.size + 0.5)
     return _scalar(np.asarray(out))
