@@ -92,7 +92,7 @@ def owgksuv_ensemble(
     --------
     >>> import riskcore
     >>> round(float(riskcore.owgksuv_ensemble(0.5, [0.0, 1.0, 2.0], 0.25)), 6)
-    0.130728
+    0.298058
     """
     return _weighted("owgks", obs, fct, a, b, axis, w_func, weights, backend)
 
@@ -123,7 +123,7 @@ def vrgksuv_ensemble(
     --------
     >>> import riskcore
     >>> round(float(riskcore.vrgksuv_ensemble(0.5, [0.0, 1.0, 2.0], 0.25)), 6)
-    0.082101
+    0.27612
     """
     return _weighted("vrgks", obs, fct, a, b, axis, w_func, weights, backend)
 
@@ -152,7 +152,7 @@ def twgksuv_ensemble(
     --------
     >>> import riskcore
     >>> round(float(riskcore.twgksuv_ensemble(0.5, [0.0, 1.0, 2.0], 1.0)), 6)
-    0.052157
+    0.043719
     """
     estimator = _estimator(estimator)
     canon, members = _univariate(obs, fct, axis, weights, estimator)
@@ -209,9 +209,9 @@ def clogs_ensemble(
     --------
     >>> import riskcore
     >>> round(float(riskcore.clogs_ensemble(0.5, [0.0, 1.0, 2.0], 1.0, bw=1.0)), 6)
-    1.018287
+    0.693147
     >>> round(float(riskcore.clogs_ensemble(0.5, [0.0, 1.0, 2.0], 0.0, 1.0, bw=1.0, cens=False)), 6)
-    0.08546
+    -0.018223
     """
     if not isinstance(cens, (bool, np.bool_)):
         raise TypeError(f"cens must be True or False, got {type(cens).__name__}")
