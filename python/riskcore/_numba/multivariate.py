@@ -234,7 +234,7 @@ def _loop(kind, obs, fct, ens, has_ens, fw, has_fw, ow, has_ow, w, p, out):
 
 
 def multivariate_score(name, obs, fct, ens_w, fw, ow, w, p):
-    n, m, d = fct.shape
+    n, m = fct.shape[:2]
     out = np.empty(n, dtype=fct.dtype)
     dummy_rows = np.broadcast_to(np.zeros((1, m), dtype=fct.dtype), (n, m))
     dummy_w = w if w is not None else np.broadcast_to(np.zeros((1, 1, 1), dtype=fct.dtype), (n, 1, 1))

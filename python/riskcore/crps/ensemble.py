@@ -227,4 +227,3 @@ def twcrps_ensemble(
     alpha = args.check_estimator(estimator, alpha)
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
     return canon.finish(canon.run_chained(backend, estimator, alpha, nan_policy == "omit", lower, upper))
-

@@ -26,7 +26,9 @@ def _univariate(obs: Any, fct: Any, axis: int, weights: Any, estimator: str) -> 
     """(n,) / (n, m) canonical arrays and the same as a d = 1 multivariate problem (views)."""
     canon = args.ensemble(obs, fct, axis, weights, "propagate", estimator)
     y, x, w = canon.arrays
-    members = Members(y[:, None], x[:, :, None], w, (y.shape[0],), x.dtype, canon.xp, canon.on_host, (y[:, None], x[:, :, None]))
+    members = Members(
+        y[:, None], x[:, :, None], w, (y.shape[0],), x.dtype, canon.xp, canon.on_host, (y[:, None], x[:, :, None])
+    )
     return canon, members
 
 
@@ -51,7 +53,9 @@ def _elementwise_weights(w_func: Func | None, a: float, b: float, canon: args.Ca
     return np.asarray(fw, dtype=x.dtype), np.asarray(ow, dtype=x.dtype)
 
 
-def _weighted(kind: str, obs: Any, fct: Any, a: float, b: float, axis: int, w_func: Any, weights: Any, backend: str) -> Any:
+def _weighted(
+    kind: str, obs: Any, fct: Any, a: float, b: float, axis: int, w_func: Any, weights: Any, backend: str
+) -> Any:
     canon, members = _univariate(obs, fct, axis, weights, "nrg")
     fw, ow = _elementwise_weights(w_func, a, b, canon)
     return canon.finish(np.asarray(_run(kind, members, backend, fw, ow)).reshape(-1))

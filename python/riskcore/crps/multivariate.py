@@ -104,11 +104,15 @@ def _members(obs: Any, fct: Any, m_axis: int, v_axis: int, weights: Any, estimat
         w_a = _validate.real_array(weights, "weights", xp=xp)
         reduced_shape = fct_a.shape[:v_ax] + fct_a.shape[v_ax + 1 :]
         if not args.broadcasts_to(w_a.shape, reduced_shape):
-            raise ValueError(f"weights shape {w_a.shape} does not broadcast to fct without its variable axis {reduced_shape}")
+            raise ValueError(
+                f"weights shape {w_a.shape} does not broadcast to fct without its variable axis {reduced_shape}"
+            )
         w_a = w_a.reshape((1,) * (reduced - w_a.ndim) + w_a.shape)
         w_a = xp.moveaxis(w_a, m_ax - (v_ax < m_ax), -1)
         args.check_weights(xp, w_a, reduced - 1)
-    dtype = _arrays.result_dtype(*(a if hasattr(v, "dtype") else v for v, a in ((obs, obs_a), (fct, fct_a), (weights, w_a))))
+    dtype = _arrays.result_dtype(
+        *(a if hasattr(v, "dtype") else v for v, a in ((obs, obs_a), (fct, fct_a), (weights, w_a)))
+    )
     on_host = not any(on_gpu(a) for a in (obs, fct, weights))
     members = Members(None, None, None, batch, dtype, xp, on_host, (obs_m, fct_m))
     members.obs = members.rows(obs_m, (d,))
@@ -147,7 +151,9 @@ def _chain(v_func: Func, obs: Any, fct: Any) -> tuple[Any, Any]:
     return chained[0], chained[1]
 
 
-def _run(name: str, members: Members, backend: str, fw: Any = None, ow: Any = None, w: Any = None, p: float = 0.0) -> Any:
+def _run(
+    name: str, members: Members, backend: str, fw: Any = None, ow: Any = None, w: Any = None, p: float = 0.0
+) -> Any:
     """The kernel ``name`` on the chosen backend (cuda only for the unweighted nrg/fair energy score)."""
     chosen = resolve(backend, members.obs, members.fct, members.weights)
     n = math.prod(members.batch)
