@@ -70,7 +70,7 @@ CArray<T> multivariate_score_cpu(const std::string& name, const Arr<T>& obs, con
   const T* py_ = obs.data();
   py::gil_scoped_release release;
   parallel_for(n, 16, [&](index_t r0, index_t r1) {
-    std::vector<double> scratch(static_cast<size_t>(2 * m + d + d * d));
+    std::vector<double> scratch(static_cast<size_t>(m + d + d * d));
     for (index_t r = r0; r < r1; ++r) {
       const StridedMatrix<T> x{px + r * x0, x1, x2};
       const StridedVector<T> y{py_ + r * y0, y1};

@@ -51,31 +51,40 @@ struct StridedMatrix {
   RISKCORE_HD double operator()(index_t i, index_t k) const { return static_cast<double>(p[i * s0 + k * s1]); }
 };
 
-// Per-member weights q_i = v_i w(x_i): v from the ensemble weights (divided by their largest, then
-// normalised; 1/m when absent), w(x_i) = 1 when absent; with `normalise`, q is rescaled to sum 1.
-// Returns false when `normalise` and the q sum to 0.
+// Per-member weights q_i = v_i w(x_i), computed on the fly (no scratch, so CUDA threads can run it): v from
+// the ensemble weights (divided by their largest, then normalised; 1/m when absent), w(x_i) = 1 when absent;
+// with `normalise` the q are rescaled to sum 1 (false is returned when they sum to 0).
 template <class T>
-RISKCORE_HD inline bool member_weights(StridedVector<T> ens, StridedVector<T> fw, index_t m, bool normalise, double* q,
-                                       double* sum_v2) {
+struct MemberWeights {
+  StridedVector<T> ens, fw;
+  double inv_largest, scale, sum_v2, sum_q;
+  RISKCORE_HD double q(index_t i) const {
+    return (ens.p ? ens[i] * inv_largest : 1.0) * scale * (fw.p ? fw[i] : 1.0);
+  }
+};
+
+template <class T>
+RISKCORE_HD inline bool member_weights(StridedVector<T> ens, StridedVector<T> fw, index_t m, bool normalise,
+                                       MemberWeights<T>* out) {
   double largest = 0.0;
   if (ens.p)
     for (index_t i = 0; i < m; ++i) largest = fmax(largest, ens[i]);
+  *out = MemberWeights<T>{ens, fw, ens.p ? 1.0 / largest : 1.0, 1.0, 0.0, 0.0};
   double total = 0.0;
-  for (index_t i = 0; i < m; ++i) {
-    q[i] = ens.p ? ens[i] / largest : 1.0;
-    total += q[i];
-  }
+  for (index_t i = 0; i < m; ++i) total += ens.p ? ens[i] * out->inv_largest : 1.0;
+  out->scale = 1.0 / total;
   double v2 = 0.0, qsum = 0.0;
   for (index_t i = 0; i < m; ++i) {
-    q[i] /= total;
-    v2 += q[i] * q[i];
-    if (fw.p) q[i] *= fw[i];
-    qsum += q[i];
+    const double v = (ens.p ? ens[i] * out->inv_largest : 1.0) * out->scale;
+    v2 += v * v;
+    qsum += out->q(i);
   }
-  *sum_v2 = v2;
+  out->sum_v2 = v2;
+  out->sum_q = qsum;
   if (!normalise || !fw.p) return true;
   if (!(qsum > 0.0)) return false;
-  for (index_t i = 0; i < m; ++i) q[i] /= qsum;
+  out->scale /= qsum;
+  out->sum_q = 1.0;
   return true;
 }
 
@@ -113,20 +122,20 @@ RISKCORE_HD inline double obs_gap(StridedMatrix<T> x, index_t i, StridedVector<T
   return s;
 }
 
-// Energy and Gaussian kernel scores (plain, ow, vr), O(m^2 d); q holds m doubles of scratch.
+// Energy and Gaussian kernel scores (plain, ow, vr), O(m^2 d), no scratch.
 template <class T>
 RISKCORE_HD inline double kernel_score_row(MvScore kind, StridedMatrix<T> x, StridedVector<T> y, index_t m, index_t d,
-                                           StridedVector<T> ens, StridedVector<T> fw, double ow, double* q) {
+                                           StridedVector<T> ens, StridedVector<T> fw, double ow) {
   const int code = static_cast<int>(kind);
   const bool energy = code <= static_cast<int>(MvScore::vres);
   const int local = energy ? code : code - static_cast<int>(MvScore::gks_nrg);  // 0 nrg .. 3 akr_circperm, 4 ow, 5 vr
   const bool ow_form = local == 4, vr_form = local == 5;
   if (has_nan(x, y, m, d) || ((ow_form || vr_form) && ow != ow)) return quiet_nan();
-  double sum_v2;
-  if (!member_weights(ens, fw, m, ow_form, q, &sum_v2)) return quiet_nan();
+  MemberWeights<T> q;
+  if (!member_weights(ens, fw, m, ow_form, &q)) return quiet_nan();
   const double rho0 = energy ? 0.0 : -1.0, md = static_cast<double>(m);
   double to_obs = 0.0;
-  for (index_t i = 0; i < m; ++i) to_obs += q[i] * kernel_rho(energy, obs_gap(x, i, y, d));
+  for (index_t i = 0; i < m; ++i) to_obs += q.q(i) * kernel_rho(energy, obs_gap(x, i, y, d));
   double pairs = 0.0;
   if (local == 2 || local == 3) {
     const index_t s = akr_shift(local == 2 ? EnsembleEstimator::akr : EnsembleEstimator::akr_circperm, m);
@@ -135,25 +144,27 @@ RISKCORE_HD inline double kernel_score_row(MvScore kind, StridedMatrix<T> x, Str
   } else {
     double upper = 0.0, diagonal = 0.0;
     for (index_t i = 0; i < m; ++i) {
-      diagonal += q[i] * q[i];
-      for (index_t j = i + 1; j < m; ++j) upper += q[i] * q[j] * kernel_rho(energy, member_gap(x, i, j, d));
+      const double qi = q.q(i);
+      double row = 0.0;
+      for (index_t j = i + 1; j < m; ++j) row += q.q(j) * kernel_rho(energy, member_gap(x, i, j, d));
+      upper += qi * row;
+      diagonal += qi * qi;
     }
-    pairs = local == 1 ? 2.0 * upper / (1.0 - sum_v2) : 2.0 * upper + diagonal * rho0;
+    pairs = local == 1 ? 2.0 * upper / (1.0 - q.sum_v2) : 2.0 * upper + diagonal * rho0;
   }
   if (local <= 3) return to_obs - 0.5 * pairs - 0.5 * rho0;
   if (ow_form) return ow * (to_obs - 0.5 * pairs - 0.5 * rho0);
   double score = ow * to_obs - 0.5 * pairs - 0.5 * ow * ow * rho0;
   if (energy) {
-    double norms = 0.0, total = 0.0;
+    double norms = 0.0;
     for (index_t i = 0; i < m; ++i) {
       double s = 0.0;
       for (index_t k = 0; k < d; ++k) s += x(i, k) * x(i, k);
-      norms += q[i] * sqrt(s);
-      total += q[i];
+      norms += q.q(i) * sqrt(s);
     }
     double ys = 0.0;
     for (index_t k = 0; k < d; ++k) ys += y[k] * y[k];
-    score += (norms - ow * sqrt(ys)) * (total - ow);
+    score += (norms - ow * sqrt(ys)) * (q.sum_q - ow);
   }
   return score;
 }
@@ -163,19 +174,17 @@ RISKCORE_HD inline double variogram_power(double gap, double p) {
   return p == 1.0 ? a : p == 2.0 ? a * a : pow(a, p);
 }
 
-// Variogram scores (plain nrg / fair, ow, vr), O(m d^2); scratch holds 2m doubles.
+// Variogram scores (plain nrg / fair, ow, vr), O(m d^2); scratch holds m doubles.
 template <class T>
 RISKCORE_HD inline double variogram_row(MvScore kind, StridedMatrix<T> x, StridedVector<T> y, index_t m, index_t d,
                                         StridedVector<T> ens, StridedVector<T> fw, double ow, StridedMatrix<T> w,
                                         double p, double* scratch) {
   const bool ow_form = kind == MvScore::owvs, vr_form = kind == MvScore::vrvs;
   if (has_nan(x, y, m, d) || ((ow_form || vr_form) && ow != ow)) return quiet_nan();
-  double* q = scratch;
-  double* a = scratch + m;
-  double sum_v2;
-  if (!member_weights(ens, fw, m, ow_form, q, &sum_v2)) return quiet_nan();
-  double total = 0.0;
-  for (index_t i = 0; i < m; ++i) total += q[i];
+  double* a = scratch;
+  MemberWeights<T> q;
+  if (!member_weights(ens, fw, m, ow_form, &q)) return quiet_nan();
+  const double total = q.sum_q;
   double dist = 0.0, var = 0.0, squares = 0.0, obs_squares = 0.0;
   for (index_t k = 0; k < d; ++k)
     for (index_t l = k + 1; l < d; ++l) {
@@ -185,13 +194,14 @@ RISKCORE_HD inline double variogram_row(MvScore kind, StridedMatrix<T> x, Stride
       double mean = 0.0;
       for (index_t i = 0; i < m; ++i) {
         a[i] = variogram_power(x(i, k) - x(i, l), p);
-        mean += q[i] * a[i];
+        mean += q.q(i) * a[i];
       }
       mean = total > 0.0 ? mean / total : 0.0;
       double spread = 0.0, sq = 0.0;
       for (index_t i = 0; i < m; ++i) {
-        spread += q[i] * (a[i] - mean) * (a[i] - mean);
-        sq += q[i] * a[i] * a[i];
+        const double qi = q.q(i);
+        spread += qi * (a[i] - mean) * (a[i] - mean);
+        sq += qi * a[i] * a[i];
       }
       dist += c * (mean - b) * (mean - b);
       var += c * spread;
@@ -199,7 +209,7 @@ RISKCORE_HD inline double variogram_row(MvScore kind, StridedMatrix<T> x, Stride
       obs_squares += c * b * b;
     }
   if (kind == MvScore::vs_nrg) return dist;
-  if (kind == MvScore::vs_fair) return dist - sum_v2 / (1.0 - sum_v2) * var;
+  if (kind == MvScore::vs_fair) return dist - q.sum_v2 / (1.0 - q.sum_v2) * var;
   if (ow_form) return ow * dist;
   return (ow - total) * var + ow * total * dist + (squares - ow * obs_squares) * (total - ow);
 }
@@ -247,7 +257,7 @@ RISKCORE_HD inline double dssmv_row(StridedMatrix<T> x, StridedVector<T> y, inde
   return quad + log_det;
 }
 
-// One multivariate score of one forecast (scratch: 2m + d + d^2 doubles).
+// One multivariate score of one forecast (scratch: m + d + d^2 doubles).
 template <class T>
 RISKCORE_HD inline double multivariate_score_row(MvScore kind, StridedMatrix<T> x, StridedVector<T> y, index_t m,
                                                  index_t d, StridedVector<T> ens, StridedVector<T> fw, double ow,
@@ -255,7 +265,7 @@ RISKCORE_HD inline double multivariate_score_row(MvScore kind, StridedMatrix<T> 
   if (kind == MvScore::dss || kind == MvScore::dss_bias) return dssmv_row(x, y, m, d, kind == MvScore::dss_bias, scratch);
   if (static_cast<int>(kind) >= static_cast<int>(MvScore::vs_nrg))
     return variogram_row(kind, x, y, m, d, ens, fw, ow, w, p, scratch);
-  return kernel_score_row(kind, x, y, m, d, ens, fw, ow, scratch);
+  return kernel_score_row(kind, x, y, m, d, ens, fw, ow);
 }
 
 // ------------------------------------------------------------------ censored / conditional likelihood

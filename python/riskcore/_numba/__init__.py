@@ -4,7 +4,7 @@ Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._
 """
 
 from riskcore._numba.conformal import knapsack_max_sums
-from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
+from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
 from riskcore._numba.ensemble_scores import ensemble_score
 from riskcore._numba.mc import simulate_chunk
@@ -19,7 +19,6 @@ __all__ = [
     "crps_ensemble_grad",
     "crps_mixnorm",
     "crps_parametric",
-    "energy_score",
     "ensemble_score",
     "gaussian_shift_sums",
     "knapsack_max_sums",
