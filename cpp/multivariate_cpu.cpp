@@ -84,6 +84,42 @@ CArray<T> multivariate_score_cpu(const std::string& name, const Arr<T>& obs, con
 }
 
 template <class T>
+CArray<T> multivariate_grad_cpu(const std::string& name, const Arr<T>& obs, const Arr<T>& fct,
+                                const std::optional<Arr<T>>& ens_w, const std::optional<Arr<T>>& w, double p) {
+  const MvScore kind = mv_score_from_name(name);
+  if (kind != MvScore::es_nrg && kind != MvScore::es_fair && kind != MvScore::es_akr &&
+      kind != MvScore::es_akr_circperm && kind != MvScore::vs_nrg && kind != MvScore::vs_fair)
+    throw std::invalid_argument("no member gradient for '" + name + "'");
+  if (fct.ndim() != 3 || fct.shape(1) < 1 || fct.shape(2) < 1)
+    throw std::invalid_argument("fct must be 3-d (n, m, d) with m, d >= 1");
+  const index_t n = fct.shape(0), m = fct.shape(1), d = fct.shape(2);
+  require<T>(obs, "obs", {n, d});
+  require(ens_w, "ens_w", {n, m});
+  require(w, "w", {n, d, d});
+  if ((kind == MvScore::vs_nrg || kind == MvScore::vs_fair) && !w) throw std::invalid_argument("the variogram scores need w");
+  CArray<T> out({n, m, d});
+  T* pout = out.mutable_data();
+  const T* pe = ens_w ? ens_w->data() : nullptr;
+  const T* pw = w ? w->data() : nullptr;
+  const index_t e0 = ens_w ? step(*ens_w, 0) : 0, e1 = ens_w ? step(*ens_w, 1) : 0;
+  const index_t w0 = w ? step(*w, 0) : 0, w1 = w ? step(*w, 1) : 0, w2 = w ? step(*w, 2) : 0;
+  const index_t x0 = step(fct, 0), x1 = step(fct, 1), x2 = step(fct, 2), y0 = step(obs, 0), y1 = step(obs, 1);
+  const T* px = fct.data();
+  const T* py_ = obs.data();
+  py::gil_scoped_release release;
+  parallel_for(n, 16, [&](index_t r0, index_t r1) {
+    std::vector<double> scratch(static_cast<size_t>(m)), g(static_cast<size_t>(m * d));
+    for (index_t r = r0; r < r1; ++r) {
+      multivariate_grad_row<T>(kind, StridedMatrix<T>{px + r * x0, x1, x2}, StridedVector<T>{py_ + r * y0, y1}, m, d,
+                               StridedVector<T>{pe ? pe + r * e0 : nullptr, e1},
+                               StridedMatrix<T>{pw ? pw + r * w0 : nullptr, w1, w2}, p, scratch.data(), g.data());
+      for (index_t c = 0; c < m * d; ++c) pout[r * m * d + c] = static_cast<T>(g[c]);
+    }
+  });
+  return out;
+}
+
+template <class T>
 CArray<T> clogs_cpu(const Arr<T>& obs, const Arr<T>& fct, const Arr<T>& a, const Arr<T>& b,
                     const std::optional<Arr<T>>& bw, bool cens) {
   if (fct.ndim() != 2 || fct.shape(1) < 1) throw std::invalid_argument("fct must be 2-d (n, m) with m >= 1");
@@ -113,6 +149,9 @@ void bind_for(py::module_& m) {
         py::arg("ens_w"), py::arg("fw"), py::arg("ow"), py::arg("w"), py::arg("p"),
         "Multivariate score `name` of fct (n, m, d) against obs (n, d); ens_w, fw (n, m), ow (n,), w (n, d, d) "
         "or None, any strides.");
+  m.def("multivariate_grad", &multivariate_grad_cpu<T>, py::arg("name"), py::arg("obs"), py::arg("fct"),
+        py::arg("ens_w"), py::arg("w"), py::arg("p"),
+        "Gradient (n, m, d) of the energy or variogram score `name` with respect to the members.");
   m.def("clogs_ensemble", &clogs_cpu<T>, py::arg("obs"), py::arg("fct"), py::arg("a"), py::arg("b"), py::arg("bw"),
         py::arg("cens"), "Censored (cens) or conditional KDE log score of fct (n, m) against obs (n,).");
 }

@@ -268,6 +268,77 @@ RISKCORE_HD inline double multivariate_score_row(MvScore kind, StridedMatrix<T> 
   return kernel_score_row(kind, x, y, m, d, ens, fw, ow);
 }
 
+// ------------------------------------------------------------------------------ member gradients
+// d score / d x_ik of the energy score (plain, any estimator) and the variogram score (nrg, fair) into
+// g (m x d, row-major); zero-length differences contribute 0 (the central subgradient), NaN rows give NaN.
+//   energy: q_i u(x_i - y) - c q_i sum_{j != i} q_j u(x_i - x_j),  u(z) = z / ||z||, c = 1 (nrg), 1/(1 - sum v^2)
+//           (fair); akr: (1/m) u(x_i - y) - (1/2m) [u(x_i - x_{i+s}) + u(x_i - x_{i-s})]
+//   VS:     sum_{l != k} c_kl 2 q_i [(abar_kl - b_kl) - kappa (a_ikl - abar_kl)] p |x_ik - x_il|^(p-1) sign(x_ik - x_il),
+//           kappa = 0 (nrg) or sum v^2 / (1 - sum v^2) (fair; the abar terms vanish since sum_i q_i (a_i - abar) = 0)
+RISKCORE_HD inline double variogram_power_slope(double gap, double p) {
+  if (gap == 0.0) return 0.0;
+  const double a = fabs(gap), sign = gap > 0.0 ? 1.0 : -1.0;
+  return sign * (p == 1.0 ? 1.0 : p == 2.0 ? 2.0 * a : p * pow(a, p - 1.0));
+}
+
+template <class T>
+RISKCORE_HD inline void add_unit_difference(StridedMatrix<T> x, index_t i, index_t j, index_t d, double scale, double* g) {
+  const double norm = sqrt(member_gap(x, i, j, d));
+  if (!(norm > 0.0)) return;
+  for (index_t k = 0; k < d; ++k) {
+    const double t = scale * (x(i, k) - x(j, k)) / norm;
+    g[i * d + k] -= t;
+    g[j * d + k] += t;
+  }
+}
+
+template <class T>
+RISKCORE_HD inline void multivariate_grad_row(MvScore kind, StridedMatrix<T> x, StridedVector<T> y, index_t m, index_t d,
+                                              StridedVector<T> ens, StridedMatrix<T> w, double p, double* scratch,
+                                              double* g) {
+  const bool nan = has_nan(x, y, m, d);
+  for (index_t c = 0; c < m * d; ++c) g[c] = nan ? quiet_nan() : 0.0;
+  if (nan) return;
+  MemberWeights<T> q;
+  member_weights(ens, StridedVector<T>{nullptr, 0}, m, false, &q);
+  const double md = static_cast<double>(m);
+  if (kind == MvScore::vs_nrg || kind == MvScore::vs_fair) {
+    const double kappa = kind == MvScore::vs_fair ? q.sum_v2 / (1.0 - q.sum_v2) : 0.0;
+    double* a = scratch;
+    for (index_t k = 0; k < d; ++k)
+      for (index_t l = k + 1; l < d; ++l) {
+        const double c = w(k, l) + w(l, k);
+        if (c == 0.0) continue;
+        const double b = variogram_power(y[k] - y[l], p);
+        double mean = 0.0;
+        for (index_t i = 0; i < m; ++i) {
+          a[i] = variogram_power(x(i, k) - x(i, l), p);
+          mean += q.q(i) * a[i];
+        }
+        for (index_t i = 0; i < m; ++i) {
+          const double coef = 2.0 * c * q.q(i) * ((mean - b) - kappa * (a[i] - mean));
+          const double slope = coef * variogram_power_slope(x(i, k) - x(i, l), p);
+          g[i * d + k] += slope;
+          g[i * d + l] -= slope;
+        }
+      }
+    return;
+  }
+  for (index_t i = 0; i < m; ++i) {
+    const double norm = sqrt(obs_gap(x, i, y, d));
+    if (norm > 0.0)
+      for (index_t k = 0; k < d; ++k) g[i * d + k] += q.q(i) * (x(i, k) - y[k]) / norm;
+  }
+  if (kind == MvScore::es_akr || kind == MvScore::es_akr_circperm) {
+    const index_t s = akr_shift(kind == MvScore::es_akr ? EnsembleEstimator::akr : EnsembleEstimator::akr_circperm, m);
+    for (index_t i = 0; i < m; ++i) add_unit_difference(x, i, i + s < m ? i + s : i + s - m, d, 0.5 / md, g);
+    return;
+  }
+  const double c = kind == MvScore::es_fair ? 1.0 / (1.0 - q.sum_v2) : 1.0;
+  for (index_t i = 0; i < m; ++i)
+    for (index_t j = i + 1; j < m; ++j) add_unit_difference(x, i, j, d, c * q.q(i) * q.q(j), g);
+}
+
 // ------------------------------------------------------------------ censored / conditional likelihood
 // log Phi(t): from erfcx below -1 (no underflow far in the tail), log1p of the upper tail above.
 RISKCORE_HD inline double log_normal_cdf(double t) {

@@ -449,9 +449,63 @@ def test_cuda_raises_clearly_except_for_the_energy_score(backend):
                                rows("es", "plain", OBS, FCT, estimator="fair"), rtol=1e-13)  # fmt: skip
     for call in (lambda: riskcore.gksmv_ensemble(OBS, FCT, backend="cuda"),
                  lambda: riskcore.energy_score(OBS, FCT, weights=ENS_W, backend="cuda"),
-                 lambda: riskcore.clogs_ensemble(OBS[:, 0], FCT[:, :, 0], backend="cuda")):  # fmt: skip
+                 lambda: riskcore.clogs_ensemble(OBS[:, 0], FCT[:, :, 0], backend="cuda"),
+                 lambda: riskcore.energy_score_grad(OBS, FCT, backend="cuda")):  # fmt: skip
         with pytest.raises(ValueError, match="no CUDA kernel"):
             call()
+
+
+# --------------------------------------------------------------------------------------- gradients
+def central_difference(score, fct, h=1e-6):
+    grad = np.empty_like(fct)
+    for idx in np.ndindex(fct.shape):
+        up, down = fct.copy(), fct.copy()
+        up[idx] += h
+        down[idx] -= h
+        grad[idx] = (score(up) - score(down)).sum() / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("estimator", ["nrg", "fair", "akr", "akr_circperm"])
+def test_energy_score_grad_is_the_derivative(cpu_or_numba, estimator):
+    weights = ENS_W[:2] if estimator in ("nrg", "fair") else None
+    obs, fct = OBS[:2], FCT[:2]
+    got = riskcore.energy_score_grad(obs, fct, weights=weights, estimator=estimator, backend=cpu_or_numba)
+    want = central_difference(lambda f: riskcore.energy_score(obs, f, weights=weights, estimator=estimator), fct)
+    assert got.shape == fct.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("estimator", ["nrg", "fair"])
+@pytest.mark.parametrize("p", [0.5, 1.0, 2.0, 2.5])
+def test_variogram_score_grad_is_the_derivative(cpu_or_numba, estimator, p):
+    obs, fct = OBS[:2], FCT[:2]
+    got = riskcore.vs_ensemble_grad(obs, fct, w=VW, p=p, weights=ENS_W[:2], estimator=estimator, backend=cpu_or_numba)
+    score = lambda f: riskcore.vs_ensemble(obs, f, w=VW, p=p, weights=ENS_W[:2], estimator=estimator)  # noqa: E731
+    np.testing.assert_allclose(got, central_difference(score, fct), rtol=1e-6, atol=1e-8)
+
+
+def test_energy_score_grad_in_one_dimension_is_the_crps_gradient(cpu_or_numba):
+    y, x = OBS[:, 0], FCT[:, :, 0]
+    for est in ("nrg", "fair", "akr", "akr_circperm"):
+        got = riskcore.energy_score_grad(y[:, None], x[:, :, None], estimator=est, backend=cpu_or_numba)[:, :, 0]
+        np.testing.assert_allclose(got, riskcore.crps_ensemble_grad(y, x, estimator=est), rtol=1e-13, atol=1e-15)
+
+
+def test_gradients_keep_the_axes_and_agree_across_backends():
+    moved = np.moveaxis(FCT, (1, 2), (0, 1))  # (m, d, n)
+    grad = riskcore.vs_ensemble_grad(OBS.T, moved, m_axis=0, v_axis=1, backend="cpu")
+    np.testing.assert_allclose(np.moveaxis(grad, (0, 1), (1, 2)), riskcore.vs_ensemble_grad(OBS, FCT), rtol=1e-13)
+    for fn in (riskcore.energy_score_grad, riskcore.vs_ensemble_grad):
+        for est in ("nrg", "fair"):
+            cpu = fn(OBS, FCT, weights=ENS_W, estimator=est, backend="cpu")
+            np.testing.assert_allclose(cpu, fn(OBS, FCT, weights=ENS_W, estimator=est, backend="numba"), rtol=1e-13)
+    f32 = riskcore.energy_score_grad(OBS.astype(np.float32), FCT.astype(np.float32))
+    assert f32.dtype == np.float32 and f32.shape == FCT.shape
+    nan = FCT.copy()
+    nan[0, 0, 0] = np.nan
+    g = riskcore.energy_score_grad(OBS, nan)
+    assert np.isnan(g[0]).all() and np.isfinite(g[1:]).all()
 
 
 # ---------------------------------------------------------------------------------------- bad inputs

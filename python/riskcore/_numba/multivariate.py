@@ -333,3 +333,86 @@ def clogs_ensemble(obs, fct, a, b, bw, cens):
     out = np.empty(fct.shape[0], dtype=fct.dtype)
     _clogs_loop(obs, fct, a, b, obs if bw is None else bw, bw is not None, bool(cens), out)
     return out
+
+
+@numba.njit(cache=True)
+def _power_slope(gap, p):
+    if gap == 0.0:
+        return 0.0
+    a = abs(gap)
+    sign = 1.0 if gap > 0.0 else -1.0
+    return sign * (1.0 if p == 1.0 else (2.0 * a if p == 2.0 else p * a ** (p - 1.0)))
+
+
+@numba.njit(cache=True)
+def _add_unit_difference(x, i, j, scale, g):
+    norm = math.sqrt(_gap(x[i], x[j]))
+    if not norm > 0.0:
+        return
+    for k in range(x.shape[1]):
+        t = scale * (np.float64(x[i, k]) - np.float64(x[j, k])) / norm
+        g[i, k] -= t
+        g[j, k] += t
+
+
+@numba.njit(cache=True)
+def _grad(kind, x, y, ens, has_ens, w, p, q, a, g):
+    m, d = x.shape
+    if _has_nan(x, y):
+        g[:] = np.nan
+        return
+    g[:] = 0.0
+    _, sum_v2 = _member_weights(ens, has_ens, ens, False, m, False, q)
+    if kind == _VS_NRG or kind == _VS_FAIR:
+        kappa = sum_v2 / (1.0 - sum_v2) if kind == _VS_FAIR else 0.0
+        for k in range(d):
+            for l in range(k + 1, d):  # noqa: E741
+                c = np.float64(w[k, l]) + np.float64(w[l, k])
+                if c == 0.0:
+                    continue
+                b = _power(np.float64(y[k]) - np.float64(y[l]), p)
+                mean = 0.0
+                for i in range(m):
+                    a[i] = _power(np.float64(x[i, k]) - np.float64(x[i, l]), p)
+                    mean += q[i] * a[i]
+                for i in range(m):
+                    coef = 2.0 * c * q[i] * ((mean - b) - kappa * (a[i] - mean))
+                    slope = coef * _power_slope(np.float64(x[i, k]) - np.float64(x[i, l]), p)
+                    g[i, k] += slope
+                    g[i, l] -= slope
+        return
+    for i in range(m):
+        norm = math.sqrt(_gap(x[i], y))
+        if norm > 0.0:
+            for k in range(d):
+                g[i, k] += q[i] * (np.float64(x[i, k]) - np.float64(y[k])) / norm
+    if kind == 2 or kind == 3:  # es_akr, es_akr_circperm
+        s = _akr_shift(_AKR if kind == 2 else _AKR_CIRCPERM, m)
+        for i in range(m):
+            _add_unit_difference(x, i, i + s if i + s < m else i + s - m, 0.5 / m, g)
+        return
+    c = 1.0 / (1.0 - sum_v2) if kind == 1 else 1.0
+    for i in range(m):
+        for j in range(i + 1, m):
+            _add_unit_difference(x, i, j, c * q[i] * q[j], g)
+
+
+@numba.njit(parallel=True, cache=True)
+def _grad_loop(kind, obs, fct, ens, has_ens, w, p, out):
+    n, m, d = fct.shape
+    for r in numba.prange(n):
+        g = np.empty((m, d))
+        _grad(kind, fct[r], obs[r], ens[r], has_ens, w[r], p, np.empty(m), np.empty(m), g)
+        for i in range(m):
+            for k in range(d):
+                out[r, i, k] = g[i, k]
+
+
+def multivariate_grad(name, obs, fct, ens_w, w, p):
+    n, m = fct.shape[:2]
+    out = np.empty(fct.shape, dtype=fct.dtype)
+    dummy_rows = np.broadcast_to(np.zeros((1, m), dtype=fct.dtype), (n, m))
+    dummy_w = w if w is not None else np.broadcast_to(np.zeros((1, 1, 1), dtype=fct.dtype), (n, 1, 1))
+    ens = dummy_rows if ens_w is None else ens_w
+    _grad_loop(NAMES.index(name), obs, fct, ens, ens_w is not None, dummy_w, float(p), out)
+    return out

@@ -34,6 +34,7 @@ from riskcore._backend import backends, implementation, on_gpu, resolve
 __all__ = [
     "dssmv_ensemble",
     "energy_score",
+    "energy_score_grad",
     "es_ensemble",
     "gksmv_ensemble",
     "owes_ensemble",
@@ -46,6 +47,7 @@ __all__ = [
     "vrgksmv_ensemble",
     "vrvs_ensemble",
     "vs_ensemble",
+    "vs_ensemble_grad",
 ]
 
 Func = Callable[[Any], Any]
@@ -65,6 +67,7 @@ class Members:
     xp: Any
     on_host: bool
     moved: tuple[Any, Any]  # obs (..., d) and fct (..., m, d) before broadcasting
+    axes: tuple[int, int] = (-2, -1)  # m_axis and v_axis of fct, counted from its end
 
     def rows(self, a: Any, tail: tuple[int, ...] = ()) -> Any:
         """``a`` (broadcastable to batch + tail) as (n, *tail) rows in the result dtype, a view if it can be."""
@@ -114,7 +117,8 @@ def _members(obs: Any, fct: Any, m_axis: int, v_axis: int, weights: Any, estimat
         *(a if hasattr(v, "dtype") else v for v, a in ((obs, obs_a), (fct, fct_a), (weights, w_a)))
     )
     on_host = not any(on_gpu(a) for a in (obs, fct, weights))
-    members = Members(None, None, None, batch, dtype, xp, on_host, (obs_m, fct_m))
+    axes = (m_ax - fct_a.ndim, v_ax - fct_a.ndim)
+    members = Members(None, None, None, batch, dtype, xp, on_host, (obs_m, fct_m), axes)
     members.obs = members.rows(obs_m, (d,))
     members.fct = members.rows(fct_m, (m, d))
     if w_a is not None:
@@ -171,6 +175,22 @@ def _run(
         return _arrays.to_output(np, np.empty(0, members.dtype), members.batch, True)
     out = implementation("multivariate_score", chosen)(name, members.obs, members.fct, members.weights, fw, ow, w, p)
     return _arrays.to_output(np, out, members.batch, True)
+
+
+def _run_grad(name: str, members: Members, backend: str, w: Any = None, p: float = 0.0) -> Any:
+    """d score / d member on the chosen host backend, with the member and variable axes where fct has them."""
+    chosen = resolve(backend, members.obs, members.fct, members.weights)
+    if chosen == "cuda":
+        if backend != "auto" or not members.on_host:
+            raise ValueError(f"the {name} gradient has no CUDA kernel yet; use backend='cpu' or 'numba'")
+        chosen = "cpu" if backends()["cpu"].available else "numba"
+    n, m, d = members.fct.shape
+    if n == 0:
+        grad = np.empty((0, m, d), members.dtype)
+    else:
+        grad = implementation("multivariate_grad", chosen)(name, members.obs, members.fct, members.weights, w, p)
+    grad = grad.reshape((*members.batch, m, d))
+    return np.moveaxis(grad, (-2, -1), members.axes)
 
 
 def _estimator(estimator: str, allowed: tuple[str, ...] = _KERNEL_ESTIMATORS) -> str:
@@ -231,6 +251,39 @@ def energy_score(
 
 
 es_ensemble = energy_score
+
+
+def energy_score_grad(
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    m_axis: int = -2,
+    v_axis: int = -1,
+    weights: ArrayLike | None = None,
+    estimator: str = "nrg",
+    backend: str = "auto",
+) -> Any:
+    r"""Gradient of :func:`energy_score` with respect to every member, O(m^2 d) per forecast.
+
+    .. math:: \frac{\partial\,\mathrm{ES}}{\partial x_i} = v_i\, u(x_i - y)
+              - c\, v_i \sum_{j \ne i} v_j\, u(x_i - x_j), \qquad u(z) = z / \lVert z \rVert,
+
+    :math:`c = 1` (nrg) or :math:`1/(1 - \sum v^2)` (fair); for ``akr``/``akr_circperm`` the gradient of
+    their own formula. A zero difference contributes 0 (the central subgradient). In one dimension it is
+    :func:`riskcore.crps_ensemble_grad`. Parameters as :func:`energy_score` (host backends only).
+
+    Returns
+    -------
+    ndarray, the shape of ``fct`` (broadcast against ``obs``), members and variables on their axes
+
+    Examples
+    --------
+    >>> import riskcore
+    >>> riskcore.energy_score_grad([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]]).round(6).tolist()
+    [[0.323223, 0.176777], [0.176777, 0.323223]]
+    """
+    estimator = _estimator(estimator)
+    return _run_grad(f"es_{estimator}", _members(obs, fct, m_axis, v_axis, weights, estimator), backend)
 
 
 def twes_ensemble(
@@ -334,20 +387,24 @@ def vres_ensemble(
     return _run("vres", members, backend, fw, ow)
 
 
+def _pair_weights(w: Any, members: Members) -> Any:
+    """The variogram's (d, d) pair weights as (n, d, d) rows (all ones by default)."""
+    d = members.fct.shape[-1]
+    if w is None:
+        return np.broadcast_to(np.ones((1, 1, 1), members.dtype), (members.fct.shape[0], d, d))
+    w_a = _validate.real_array(w, "w", low=0.0, allow_nan=False, allow_inf=False)
+    if w_a.ndim < 2 or w_a.shape[-2:] != (d, d):
+        raise ValueError(f"w must have shape (..., d, d) with d={d}, got {w_a.shape}")
+    return members.rows(w_a, (d, d))
+
+
 def _variogram(
     kind: str, obs: Any, fct: Any, w: Any, p: float, m_axis: int, v_axis: int, weights: Any, estimator: str,
     w_func: Func | None, backend: str,
 ) -> Any:  # fmt: skip
     p = _validate.positive(p, "p")
     members = _members(obs, fct, m_axis, v_axis, weights, estimator)
-    d = members.fct.shape[-1]
-    if w is None:
-        w_rows = np.broadcast_to(np.ones((1, 1, 1), members.dtype), (members.fct.shape[0], d, d))
-    else:
-        w_a = _validate.real_array(w, "w", low=0.0, allow_nan=False, allow_inf=False)
-        if w_a.ndim < 2 or w_a.shape[-2:] != (d, d):
-            raise ValueError(f"w must have shape (..., d, d) with d={d}, got {w_a.shape}")
-        w_rows = members.rows(w_a, (d, d))
+    w_rows = _pair_weights(w, members)
     fw = ow = None
     if w_func is not None:
         fw, ow = _vector_weights(w_func, members)
@@ -397,6 +454,40 @@ def vs_ensemble(
     """
     estimator = _estimator(estimator, ("nrg", "fair"))
     return _variogram(f"vs_{estimator}", obs, fct, w, p, m_axis, v_axis, weights, estimator, None, backend)
+
+
+def vs_ensemble_grad(
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    w: ArrayLike | None = None,
+    p: float = 0.5,
+    m_axis: int = -2,
+    v_axis: int = -1,
+    weights: ArrayLike | None = None,
+    estimator: str = "nrg",
+    backend: str = "auto",
+) -> Any:
+    r"""Gradient of :func:`vs_ensemble` with respect to every member, O(m d^2) per forecast.
+
+    .. math:: \frac{\partial\,\mathrm{VS}_p}{\partial x_{ik}} = 2 v_i \sum_{l \ne k} (w_{kl} + w_{lk})
+              \big[(\bar a_{kl} - b_{kl}) - \kappa (a_{ikl} - \bar a_{kl})\big]\,
+              p\, |x_{ik} - x_{il}|^{p-1} \mathrm{sign}(x_{ik} - x_{il}),
+
+    with :math:`a_{ikl} = |x_{ik} - x_{il}|^p`, :math:`\bar a = \sum_i v_i a_i`, :math:`b_{kl} = |y_k -
+    y_l|^p`, :math:`\kappa = 0` (nrg) or :math:`\sum v^2 / (1 - \sum v^2)` (fair). Equal variables
+    (:math:`x_{ik} = x_{il}`) contribute 0. Parameters as :func:`vs_ensemble` (host backends only).
+
+    Examples
+    --------
+    >>> import riskcore
+    >>> riskcore.vs_ensemble_grad([0.0, 1.0], [[1.0, 0.0], [0.0, 3.0]], p=1.0).tolist()
+    [[2.0, -2.0], [-2.0, 2.0]]
+    """
+    estimator = _estimator(estimator, ("nrg", "fair"))
+    p = _validate.positive(p, "p")
+    members = _members(obs, fct, m_axis, v_axis, weights, estimator)
+    return _run_grad(f"vs_{estimator}", members, backend, _pair_weights(w, members), p)
 
 
 def twvs_ensemble(
