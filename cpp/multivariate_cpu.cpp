@@ -134,7 +134,7 @@ CArray<T> clogs_cpu(const Arr<T>& obs, const Arr<T>& fct, const Arr<T>& a, const
   T* pout = out.mutable_data();
   py::gil_scoped_release release;
   parallel_for(n, 64, [&](index_t r0, index_t r1) {
-    std::vector<double> key(static_cast<size_t>(m));
+    std::vector<double> key(static_cast<size_t>(2 * m));
     for (index_t r = r0; r < r1; ++r)
       pout[r] = static_cast<T>(clogs_row<T>(pf + r * sr, m, sm, static_cast<double>(po[r * so]),
                                             static_cast<double>(pa[r * sa]), static_cast<double>(pb[r * sb]),

@@ -171,7 +171,7 @@ RISKCORE_HD inline double kernel_score_row(MvScore kind, StridedMatrix<T> x, Str
 
 RISKCORE_HD inline double variogram_power(double gap, double p) {
   const double a = fabs(gap);
-  return p == 1.0 ? a : p == 2.0 ? a * a : pow(a, p);
+  return p == 1.0 ? a : p == 2.0 ? a * a : p == 0.5 ? sqrt(a) : pow(a, p);
 }
 
 // Variogram scores (plain nrg / fair, ow, vr), O(m d^2); scratch holds m doubles.
@@ -278,7 +278,7 @@ RISKCORE_HD inline double multivariate_score_row(MvScore kind, StridedMatrix<T> 
 RISKCORE_HD inline double variogram_power_slope(double gap, double p) {
   if (gap == 0.0) return 0.0;
   const double a = fabs(gap), sign = gap > 0.0 ? 1.0 : -1.0;
-  return sign * (p == 1.0 ? 1.0 : p == 2.0 ? 2.0 * a : p * pow(a, p - 1.0));
+  return sign * (p == 1.0 ? 1.0 : p == 2.0 ? 2.0 * a : p == 0.5 ? 0.5 / sqrt(a) : p * pow(a, p - 1.0));
 }
 
 template <class T>
@@ -361,19 +361,31 @@ RISKCORE_HD inline double log_normal_mass(double a, double b) {
   return log(0.5 * (erf(b * 0.70710678118654752440) - erf(a * 0.70710678118654752440)));
 }
 
-// log(sum_i e^{v_i}) of the values of `f(i)`, i < n, two passes.
-template <class F>
-RISKCORE_HD inline double log_sum_exp(index_t n, F f) {
+// log(sum_{i < n} v[i]) for v[i] = e^{lv[i]}: lv holds the logs (filled by the caller).
+RISKCORE_HD inline double log_sum_exp(const double* lv, index_t n) {
   double largest = -static_cast<double>(INFINITY);
-  for (index_t i = 0; i < n; ++i) largest = fmax(largest, f(i));
+  for (index_t i = 0; i < n; ++i) largest = fmax(largest, lv[i]);
   if (largest == -static_cast<double>(INFINITY)) return largest;
   double total = 0.0;
-  for (index_t i = 0; i < n; ++i) total += exp(f(i) - largest);
+  for (index_t i = 0; i < n; ++i) total += exp(lv[i] - largest);
   return largest + log(total);
 }
 
+// Phi(b) - Phi(a), a <= b, from the tail away from 0 (relative accuracy for small masses).
+RISKCORE_HD inline double normal_mass(double a, double b) {
+  if (!(a < b)) return 0.0;
+  if (a > 0.0) return 0.5 * (erfc(a * 0.70710678118654752440) - erfc(b * 0.70710678118654752440));
+  if (b < 0.0) return 0.5 * (erfc(-b * 0.70710678118654752440) - erfc(-a * 0.70710678118654752440));
+  return 0.5 * (erf(b * 0.70710678118654752440) - erf(a * 0.70710678118654752440));
+}
+
+// Sums below this are redone in log space (their terms may have underflowed).
+constexpr double kLogSpaceBelow = 1e-280;
+
 // Censored (cens) or conditional likelihood score of the kernel density (1/m) sum_i phi((z - x_i)/bw)/bw with
-// weight 1{a < z < b}; bw <= 0 or NaN picks Silverman's rule. key holds m doubles.
+// weight 1{a < z < b}; bw <= 0 or NaN picks Silverman's rule. The probability of the weighted region (or
+// of its complement) is a direct sum of tail probabilities, redone by log-sum-exp of log Phi when that sum
+// is below 1e-280. key holds 2m doubles.
 template <class T>
 RISKCORE_HD inline double clogs_row(const T* fct, index_t m, index_t step, double y, double a, double b, double bw,
                                     bool cens, double* key) {
@@ -382,21 +394,31 @@ RISKCORE_HD inline double clogs_row(const T* fct, index_t m, index_t step, doubl
     if (member(fct, i, step) != member(fct, i, step)) return quiet_nan();
   if (!(bw > 0.0)) bw = silverman_bandwidth(fct, m, step, key);
   const bool inside = a < y && y < b;
-  const double log_m = log(static_cast<double>(m));
-  if (cens) {
-    if (inside) return logs_row(fct, m, step, y, bw, key);
-    const double outside = log_sum_exp(2 * m, [&](index_t j) {
-      const double x = member(fct, j < m ? j : j - m, step);
-      return j < m ? log_normal_cdf((a - x) / bw) : log_normal_cdf((x - b) / bw);
-    });
-    return log_m - outside;
+  if (cens && inside) return logs_row(fct, m, step, y, bw, key);
+  if (!cens && !inside) return 0.0;
+  double total = 0.0;
+  for (index_t i = 0; i < m; ++i) {
+    const double x = member(fct, i, step), lo = (a - x) / bw, hi = (b - x) / bw;
+    total += cens ? normal_cdf(lo) + normal_cdf(-hi) : normal_mass(lo, hi);
   }
-  if (!inside) return 0.0;
-  const double mass = log_sum_exp(m, [&](index_t i) {
-    const double x = member(fct, i, step);
-    return log_normal_mass((a - x) / bw, (b - x) / bw);
-  });
-  return logs_row(fct, m, step, y, bw, key) + mass - log_m;
+  double log_total;
+  if (total > kLogSpaceBelow) {
+    log_total = log(total);
+  } else {
+    for (index_t i = 0; i < m; ++i) {
+      const double x = member(fct, i, step), lo = (a - x) / bw, hi = (b - x) / bw;
+      if (cens) {
+        key[i] = log_normal_cdf(lo);
+        key[m + i] = log_normal_cdf(-hi);
+      } else {
+        key[i] = log_normal_mass(lo, hi);
+      }
+    }
+    log_total = log_sum_exp(key, cens ? 2 * m : m);
+  }
+  const double log_m = log(static_cast<double>(m));
+  if (cens) return log_m - log_total;
+  return logs_row(fct, m, step, y, bw, key) + log_total - log_m;
 }
 
 }  // namespace riskcore

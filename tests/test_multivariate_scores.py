@@ -263,7 +263,8 @@ def test_clogs_matches_mpmath_including_far_tails(cpu_or_numba, cens):
     x = np.array([-0.4, 0.1, 0.3, 0.9, 1.2])
     cases = [(0.5, -0.5, 1.0, 0.4), (2.0, -0.5, 1.0, 0.4), (-1.0, -np.inf, 0.0, 0.3), (0.2, 0.0, np.inf, 0.3),
              (45.0, 40.0, np.inf, 0.5), (-50.0, -np.inf, -30.0, 0.5), (35.0, -np.inf, 30.0, 0.5),
-             (20.5, 20.0, 21.0, 0.5), (0.6, 0.55, 0.56, 2.0)]  # fmt: skip
+             (20.5, 20.0, 21.0, 0.5), (0.6, 0.55, 0.56, 2.0), (12.0, 10.0, np.inf, 0.5), (10.5, 10.0, 11.0, 0.5),
+             (-9.0, -8.0, 8.0, 0.3)]  # fmt: skip  # direct sums to 1e-280, log space below
     for y, a, b, h in cases:
         got = riskcore.clogs_ensemble(y, x, a, b, bw=h, cens=cens, backend=cpu_or_numba)
         want = clogs_oracle(y, x, a, b, h, cens)

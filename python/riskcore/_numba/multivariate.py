@@ -9,7 +9,7 @@ import numpy as np
 
 from riskcore._numba.crps_ensemble import _akr_shift
 from riskcore._numba.ensemble_scores import _LOGS, _mean_and_ss, _score, _sorted_quantile
-from riskcore._numba.special import erfcx
+from riskcore._numba.special import erfcx, normal_cdf
 
 NAMES = ("es_nrg", "es_fair", "es_akr", "es_akr_circperm", "owes", "vres",
          "gks_nrg", "gks_fair", "gks_akr", "gks_akr_circperm", "owgks", "vrgks",
@@ -17,6 +17,7 @@ NAMES = ("es_nrg", "es_fair", "es_akr", "es_akr_circperm", "owes", "vres",
 _VRES, _GKS_NRG, _VS_NRG, _VS_FAIR, _OWVS, _VRVS, _DSS, _DSS_BIAS = 5, 6, 12, 13, 14, 15, 16, 17
 _AKR, _AKR_CIRCPERM = 5, 6  # crps_ensemble's codes, for _akr_shift
 _SQRT1_2 = 0.70710678118654752440
+_LOG_SPACE_BELOW = 1e-280  # sums below this are redone in log space (their terms may have underflowed)
 
 
 @numba.njit(cache=True)
@@ -126,6 +127,8 @@ def _kernel_score(kind, x, y, ens, has_ens, fw, has_fw, ow, q):
 @numba.njit(cache=True)
 def _power(gap, p):
     a = abs(gap)
+    if p == 0.5:
+        return math.sqrt(a)
     return a if p == 1.0 else (a * a if p == 2.0 else a**p)
 
 
@@ -286,6 +289,17 @@ def _log_sum_exp(values):
 
 
 @numba.njit(cache=True)
+def _normal_mass(a, b):
+    if not a < b:
+        return 0.0
+    if a > 0.0:
+        return 0.5 * (math.erfc(a * _SQRT1_2) - math.erfc(b * _SQRT1_2))
+    if b < 0.0:
+        return 0.5 * (math.erfc(-b * _SQRT1_2) - math.erfc(-a * _SQRT1_2))
+    return 0.5 * (math.erf(b * _SQRT1_2) - math.erf(a * _SQRT1_2))
+
+
+@numba.njit(cache=True)
 def _silverman(x):
     m = x.size
     _, ss = _mean_and_ss(x)
@@ -294,39 +308,49 @@ def _silverman(x):
     return 1.06 * min(math.sqrt(ss / (m - 1)), iqr / 1.34) * m**-0.2
 
 
+@numba.njit(cache=True)
+def _clogs(x, y, lo, hi, h, cens):
+    m = x.size
+    if np.isnan(y) or np.isnan(lo) or np.isnan(hi):
+        return np.nan
+    for i in range(m):
+        if np.isnan(x[i]):
+            return np.nan
+    if not h > 0.0:
+        h = _silverman(x)
+    inside = lo < y < hi
+    if cens and inside:
+        return _score(_LOGS, x, y, h)
+    if not cens and not inside:
+        return 0.0
+    total = 0.0
+    for i in range(m):
+        xi = np.float64(x[i])
+        a, b = (lo - xi) / h, (hi - xi) / h
+        total += normal_cdf(a) + normal_cdf(-b) if cens else _normal_mass(a, b)
+    if total > _LOG_SPACE_BELOW:
+        log_total = math.log(total)
+    else:
+        terms = np.empty(2 * m if cens else m)
+        for i in range(m):
+            xi = np.float64(x[i])
+            a, b = (lo - xi) / h, (hi - xi) / h
+            if cens:
+                terms[i] = _log_normal_cdf(a)
+                terms[m + i] = _log_normal_cdf(-b)
+            else:
+                terms[i] = _log_normal_mass(a, b)
+        log_total = _log_sum_exp(terms)
+    if cens:
+        return math.log(m) - log_total
+    return _score(_LOGS, x, y, h) + log_total - math.log(m)
+
+
 @numba.njit(parallel=True, cache=True)
 def _clogs_loop(obs, fct, a, b, bw, has_bw, cens, out):
-    n, m = fct.shape
-    for r in numba.prange(n):
-        x = fct[r]
-        y, lo, hi = np.float64(obs[r]), np.float64(a[r]), np.float64(b[r])
-        nan = np.isnan(y) or np.isnan(lo) or np.isnan(hi)
-        for i in range(m):
-            nan = nan or np.isnan(x[i])
-        if nan:
-            out[r] = np.nan
-            continue
+    for r in numba.prange(fct.shape[0]):
         h = np.float64(bw[r]) if has_bw else 0.0
-        if not h > 0.0:
-            h = _silverman(x)
-        inside = lo < y < hi
-        terms = np.empty(2 * m if cens else m)
-        if cens:
-            if inside:
-                out[r] = _score(_LOGS, x, y, h)
-                continue
-            for i in range(m):
-                xi = np.float64(x[i])
-                terms[i] = _log_normal_cdf((lo - xi) / h)
-                terms[m + i] = _log_normal_cdf((xi - hi) / h)
-            out[r] = math.log(m) - _log_sum_exp(terms)
-        elif not inside:
-            out[r] = 0.0
-        else:
-            for i in range(m):
-                xi = np.float64(x[i])
-                terms[i] = _log_normal_mass((lo - xi) / h, (hi - xi) / h)
-            out[r] = _score(_LOGS, x, y, h) + _log_sum_exp(terms) - math.log(m)
+        out[r] = _clogs(fct[r], np.float64(obs[r]), np.float64(a[r]), np.float64(b[r]), h, cens)
 
 
 def clogs_ensemble(obs, fct, a, b, bw, cens):
@@ -341,6 +365,8 @@ def _power_slope(gap, p):
         return 0.0
     a = abs(gap)
     sign = 1.0 if gap > 0.0 else -1.0
+    if p == 0.5:
+        return sign * 0.5 / math.sqrt(a)
     return sign * (1.0 if p == 1.0 else (2.0 * a if p == 2.0 else p * a ** (p - 1.0)))
 
 
