@@ -6,6 +6,7 @@ m = 50, numba within 3x of cpu.
 
     python bench/compare_crps.py              # the issue's cases: 1e6 x 50, 1e5 x 1000, normal 1e7
     python bench/compare_crps.py --scale 0.1  # ten times smaller, for a quick look
+    python bench/compare_crps.py --only multivariate  # one row per multivariate / kernel score family
 """
 
 from __future__ import annotations
@@ -87,16 +88,61 @@ def run_case(name: str, kind: str, obs, fct_or_params, repeat: int) -> None:
         print(f"  -> riskcore is {fastest[1] / best:.1f}x faster than the fastest peer ({fastest[0]})")
 
 
+Case = tuple[str, Callable[[str], object], Callable[[], object]]
+
+
+def multivariate_cases(n: int, m: int, d: int, dtype: str) -> list[Case]:
+    """(label, riskcore call taking a backend, scoringrules call) for one score of each family."""
+    import scoringrules as sr
+
+    rng = np.random.default_rng(1)
+    obs, fct = rng.normal(size=(n, d)).astype(dtype), rng.normal(size=(n, m, d)).astype(dtype)
+    y, x = obs[:, 0], fct[:, :, 0]
+    few = max(1, n // 100)  # the weight function is a Python call per vector, in both libraries
+    o, f = obs[:few], fct[:few]
+
+    def w_func(z):
+        return float(z.sum() > 0)
+
+    rc = riskcore
+    return [
+        ("energy score nrg", lambda b: rc.energy_score(obs, fct, backend=b), lambda: sr.es_ensemble(obs, fct)),
+        ("variogram score p=0.5", lambda b: rc.vs_ensemble(obs, fct, backend=b), lambda: sr.vs_ensemble(obs, fct)),
+        ("gaussian kernel mv", lambda b: rc.gksmv_ensemble(obs, fct, backend=b), lambda: sr.gksmv_ensemble(obs, fct)),
+        ("dawid-sebastiani mv", lambda b: rc.dssmv_ensemble(obs, fct, backend=b), lambda: sr.dssmv_ensemble(obs, fct)),
+        (f"owes (w_func, N={few})", lambda b: rc.owes_ensemble(o, f, w_func=w_func, backend=b),
+         lambda: sr.owes_ensemble(o, f, w_func)),
+        ("clogs (members of variable 0)", lambda b: rc.clogs_ensemble(y, x, -0.5, 0.5, backend=b),
+         lambda: sr.clogs_ensemble(y, x, -0.5, 0.5)),
+    ]  # fmt: skip
+
+
+def run_multivariate(scale: float, repeat: int, dtype: str) -> None:
+    n, m, d = max(1, int(10_000 * scale)), 50, 10
+    print(f"\nmultivariate scores, N={n:.0e} x m={m} x d={d}, {dtype} (scoringrules: numba backend, its default)")
+    for label, ours, theirs in multivariate_cases(n, m, d, dtype):
+        cpu = timed(lambda ours=ours: ours("cpu"), repeat)
+        numba = timed(lambda ours=ours: ours("numba"), repeat)
+        peer = timed(theirs, 1)
+        print(f"  {label:30s} cpu {cpu:8.4f} s  numba {numba:8.4f} s  scoringrules {peer:8.4f} s"
+              f"  -> {peer / cpu:6.1f}x faster (numba / cpu {numba / cpu:.2f}x)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of forecasts")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--only", choices=["crps", "multivariate"], help="run one group of cases")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     available = ", ".join(k for k, v in riskcore.backends().items() if v.available)
     print(f"riskcore {riskcore.__version__}; backends: {available}")
     for dtype in args.dtypes.split(","):
+        if args.only != "crps":
+            run_multivariate(args.scale, args.repeat, dtype)
+        if args.only == "multivariate":
+            continue
         for n, m in ((1_000_000, 50), (100_000, 1000)):
             n = max(1, int(n * args.scale))
             obs, fct = rng.normal(size=n).astype(dtype), rng.normal(size=(n, m)).astype(dtype)

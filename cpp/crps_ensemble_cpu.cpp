@@ -152,23 +152,6 @@ CArray<T> crps_ensemble_grad_cpu(const py::array_t<T>& obs, const py::array_t<T>
 }
 
 template <class T>
-CArray<T> energy_score_cpu(const CArray<T>& obs, const CArray<T>& fct, bool fair) {
-  require_shape(fct, "fct", {-1, -1, -1});
-  const index_t n = fct.shape(0), m = fct.shape(1), d = fct.shape(2);
-  require_shape(obs, "obs", {n, d});
-  CArray<T> out(n);
-  const T* po = obs.data();
-  const T* pf = fct.data();
-  T* pout = out.mutable_data();
-  py::gil_scoped_release release;
-  parallel_for(n, 16, [&](index_t r0, index_t r1) {
-    for (index_t r = r0; r < r1; ++r)
-      pout[r] = static_cast<T>(energy_score_row<T>(pf + r * m * d, po + r * d, m, d, fair));
-  });
-  return out;
-}
-
-template <class T>
 void bind_for_dtype(py::module_& m) {
   m.def("crps_ensemble", &crps_ensemble_cpu<T>, py::arg("obs"), py::arg("fct"), py::arg("weights"),
         py::arg("estimator"), py::arg("alpha"), py::arg("omit_nan"), py::arg("lower") = -INFINITY,
@@ -178,8 +161,6 @@ void bind_for_dtype(py::module_& m) {
   m.def("crps_ensemble_grad", &crps_ensemble_grad_cpu<T>, py::arg("obs"), py::arg("fct"),
         py::arg("weights"), py::arg("estimator"), py::arg("alpha"), py::arg("omit_nan"),
         "Gradient of the ensemble CRPS with respect to fct (n, m).");
-  m.def("energy_score", &energy_score_cpu<T>, py::arg("obs"), py::arg("fct"), py::arg("fair"),
-        "Energy score of fct (n, m, d) against obs (n, d).");
 }
 
 }  // namespace

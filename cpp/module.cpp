@@ -16,6 +16,7 @@ void bind_mc(py::module_& m);
 void bind_mc_stream(py::module_& m);
 void bind_tail(py::module_& m);
 void bind_cuda(py::module_& m);
+void bind_multivariate(py::module_& m);
 }  // namespace riskcore
 
 PYBIND11_MODULE(_core, m) {
@@ -31,4 +32,5 @@ PYBIND11_MODULE(_core, m) {
   riskcore::bind_mc_stream(m);
   riskcore::bind_tail(m);
   riskcore::bind_cuda(m);
+  riskcore::bind_multivariate(m);
 }

@@ -7,6 +7,7 @@
 #include "crps_parametric.hpp"
 #include "cuda_launch.cuh"
 #include "cuda_launchers.hpp"
+#include "multivariate_scores.hpp"
 
 namespace riskcore::cuda {
 namespace {
@@ -36,7 +37,10 @@ template <class T>
 __global__ void energy_kernel(const T* obs, const T* fct, T* out, index_t n, index_t m, index_t d,
                               bool fair) {
   const index_t r = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (r < n) out[r] = static_cast<T>(energy_score_row<T>(fct + r * m * d, obs + r * d, m, d, fair));
+  if (r >= n) return;
+  const StridedVector<T> none{nullptr, 0};
+  out[r] = static_cast<T>(kernel_score_row<T>(fair ? MvScore::es_fair : MvScore::es_nrg, StridedMatrix<T>{fct + r * m * d, d, 1},
+                                              StridedVector<T>{obs + r * d, 1}, m, d, none, none, 1.0));
 }
 
 template <class T>

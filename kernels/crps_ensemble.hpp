@@ -280,32 +280,4 @@ RISKCORE_HD inline void crps_ensemble_grad_row(const T* fct, const T* weights, i
   }
 }
 
-// Energy score of one multivariate ensemble (m members x d dims, row-major) against y (d):
-//   ES = (1/m) sum_i ||x_i - y|| - k sum_{i<j} ||x_i - x_j||,  k = 1/m^2 (nrg) or 1/(m (m-1)) (fair).
-// O(m^2 d): in more than one dimension there is no sorting shortcut.
-template <class T>
-RISKCORE_HD inline double energy_score_row(const T* fct, const T* obs, index_t m, index_t d,
-                                           bool fair) {
-  if (fair && m < 2) return quiet_nan();
-  double to_obs = 0.0, pairwise = 0.0;
-  for (index_t i = 0; i < m; ++i) {
-    double s = 0.0;
-    for (index_t k = 0; k < d; ++k) {
-      const double diff = static_cast<double>(fct[i * d + k]) - static_cast<double>(obs[k]);
-      s += diff * diff;
-    }
-    to_obs += sqrt(s);
-    for (index_t j = i + 1; j < m; ++j) {
-      double q = 0.0;
-      for (index_t k = 0; k < d; ++k) {
-        const double diff = static_cast<double>(fct[i * d + k]) - static_cast<double>(fct[j * d + k]);
-        q += diff * diff;
-      }
-      pairwise += sqrt(q);
-    }
-  }
-  const double md = static_cast<double>(m);
-  return to_obs / md - pairwise / (fair ? md * (md - 1.0) : md * md);
-}
-
 }  // namespace riskcore

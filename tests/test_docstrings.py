@@ -14,6 +14,8 @@ MODULES = [
     "riskcore.crps.categorical",
     "riskcore.crps.quantile",
     "riskcore.crps.weighted",
+    "riskcore.crps.multivariate",
+    "riskcore.crps.kernel",
     "riskcore.compat.properscoring",
     "riskcore._validate",
     "riskcore.conformal",

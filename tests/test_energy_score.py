@@ -28,4 +28,4 @@ def test_energy_score_matches_scoringrules():
     sr = pytest.importorskip("scoringrules")
     rng = np.random.default_rng(9)
     obs, fct = rng.normal(size=(10, 4)), rng.normal(size=(10, 6, 4))
-    np.testing.assert_allclose(riskcore.energy_score(obs, fct), sr.energy_score(obs, fct), rtol=1e-10)
+    np.testing.assert_allclose(riskcore.energy_score(obs, fct), sr.es_ensemble(obs, fct), rtol=1e-10)

@@ -256,30 +256,6 @@ def components(obs: Any, m: Any, s: Any, w: Any, axis: int) -> Canonical:
     return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, m, s, w)), xp, pandas_template(batch, obs))
 
 
-def multivariate(obs: Any, fct: Any) -> Canonical:
-    """Energy score inputs: obs (..., d) -> (n, d), fct (..., m, d) -> (n, m, d)."""
-    xp = _arrays.namespace(obs, fct)
-    obs_a = _arrays.as_array(xp, obs, "obs")
-    fct_a = _arrays.as_array(xp, fct, "fct")
-    if fct_a.ndim < 2 or obs_a.ndim < 1:
-        raise ValueError("energy_score needs fct of shape (..., m, d) and obs of shape (..., d)")
-    m, d = fct_a.shape[-2:]
-    if obs_a.shape[-1] != d:
-        raise ValueError(f"obs has {obs_a.shape[-1]} variables but fct has d={d} (last axis)")
-    if m == 0:
-        raise ValueError("fct has no members (axis -2)")
-    batch = _arrays.broadcast_shape(
-        {"obs without its last axis": obs_a.shape[:-1], "fct without (m, d)": fct_a.shape[:-2]}
-    )
-    dtype = _arrays.result_dtype(obs, fct)
-    n = math.prod(batch)
-    arrays = (
-        _arrays.contiguous(xp, xp.broadcast_to(obs_a, (*batch, d)).reshape(n, d), dtype),
-        _arrays.contiguous(xp, xp.broadcast_to(fct_a, (*batch, m, d)).reshape(n, m, d), dtype),
-    )
-    return Canonical(arrays, batch, not any(on_gpu(a) for a in (obs, fct)), xp)
-
-
 def as_float_bound(name: str, value: Any) -> float:
     """A threshold or interval end: a real number, +/-inf allowed, NaN refused."""
     number = _validate.real(value, name, allow_inf=True) if not isinstance(value, float) else value

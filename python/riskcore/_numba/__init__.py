@@ -4,24 +4,27 @@ Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._
 """
 
 from riskcore._numba.conformal import knapsack_max_sums
-from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad, energy_score
+from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad
 from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
 from riskcore._numba.ensemble_scores import ensemble_score
 from riskcore._numba.mc import simulate_chunk
 from riskcore._numba.mc_stream import risk_moments, sequence_step
+from riskcore._numba.multivariate import clogs_ensemble, multivariate_grad, multivariate_score
 from riskcore._numba.philox import philox4x64, standard_normals
 from riskcore._numba.tail import gaussian_shift_sums, log_sums, tail_sums
 
 __all__ = [
+    "clogs_ensemble",
     "crps_ensemble",
     "crps_ensemble_grad",
     "crps_mixnorm",
     "crps_parametric",
-    "energy_score",
     "ensemble_score",
     "gaussian_shift_sums",
     "knapsack_max_sums",
     "log_sums",
+    "multivariate_grad",
+    "multivariate_score",
     "philox4x64",
     "risk_moments",
     "sequence_step",

@@ -1,4 +1,4 @@
-"""Ensemble CRPS, its gradient and the energy score in Numba (mirror of kernels/crps_ensemble.hpp and of
+"""Ensemble CRPS and its gradient in Numba (mirror of kernels/crps_ensemble.hpp and of
 the cpu driver cpp/crps_ensemble_cpu.cpp: 8 equal-weight rows sorted together by the same Batcher network,
 the general row path for weights, NaNs and infinities; every input read through its strides)."""
 
@@ -367,24 +367,6 @@ def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, threads, ou
                 end = start
 
 
-@numba.njit(parallel=True, cache=True)
-def _energy_loop(obs, fct, fair, out):
-    m = fct.shape[1]
-    for r in numba.prange(fct.shape[0]):
-        x = fct[r].astype(np.float64)
-        y = obs[r].astype(np.float64)
-        to_obs = 0.0
-        pairwise = 0.0
-        for i in range(m):
-            to_obs += np.sqrt(((x[i] - y) ** 2).sum())
-            for j in range(i + 1, m):
-                pairwise += np.sqrt(((x[i] - x[j]) ** 2).sum())
-        if fair and m < 2:
-            out[r] = np.nan
-        else:
-            out[r] = to_obs / m - pairwise / (m * (m - 1.0) if fair else m * m)
-
-
 _NETWORKS: dict[int, np.ndarray] = {}
 
 
@@ -420,10 +402,4 @@ def crps_ensemble_grad(obs, fct, weights, estimator, alpha, omit_nan):
     out = np.empty(fct.shape, dtype=fct.dtype)
     w, has_w = _weights_or_dummy(weights, fct)
     _grad_loop(obs, fct, w, has_w, _CODES[estimator], float(alpha), bool(omit_nan), numba.get_num_threads(), out)
-    return out
-
-
-def energy_score(obs, fct, fair):
-    out = np.empty(fct.shape[0], dtype=fct.dtype)
-    _energy_loop(obs, fct, bool(fair), out)
     return out

@@ -22,5 +22,11 @@ from riskcore.crps.quantile import *  # noqa: F403
 from riskcore.crps.univariate import *  # noqa: F403
 from riskcore.crps.weighted import *  # noqa: F403
 
+# isort: split
+from riskcore.crps import kernel, multivariate
+from riskcore.crps.kernel import *  # noqa: F403
+from riskcore.crps.multivariate import *  # noqa: F403
+
 __all__ = [*ensemble.__all__, *parametric.__all__]
 __all__ += [*categorical.__all__, *quantile.__all__, *univariate.__all__, *weighted.__all__]
+__all__ += [*kernel.__all__, *multivariate.__all__]

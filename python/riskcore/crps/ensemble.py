@@ -1,5 +1,5 @@
 r"""CRPS of ensembles: the estimators (nrg, fair, afcrps, pwm, int), member gradients, the
-threshold-weighted CRPS and the energy score.
+threshold-weighted CRPS (the energy score is in :mod:`riskcore.crps.multivariate`).
 
 .. math:: \mathrm{CRPS}(F, y) = \int (F(z) - \mathbf 1\{y \le z\})^2\,dz
           = E|X - y| - \tfrac12 E|X - X'|, \qquad X, X' \sim F \text{ iid}.
@@ -22,7 +22,6 @@ from riskcore import _validate
 __all__ = [
     "crps_ensemble",
     "crps_ensemble_grad",
-    "energy_score",
     "twcrps_ensemble",
 ]
 
@@ -228,37 +227,3 @@ def twcrps_ensemble(
     alpha = args.check_estimator(estimator, alpha)
     canon = args.ensemble(obs, fct, axis, weights, nan_policy, estimator)
     return canon.finish(canon.run_chained(backend, estimator, alpha, nan_policy == "omit", lower, upper))
-
-
-def energy_score(obs: ArrayLike, fct: ArrayLike, *, estimator: str = "nrg", backend: str = "auto") -> Any:
-    r"""Energy score of multivariate ensembles, O(m^2 d) per forecast.
-
-    .. math:: \mathrm{ES} = \frac1m \sum_i \lVert x_i - y \rVert
-              - \frac{1}{2m^2} \sum_{i,j} \lVert x_i - x_j \rVert
-
-    (``fair``: :math:`2m(m-1)` in the denominator). NaNs propagate.
-
-    Parameters
-    ----------
-    obs : array_like, shape (..., d)
-    fct : array_like, shape (..., m, d)
-        Members on axis -2, variables on axis -1.
-    estimator : {"nrg", "fair"}
-    backend : {"auto", "cpu", "cuda", "numba"}
-
-    Returns
-    -------
-    ndarray, shape ``broadcast(obs.shape[:-1], fct.shape[:-2])``
-
-    Examples
-    --------
-    >>> import riskcore
-    >>> round(float(riskcore.energy_score([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])), 6)
-    0.646447
-    """
-    if estimator not in ("nrg", "fair"):
-        raise ValueError(f"estimator must be 'nrg' or 'fair', got {estimator!r}")
-    canon = args.multivariate(obs, fct)
-    if estimator == "fair" and canon.arrays[1].shape[1] < 2:
-        raise ValueError("estimator 'fair' needs at least 2 members")
-    return canon.finish(canon.run("energy_score", backend, estimator == "fair"))
