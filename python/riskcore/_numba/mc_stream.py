@@ -169,6 +169,38 @@ def _draw(seed, context, trajectory, t, role):
     return np.float64(words[0] >> np.uint64(11)) * _INV_2_53
 
 
+_CHUNK = 16
+
+
+@numba.njit(cache=True)
+def _chunk_sum(x, lo, n):
+    """kernels/mc_stream.hpp's chunk_sum of x[lo:lo + n] (missing tokens weigh 0): (sum, any < 0)."""
+    v = np.zeros(_CHUNK)
+    neg = False
+    for j in range(n):
+        v[j] = np.float64(x[lo + j])
+        neg |= v[j] < 0.0
+    l0 = (v[0] + v[4]) + (v[8] + v[12])
+    l1 = (v[1] + v[5]) + (v[9] + v[13])
+    l2 = (v[2] + v[6]) + (v[10] + v[14])
+    l3 = (v[3] + v[7]) + (v[11] + v[15])
+    return (l0 + l1) + (l2 + l3), neg
+
+
+@numba.njit(cache=True)
+def _row_sums(x, sums):
+    """kernels/mc_stream.hpp's row_sums: chunk sums into sums, the row mass (NaN when a weight < 0)."""
+    V = x.size
+    neg = False
+    total = 0.0
+    for c in range(sums.size):
+        c0 = c * _CHUNK
+        sums[c], below = _chunk_sum(x, c0, min(_CHUNK, V - c0))
+        neg |= below
+        total += sums[c]
+    return np.nan if neg else total
+
+
 @numba.njit(cache=True)
 def _allowed(row, w, logits, outcome_bits, exclude, v):
     x = w[v] if logits else np.float64(row[v])
@@ -176,22 +208,38 @@ def _allowed(row, w, logits, outcome_bits, exclude, v):
 
 
 @numba.njit(cache=True)
-def _categorical(row, w, logits, outcome_bits, exclude, allowed, u):
-    """kernels/mc_stream.hpp's categorical: chunks of 16 summed in four lanes, then a token scan."""
+def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
+    if not (chunk_bits[c] & exclude):
+        return sums[c]
+    V = row.size
+    c0 = c * _CHUNK
+    n = min(_CHUNK, V - c0)
+    x = np.zeros(_CHUNK)
+    for j in range(n):
+        x[j] = _allowed(row, w, logits, outcome_bits, exclude, c0 + j)
+    return _chunk_sum(x, 0, n)[0]
+
+
+@numba.njit(cache=True)
+def _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, exclude):
+    total = 0.0
+    for c in range(sums.size):
+        total += _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c)
+    return total
+
+
+@numba.njit(cache=True)
+def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowed, u):
+    """kernels/mc_stream.hpp's categorical: walk the chunk sums, then scan the chunk's tokens."""
     V = row.size
     target = u * allowed
     acc = 0.0
-    lane = np.zeros(4)
-    for c0 in range(0, V, 16):
-        c1 = min(c0 + 16, V)
-        lane[:] = 0.0
-        for v in range(c0, c1):
-            lane[(v - c0) & 3] += _allowed(row, w, logits, outcome_bits, exclude, v)
-        chunk = (lane[0] + lane[1]) + (lane[2] + lane[3])
+    for c in range(sums.size):
+        chunk = _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c)
         if not (acc + chunk > target):
             acc += chunk
             continue
-        for v in range(c0, c1):
+        for v in range(c * _CHUNK, min(c * _CHUNK + _CHUNK, V)):
             x = _allowed(row, w, logits, outcome_bits, exclude, v)
             if x > 0.0:
                 acc += x
@@ -208,6 +256,7 @@ def _row_step(
     row,
     logits,
     outcome_bits,
+    chunk_bits,
     offsets,
     tokens_list,
     is_end,
@@ -227,12 +276,12 @@ def _row_step(
     elapsed,
     b,
     w,
+    sums,
     mass,
     fork,
 ):
     """kernels/mc_stream.hpp's sequence_step for row b; returns (token, done, first bad token or -1)."""
     V, K, H = row.size, mass.size, horizon.size
-    shift = 0.0
     if logits:
         shift = -np.inf
         for v in range(V):
@@ -240,32 +289,31 @@ def _row_step(
             if x != x or x == np.inf:
                 return -1, 0, v
             shift = max(shift, x)
-    lane = np.zeros(4)
-    out = False
-    for v in range(V):
-        x = np.float64(row[v])
-        if logits:
-            x = math.exp(x - shift)
-            w[v] = x
-        else:
-            out |= not (x >= 0.0 and x < np.inf)
-        lane[v & 3] += x
-    if out:
         for v in range(V):
-            x = np.float64(row[v])
-            if not (x >= 0.0 and x < np.inf):
-                return -1, 0, v
-    total = (lane[0] + lane[1]) + (lane[2] + lane[3])
+            w[v] = math.exp(np.float64(row[v]) - shift)
+        total = _row_sums(w, sums)
+        if not (total > 0.0):
+            return -1, 0, V
+    else:
+        total = _row_sums(row, sums)
+        if not (total < np.inf):
+            for v in range(V):
+                x = np.float64(row[v])
+                if not (x >= 0.0 and x < np.inf):
+                    return -1, 0, v
+        if not (total > 0.0) or not (total < np.inf):
+            return -1, 0, V
     for k in range(K):
         mass[k] = 0.0
         for i in range(offsets[k], offsets[k + 1]):
             mass[k] += w[tokens_list[i]] if logits else np.float64(row[tokens_list[i]])
-    if not (total > 0.0):
-        return -1, 0, V
     before = elapsed[b]
     own = np.uint64(1) << np.uint64(role - 1) if role > 0 else np.uint64(0)
-    allowed = total - mass[role - 1] if role > 0 else total
-    token = _categorical(row, w, logits, outcome_bits, own, allowed, _draw(seed, context, trajectory, t, role))
+    allowed = _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, own) if role > 0 else total
+    token = -1
+    if allowed > 0.0:
+        u = _draw(seed, context, trajectory, t, role)
+        token = _categorical(row, w, logits, outcome_bits, chunk_bits, sums, own, allowed, u)
     any_alive = False
     for k in range(K):
         fork[b, k] = -1
@@ -284,10 +332,11 @@ def _row_step(
         if hit:
             alive[b, k] = 0
             if coupled:
-                rest = total - mass[k]
+                bit = np.uint64(1) << np.uint64(k)
+                rest = _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, bit)
                 if rest > 0.0:
                     u = _draw(seed, context, trajectory, t, k + 1)
-                    fork[b, k] = _categorical(row, w, logits, outcome_bits, np.uint64(1) << np.uint64(k), rest, u)
+                    fork[b, k] = _categorical(row, w, logits, outcome_bits, chunk_bits, sums, bit, rest, u)
                 else:
                     fork[b, k] = -2
         any_alive = any_alive or (role == 0 and alive[b, k] != 0)
@@ -303,6 +352,7 @@ def _sequence_step(
     probs,
     logits,
     outcome_bits,
+    chunk_bits,
     offsets,
     tokens_list,
     is_end,
@@ -328,11 +378,13 @@ def _sequence_step(
     max_h = horizon.max()
     for b in numba.prange(B):
         w = np.empty(V if logits else 0)
+        sums = np.empty(chunk_bits.size)
         mass = np.empty(K)
         tokens[b], done[b], bad[b] = _row_step(
             probs[b],
             logits,
             outcome_bits,
+            chunk_bits,
             offsets,
             tokens_list,
             is_end,
@@ -352,6 +404,7 @@ def _sequence_step(
             elapsed,
             b,
             w,
+            sums,
             mass,
             fork,
         )
@@ -361,6 +414,7 @@ def sequence_step(
     probs,
     logits,
     outcome_bits,
+    chunk_bits,
     offsets,
     tokens_list,
     is_end,
@@ -386,6 +440,7 @@ def sequence_step(
         probs,
         logits,
         outcome_bits,
+        chunk_bits,
         offsets,
         tokens_list,
         is_end,
