@@ -18,6 +18,7 @@ import numpy as np
 
 import riskcore
 from riskcore import mc
+from riskcore._bench import best_time
 from riskcore._peers import WORKED_CHAIN as WORKED
 from riskcore._peers import numpy_simulator, sparse_chain
 
@@ -159,6 +160,15 @@ def run_driver(vocabulary: int, batch: int, budget: int) -> None:
             f"  {label:28s} {seconds:7.3f} s  {2 * batch / seconds:10,.0f} trajectories/s  "
             f"{numpy_seconds / seconds:5.1f} x NumPy  driver overhead over the model's own time {overhead:6.0%}"
         )
+    model = BigramModel(vocabulary)
+    block = model.start(np.zeros(batch, dtype=np.int64))
+    tokens = np.random.default_rng(1).integers(0, vocabulary, batch)
+    step_s = best_time(lambda: model.step(tokens), 5)
+    pass_s = best_time(lambda: block.sum(axis=1, dtype=np.float64), 5)
+    print(
+        f"  the model's step at B = {batch:,}: {1e3 * step_s:.2f} ms; one NumPy pass over its (B, V) rows (row sums) "
+        f"{1e3 * pass_s:.2f} ms = {pass_s / step_s:.0%} of it: the floor of any step kernel, which reads every row once"
+    )
     r = rows[0][3]
     print(
         f"  MC {float(r.mc.estimate):.4f} +- {float(r.mc.se):.4f}, REACH {float(r.reach.estimate):.4f} +- "

@@ -104,7 +104,9 @@ def test_pair_moments_merge_exactly():
     rng = np.random.default_rng(0)
     m, x = (rng.random((2, 3, 500)) < 0.3).astype(float), rng.random((2, 3, 500)) * 2
     whole = PairMoments.from_values(m, x)
-    merged = PairMoments.from_values(m[..., :123], x[..., :123]).merge(PairMoments.from_values(m[..., 123:], x[..., 123:]))
+    first = PairMoments.from_values(m[..., :123], x[..., :123])
+    rest = PairMoments.from_values(m[..., 123:], x[..., 123:])
+    merged = first.merge(rest)
     e, low, high = whole.interval(0.95)
     e2, low2, high2 = merged.interval(0.95)
     np.testing.assert_allclose(e, np.var(m, axis=-1) / np.var(x, axis=-1), rtol=1e-12)

@@ -85,4 +85,4 @@ class PairMoments:
             half = normal_quantile(0.5 + confidence / 2) * np.sqrt(np.maximum(var_log, 0.0))
             ok = (n > 1) & (m20 > 0) & (m02 > 0)
             efficiency = np.where(ok, efficiency, np.nan)
-            return efficiency, np.where(ok, efficiency * np.exp(-half), np.nan), np.where(ok, efficiency * np.exp(half), np.nan)
+            return efficiency, efficiency * np.exp(-half), efficiency * np.exp(half)

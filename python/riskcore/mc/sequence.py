@@ -269,19 +269,15 @@ class _Driver:
         if self.vocabulary is None:
             self.vocabulary = probs.shape[1]
             self.tables = self.make_tables(self.vocabulary)
+            tb = self.tables
+            host = (tb.bits, tb.chunk_bits, tb.offsets, tb.tokens, tb.is_end, tb.duration, self.horizons)
             if on_device:
                 import cupy
 
                 self.xp, self.kernel = cupy, implementation("sequence_step", "cuda")
-                tb = self.tables
-                self.device_tables = tuple(
-                    cupy.asarray(a)
-                    for a in (tb.bits, tb.chunk_bits, tb.offsets, tb.tokens, tb.is_end, tb.duration, self.horizons)
-                )
+                self.device_tables = tuple(cupy.asarray(a) for a in host)
             else:
-                self.xp, self.kernel = np, self.host_kernel
-                tb = self.tables
-                self.device_tables = (tb.bits, tb.chunk_bits, tb.offsets, tb.tokens, tb.is_end, tb.duration, self.horizons)
+                self.xp, self.kernel, self.device_tables = np, self.host_kernel, host
         if on_device != (self.xp is not np):
             raise ValueError("the model must return its rows on the same device at every step (host or GPU)")
         return probs
