@@ -20,9 +20,9 @@ OUTCOMES = [[3], [4]]
 BUDGET = 12
 
 
-def trigram_run(n, seed, **kwargs):
+def trigram_run(n, seed, model=None, **kwargs):
     return mc.simulate_sequence_risk(
-        TrigramModel(TABLE),
+        model or TrigramModel(TABLE),
         [0, 1, 2],
         outcome_tokens=OUTCOMES,
         end_tokens=END,
@@ -45,7 +45,11 @@ def replicate(runs, n, coupled, backend="cpu"):
     exact = trigram_oracle()
     out = np.zeros((3, runs, 3, *exact.shape))
     for r in range(runs):
-        res = trigram_run(n, 1000 + r, coupled=coupled, backend=backend)
+        if backend == "cuda":  # device rows: the cuda step kernel
+            model = DeviceRows(TrigramModel(TABLE), cuda_or_skip())
+            res = trigram_run(n, 1000 + r, model, coupled=coupled)
+        else:
+            res = trigram_run(n, 1000 + r, coupled=coupled, backend=backend)
         for j, e in enumerate((res.mc, res.scope, res.reach)):
             out[:, r, j] = e.estimate, e.ci_low, e.ci_high
     return out, exact
@@ -75,8 +79,14 @@ def test_unbiased_and_covering_fast(coupled):
     check_statistics(out, exact, (0.90, 0.99), (0.8, 1.0))
 
 
+@pytest.mark.parametrize("coupled", [False, True])
+def test_cuda_unbiased_and_covering_fast(coupled):
+    out, exact = replicate(60, 300, coupled, "cuda")
+    check_statistics(out, exact, (0.90, 0.99), (0.8, 1.0))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["cpu", "numba"])
+@pytest.mark.parametrize("backend", ["cpu", "numba", "cuda"])
 @pytest.mark.parametrize("coupled", [False, True])
 def test_unbiased_and_covering_500_runs(coupled, backend):
     out, exact = replicate(500, 300, coupled, backend)
@@ -258,6 +268,22 @@ def test_gru_protocol():
     )
     assert r.reach.estimate.shape == (2,) and (r.reach.se < r.mc.se).all()
     assert (np.abs(r.reach.estimate - r.mc.estimate) < 4 * np.hypot(r.mc.se, r.reach.se)).all()
+
+
+class DeviceRows:
+    """Any host model with its rows moved to the GPU (CuPy; the CuPy stand-in under emulation)."""
+
+    def __init__(self, model, cupy):
+        self.model, self.cupy = model, cupy
+
+    def start(self, contexts):
+        return self.cupy.asarray(self.model.start(contexts))
+
+    def step(self, tokens):
+        return self.cupy.asarray(self.model.step(tokens))
+
+    def select(self, rows):
+        self.model.select(rows)
 
 
 class DeviceChain(ChainModel):
