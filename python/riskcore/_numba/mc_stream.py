@@ -172,32 +172,58 @@ def _draw(seed, context, trajectory, t, role):
 _CHUNK = 16
 
 
+@numba.njit(cache=True, inline="always")
+def _tree(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15):
+    """kernels/mc_stream.hpp's chunk tree: lane_j = (v_j + v_j+4) + (v_j+8 + v_j+12), then pairs."""
+    l0 = (v0 + v4) + (v8 + v12)
+    l1 = (v1 + v5) + (v9 + v13)
+    l2 = (v2 + v6) + (v10 + v14)
+    l3 = (v3 + v7) + (v11 + v15)
+    return (l0 + l1) + (l2 + l3)
+
+
+@numba.njit(cache=True, inline="always")
+def _at(x, i, hi):
+    return np.float64(x[i]) if i < hi else 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _full_chunk(x, lo):
+    """kernels/mc_stream.hpp's chunk_sum of the full chunk x[lo:lo + 16] (no branches: vectorised)."""
+    f = np.float64
+    return _tree(
+        f(x[lo]), f(x[lo + 1]), f(x[lo + 2]), f(x[lo + 3]), f(x[lo + 4]), f(x[lo + 5]), f(x[lo + 6]),
+        f(x[lo + 7]), f(x[lo + 8]), f(x[lo + 9]), f(x[lo + 10]), f(x[lo + 11]), f(x[lo + 12]),
+        f(x[lo + 13]), f(x[lo + 14]), f(x[lo + 15]),
+    )  # fmt: skip
+
+
 @numba.njit(cache=True)
-def _chunk_sum(x, lo, n):
-    """kernels/mc_stream.hpp's chunk_sum of x[lo:lo + n] (missing tokens weigh 0): (sum, any < 0)."""
-    v = np.zeros(_CHUNK)
-    neg = False
-    for j in range(n):
-        v[j] = np.float64(x[lo + j])
-        neg |= v[j] < 0.0
-    l0 = (v[0] + v[4]) + (v[8] + v[12])
-    l1 = (v[1] + v[5]) + (v[9] + v[13])
-    l2 = (v[2] + v[6]) + (v[10] + v[14])
-    l3 = (v[3] + v[7]) + (v[11] + v[15])
-    return (l0 + l1) + (l2 + l3), neg
+def _tail_chunk(x, lo, hi):
+    """chunk_sum of the last, partial chunk x[lo:hi] (missing tokens weigh 0)."""
+    return _tree(
+        _at(x, lo, hi), _at(x, lo + 1, hi), _at(x, lo + 2, hi), _at(x, lo + 3, hi),
+        _at(x, lo + 4, hi), _at(x, lo + 5, hi), _at(x, lo + 6, hi), _at(x, lo + 7, hi),
+        _at(x, lo + 8, hi), _at(x, lo + 9, hi), _at(x, lo + 10, hi), _at(x, lo + 11, hi),
+        _at(x, lo + 12, hi), _at(x, lo + 13, hi), _at(x, lo + 14, hi), _at(x, lo + 15, hi),
+    )  # fmt: skip
 
 
 @numba.njit(cache=True)
 def _row_sums(x, sums):
     """kernels/mc_stream.hpp's row_sums: chunk sums into sums, the row mass (NaN when a weight < 0)."""
     V = x.size
-    neg = False
+    full = V // _CHUNK
     total = 0.0
-    for c in range(sums.size):
-        c0 = c * _CHUNK
-        sums[c], below = _chunk_sum(x, c0, min(_CHUNK, V - c0))
-        neg |= below
+    for c in range(full):
+        sums[c] = _full_chunk(x, c * _CHUNK)
         total += sums[c]
+    if full < sums.size:
+        sums[full] = _tail_chunk(x, full * _CHUNK, V)
+        total += sums[full]
+    neg = False
+    for v in range(V):
+        neg |= x[v] < 0.0
     return np.nan if neg else total
 
 
@@ -208,16 +234,24 @@ def _allowed(row, w, logits, outcome_bits, exclude, v):
 
 
 @numba.njit(cache=True)
+def _allowed_at(row, w, logits, outcome_bits, exclude, v, hi):
+    return _allowed(row, w, logits, outcome_bits, exclude, v) if v < hi else 0.0
+
+
+@numba.njit(cache=True)
 def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
     if not (chunk_bits[c] & exclude):
         return sums[c]
-    V = row.size
-    c0 = c * _CHUNK
-    n = min(_CHUNK, V - c0)
-    x = np.zeros(_CHUNK)
-    for j in range(n):
-        x[j] = _allowed(row, w, logits, outcome_bits, exclude, c0 + j)
-    return _chunk_sum(x, 0, n)[0]
+    c0, hi = c * _CHUNK, min(c * _CHUNK + _CHUNK, row.size)
+    a = (row, w, logits, outcome_bits, exclude)
+    return _tree(
+        _allowed_at(*a, c0, hi), _allowed_at(*a, c0 + 1, hi), _allowed_at(*a, c0 + 2, hi),
+        _allowed_at(*a, c0 + 3, hi), _allowed_at(*a, c0 + 4, hi), _allowed_at(*a, c0 + 5, hi),
+        _allowed_at(*a, c0 + 6, hi), _allowed_at(*a, c0 + 7, hi), _allowed_at(*a, c0 + 8, hi),
+        _allowed_at(*a, c0 + 9, hi), _allowed_at(*a, c0 + 10, hi), _allowed_at(*a, c0 + 11, hi),
+        _allowed_at(*a, c0 + 12, hi), _allowed_at(*a, c0 + 13, hi), _allowed_at(*a, c0 + 14, hi),
+        _allowed_at(*a, c0 + 15, hi),
+    )  # fmt: skip
 
 
 @numba.njit(cache=True)
@@ -376,10 +410,10 @@ def _sequence_step(
 ):
     B, V, K = probs.shape[0], probs.shape[1], alive.shape[1]
     max_h = horizon.max()
+    w_all = np.empty((B, V if logits else 0))  # scratch, allocated once per step
+    sums_all, mass_all = np.empty((B, chunk_bits.size)), np.empty((B, K))
     for b in numba.prange(B):
-        w = np.empty(V if logits else 0)
-        sums = np.empty(chunk_bits.size)
-        mass = np.empty(K)
+        w, sums, mass = w_all[b], sums_all[b], mass_all[b]
         tokens[b], done[b], bad[b] = _row_step(
             probs[b],
             logits,
