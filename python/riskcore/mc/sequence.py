@@ -49,7 +49,8 @@ class SequenceModel(Protocol):
       ``rows[i]`` of the old one (finished trajectories are dropped, REACH forks repeat a row).
 
     The rows may be NumPy, CuPy or torch arrays (float16/32/64; logits with ``logits=True``); host
-    arrays are read in place through DLPack, device arrays are copied to the host once per step.
+    arrays are read in place through DLPack; device rows (CuPy, torch CUDA) stay on the GPU, where the
+    cuda step kernel reads them in place (only tokens and per-row flags come back to the host).
     """
 
     def start(self, contexts: np.ndarray) -> ArrayLike: ...
@@ -468,7 +469,9 @@ def simulate_sequence_risk(
         for that context (its estimates are NaN with n = 0)
     first_trajectory : offset of the trajectory range (shards [a, b) and [b, c) merge exactly)
     progress : tqdm progress bar (default: when tqdm is installed and stderr is a terminal)
-    backend : "auto", "cpu" or "numba" -- where the step kernel runs (the model runs where it is)
+    backend : "auto", "cuda", "cpu" or "numba" -- where the step kernel runs (the model runs where it
+        is): device rows go to the cuda kernel under "auto" / "cuda" (and are copied to the host for
+        "cpu" / "numba"); host rows run on the CPU (cpu, else numba)
 
     Returns
     -------
