@@ -18,6 +18,7 @@ import numpy as np
 
 import riskcore
 from riskcore import mc
+from riskcore._bench import best_time
 from riskcore._peers import WORKED_CHAIN as WORKED
 from riskcore._peers import numpy_simulator, sparse_chain
 
@@ -60,10 +61,6 @@ def main() -> None:
     run("sparse chain", sparse_chain(1000), 100, args.trajectories // 4)
     run_arrays(args.trajectories, 100)
     run_driver(args.vocabulary, args.batch, 32)
-
-
-if __name__ == "__main__":
-    main()
 
 
 # --------------------------------------------------------------------- model-in-the-loop driver
@@ -159,6 +156,15 @@ def run_driver(vocabulary: int, batch: int, budget: int) -> None:
             f"  {label:28s} {seconds:7.3f} s  {2 * batch / seconds:10,.0f} trajectories/s  "
             f"{numpy_seconds / seconds:5.1f} x NumPy  driver overhead over the model's own time {overhead:6.0%}"
         )
+    model = BigramModel(vocabulary)
+    block = model.start(np.zeros(batch, dtype=np.int64))
+    tokens = np.random.default_rng(1).integers(0, vocabulary, batch)
+    step_s = best_time(lambda: model.step(tokens), 5)
+    pass_s = best_time(block.sum, 5)
+    print(
+        f"  the model's step at B = {batch:,}: {1e3 * step_s:.2f} ms; one NumPy pass over its rows (block.sum()) "
+        f"{1e3 * pass_s:.2f} ms = {pass_s / step_s:.0%} of it: the floor of any step kernel, which reads every row once"
+    )
     r = rows[0][3]
     print(
         f"  MC {float(r.mc.estimate):.4f} +- {float(r.mc.se):.4f}, REACH {float(r.reach.estimate):.4f} +- "
@@ -206,3 +212,7 @@ def _timed(fn) -> float:
     began = time.perf_counter()
     fn()
     return time.perf_counter() - began
+
+
+if __name__ == "__main__":
+    main()

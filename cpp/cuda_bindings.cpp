@@ -15,6 +15,7 @@
 #include "cuda_check.cuh"
 #include "cuda_launchers.hpp"
 #include "estimator_names.hpp"
+#include "mc_stream_launchers.hpp"
 #endif
 
 namespace riskcore {
@@ -196,6 +197,31 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::crps_mixnorm(itemsize, as_ptr(obs), as_ptr(mu), as_ptr(s), as_ptr(w), reinterpret_cast<void*>(out), n,
                        k, stream);
+  });
+  // mc_stream: one sequence-model driver step on device rows (tables and row states are device arrays;
+  // `tables` = (outcome_bits, chunk_bits, outcome_offsets, outcome_list, is_end, duration, horizon) pointers,
+  // `rows` = (context, trajectory, role, alive, mc, scope, reach, elapsed, tokens, fork, done, bad) pointers).
+  m.def("cuda_sequence_step", [](int itemsize, std::uintptr_t probs, index_t row_stride, index_t col_stride,
+                                 const std::vector<std::uintptr_t>& tables, index_t V, index_t K, index_t H,
+                                 double max_horizon, std::uint64_t seed, bool logits, bool coupled, index_t B,
+                                 index_t t, const std::vector<std::uintptr_t>& rows, std::uintptr_t stream) {
+    check_elements(itemsize, B, {probs});
+    require(tables.size() == 7 && rows.size() == 12, "sequence_step takes 7 table and 12 row-state pointers");
+    require(V >= 1 && K >= 1 && K <= 64 && H >= 1, "need V >= 1, 1 <= K <= 64 and H >= 1");
+    for (auto p : tables) require(p != 0, "a required device array is missing (null pointer)");
+    if (B > 0)
+      for (auto p : rows) require(p != 0, "a required device array is missing (null pointer)");
+    const auto u64 = [](std::uintptr_t p) { return reinterpret_cast<const std::uint64_t*>(p); };
+    const auto i64 = [](std::uintptr_t p) { return reinterpret_cast<std::int64_t*>(p); };
+    const auto f64 = [](std::uintptr_t p) { return reinterpret_cast<double*>(p); };
+    const auto u8 = [](std::uintptr_t p) { return reinterpret_cast<std::uint8_t*>(p); };
+    const StepTables tb{u64(tables[0]), u64(tables[1]), i64(tables[2]), i64(tables[3]), u8(tables[4]),
+                        f64(tables[5]), f64(tables[6]), V, K, H, max_horizon, seed, logits, coupled};
+    py::gil_scoped_release release;
+    cuda::sequence_step(itemsize, as_ptr(probs), row_stride, col_stride, tb, B, t, i64(rows[0]), i64(rows[1]),
+                        reinterpret_cast<const std::int8_t*>(rows[2]), u8(rows[3]), f64(rows[4]), f64(rows[5]),
+                        f64(rows[6]), f64(rows[7]), i64(rows[8]), i64(rows[9]), u8(rows[10]), i64(rows[11]),
+                        stream);
   });
 }
 #else

@@ -10,8 +10,65 @@
 #include "mc_stream.hpp"
 #include "parallel.hpp"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define RISKCORE_ROW_SUMS_AVX2 1
+#endif
+
 namespace riskcore {
 namespace {
+
+#ifdef RISKCORE_ROW_SUMS_AVX2
+// kernels/mc_stream.hpp's row_sums for contiguous rows with AVX2 (GCC does not vectorise the portable
+// form): the same tree per chunk -- lanes (x_j + x_{j+4}) + (x_{j+8} + x_{j+12}) as one 4-wide vector,
+// then (lane_0 + lane_1) + (lane_2 + lane_3) -- so the sums are bit-identical to the other backends.
+__attribute__((target("avx2"))) inline __m256d load4(const float* x) { return _mm256_cvtps_pd(_mm_loadu_ps(x)); }
+__attribute__((target("avx2"))) inline __m256d load4(const double* x) { return _mm256_loadu_pd(x); }
+
+template <class T>
+__attribute__((target("avx2"))) double row_sums_avx2(const T* x, index_t V, double* sums, bool& neg) {
+  const __m256d zero = _mm256_setzero_pd();
+  __m256d below = zero;
+  double total = 0.0;
+  const index_t full = V / kDrawChunk;
+  for (index_t c = 0; c < full; ++c) {
+    const T* p = x + c * kDrawChunk;
+    const __m256d a = load4(p), b = load4(p + 4), d = load4(p + 8), e = load4(p + 12);
+    const __m256d lane = _mm256_add_pd(_mm256_add_pd(a, b), _mm256_add_pd(d, e));
+    below = _mm256_or_pd(below, _mm256_or_pd(_mm256_or_pd(_mm256_cmp_pd(a, zero, _CMP_LT_OQ),
+                                                          _mm256_cmp_pd(b, zero, _CMP_LT_OQ)),
+                                             _mm256_or_pd(_mm256_cmp_pd(d, zero, _CMP_LT_OQ),
+                                                          _mm256_cmp_pd(e, zero, _CMP_LT_OQ))));
+    const __m128d lo = _mm256_castpd256_pd128(lane), hi = _mm256_extractf128_pd(lane, 1);
+    const __m128d s01 = _mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)), s23 = _mm_add_sd(hi, _mm_unpackhi_pd(hi, hi));
+    sums[c] = _mm_cvtsd_f64(_mm_add_sd(s01, s23));
+    total += sums[c];
+  }
+  neg |= _mm256_movemask_pd(below) != 0;
+  if (full * kDrawChunk < V) {
+    sums[full] = chunk_sum(x + full * kDrawChunk, 1, V - full * kDrawChunk, neg);
+    total += sums[full];
+  }
+  return total;
+}
+#endif
+
+// The row's weights (kernels/mc_stream.hpp's row_weights), with the AVX2 sums for contiguous
+// probabilities where the CPU has AVX2.
+template <class Real>
+double host_row_weights(const Real* p, index_t pv, const StepTables& tb, double* scratch, bool avx2,
+                        std::int64_t& bad) {
+#ifdef RISKCORE_ROW_SUMS_AVX2
+  if (avx2 && pv == 1 && !tb.logits) {
+    bool neg = false;
+    const double total = row_sums_avx2(p, tb.V, scratch, neg);
+    bad = check_row(p, pv, tb.V, total, neg);
+    return total;
+  }
+#endif
+  (void)avx2;
+  return row_weights(p, pv, tb, scratch, bad);
+}
 
 template <class Real>
 using Strided = py::array_t<Real, 0>;  // any strides, no dtype conversion
@@ -83,7 +140,7 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
 // the row states (alive, mc, scope, reach, elapsed) are updated in place.
 template <class Real>
 py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CArray<std::uint64_t>& outcome_bits,
-                              const CArray<std::int64_t>& outcome_offsets, const CArray<std::int64_t>& outcome_list,
+                              const CArray<std::uint64_t>& chunk_bits, const CArray<std::int64_t>& outcome_offsets, const CArray<std::int64_t>& outcome_list,
                               const CArray<std::uint8_t>& is_end, const CArray<double>& duration,
                               const CArray<double>& horizon, std::uint64_t seed, bool coupled, index_t t,
                               const CArray<std::int64_t>& context, const CArray<std::int64_t>& trajectory,
@@ -93,6 +150,7 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
   const index_t B = probs.shape(0), V = probs.shape(1), K = alive.ndim() == 2 ? alive.shape(1) : -1;
   const index_t H = horizon.size();
   require_shape(outcome_bits, "outcome_bits", {V});
+  require_shape(chunk_bits, "chunk_bits", {step_chunks(V)});
   require_shape(is_end, "is_end", {V});
   require_shape(duration, "duration", {V});
   for (const auto* a : {&context, &trajectory}) require_shape(*a, "rows", {B});
@@ -110,23 +168,32 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
     if (outcome_list.data()[i] < 0 || outcome_list.data()[i] >= V) throw std::invalid_argument("outcome token");
   double max_h = -static_cast<double>(INFINITY);
   for (index_t j = 0; j < H; ++j) max_h = horizon.data()[j] > max_h ? horizon.data()[j] : max_h;
-  const StepTables tb{outcome_bits.data(), off, outcome_list.data(), is_end.data(), duration.data(), horizon.data(), V, K, H, max_h, seed,
-                      logits, coupled};
+  const StepTables tb{outcome_bits.data(), chunk_bits.data(), off, outcome_list.data(), is_end.data(),
+                      duration.data(), horizon.data(), V, K, H, max_h, seed, logits, coupled};
   CArray<std::int64_t> tokens({B}), fork({B, K}), bad({B});
   CArray<std::uint8_t> done({B});
   const index_t pb = stride(probs, 0), pv = stride(probs, 1);
+#ifdef RISKCORE_ROW_SUMS_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+#else
+  const bool avx2 = false;
+#endif
   {
     py::gil_scoped_release release;
     parallel_for(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&](index_t b0, index_t b1) {
-      std::vector<double> w(static_cast<size_t>(logits ? V : 0)), mass(static_cast<size_t>(K));
+      std::vector<double> scratch(static_cast<size_t>(step_scratch(V, K, logits)));
       for (index_t b = b0; b < b1; ++b) {
         const RowState st{alive.mutable_data() + b * K, mc.mutable_data() + b * K * H,
                           scope.mutable_data() + b * K * H, reach.mutable_data() + b * K * H,
                           elapsed.mutable_data() + b};
         std::int64_t first_bad = -1;
+        const Real* row = probs.data() + b * pb;
+        const double total = host_row_weights(row, pv, tb, scratch.data(), avx2, first_bad);
+        done.mutable_data()[b] = 0;
         tokens.mutable_data()[b] =
-            sequence_step(probs.data() + b * pb, pv, tb, t, context.data()[b], trajectory.data()[b], role.data()[b],
-                          st, w.data(), mass.data(), fork.mutable_data() + b * K, done.mutable_data()[b], first_bad);
+            first_bad >= 0 ? -1
+                           : step_row(row, pv, tb, t, context.data()[b], trajectory.data()[b], role.data()[b], st,
+                                      scratch.data(), total, fork.mutable_data() + b * K, done.mutable_data()[b]);
         bad.mutable_data()[b] = first_bad;
       }
     });
@@ -146,12 +213,14 @@ void bind_mc_stream(py::module_& m) {
         py::arg("mask"), py::arg("first_hit"), py::arg("kind"), doc);
   const char* step_doc = "One driver step of every live row: (tokens, forks, done, first bad token or -1).";
   m.def("sequence_step", &sequence_step_batch<float>, py::arg("probs").noconvert(), py::arg("logits"),
-        py::arg("outcome_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("outcome_bits"), py::arg("chunk_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"),
+        py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
         py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
         py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
         py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);
   m.def("sequence_step", &sequence_step_batch<double>, py::arg("probs").noconvert(), py::arg("logits"),
-        py::arg("outcome_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"), py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
+        py::arg("outcome_bits"), py::arg("chunk_bits"), py::arg("outcome_offsets"), py::arg("outcome_list"),
+        py::arg("is_end"), py::arg("duration"), py::arg("horizon"), py::arg("seed"),
         py::arg("coupled"), py::arg("t"), py::arg("context"), py::arg("trajectory"), py::arg("role"),
         py::arg("alive").noconvert(), py::arg("mc").noconvert(), py::arg("scope").noconvert(),
         py::arg("reach").noconvert(), py::arg("elapsed").noconvert(), step_doc);

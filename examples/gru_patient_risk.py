@@ -147,11 +147,13 @@ def main() -> None:
                         cells.append(f"{kind.upper()} excluded (already in the history)")
                         continue
                     worth = "" if e.efficiency is None else f" x{float(e.efficiency):.1f}"
+                    if e.efficiency_low is not None:
+                        worth += f" [{float(e.efficiency_low):.1f}, {float(e.efficiency_high):.1f}]"
                     cells.append(
                         f"{kind.upper()} {float(e.estimate):.4f} [{float(e.ci_low):.4f}, {float(e.ci_high):.4f}]{worth}"
                     )
                 print(f"  {outcome:5s} within {days:2d} days: " + "   ".join(cells))
-    print("\n(xN: the MC samples each SCOPE / REACH sample is worth; intervals at 95%)")
+    print("\n(xN [low, high]: the MC samples each SCOPE / REACH sample is worth, with its interval; all at 95%)")
 
 
 if __name__ == "__main__":

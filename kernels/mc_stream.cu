@@ -32,9 +32,8 @@ __global__ void sequence_step_kernel(const Real* probs, index_t row_stride, inde
   if (b >= B) return;
   const index_t K = tb.K, H = tb.H;
   const RowState st{alive + b * K, mc + b * K * H, scope + b * K * H, reach + b * K * H, elapsed + b};
-  double* w = scratch + b * (tb.V + K);
   tokens[b] = sequence_step(probs + b * row_stride, col_stride, tb, t, context[b], trajectory[b], role[b], st,
-                            w, w + tb.V, fork + b * K, done[b], bad[b]);
+                            scratch + b * step_scratch(tb.V, K, tb.logits), fork + b * K, done[b], bad[b]);
 }
 
 template <class Real>
@@ -72,7 +71,7 @@ void sequence_step(int itemsize, const void* probs, index_t row_stride, index_t 
                    double* elapsed, std::int64_t* tokens, std::int64_t* fork, std::uint8_t* done, std::int64_t* bad,
                    std::uintptr_t stream) {
   const auto s = reinterpret_cast<cudaStream_t>(stream);
-  DeviceBuffer<double> scratch(static_cast<size_t>(B * (tables.V + tables.K)), s);
+  DeviceBuffer<double> scratch(static_cast<size_t>(B * step_scratch(tables.V, tables.K, tables.logits)), s);
   const Geometry g = items(B, "sequence_step");
   if (itemsize == 4)
     launch("sequence_step", sequence_step_kernel<float>, g, s, static_cast<const float*>(probs), row_stride,

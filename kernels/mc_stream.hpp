@@ -172,8 +172,23 @@ RISKCORE_HD inline void merge_block(RiskBlock& into, const RiskBlock& b) {
 // fork[k]; the driver turns it into a role 1 + k row continuing the same trajectory.
 // Uniforms: Philox4x64-10, key (seed, context), counter (t, trajectory, role, 0), word 0; a fork of
 // k at step t uses role 1 + k. Results therefore depend on (seed, context, trajectory) only.
+//
+// One pass over the row: it is cut into chunks of kDrawChunk tokens, each summed by a fixed tree
+// (chunk_sum) into a per-row table of chunk sums; the row mass is their sum in order, and the
+// negative / NaN / inf check rides along (a negative flag, and the mass is NaN or inf otherwise). The
+// draw walks the chunk table to the chunk holding the target and scans its <= 16 tokens; a draw that
+// excludes an outcome set re-sums only the chunks holding one of its tokens (StepTables::chunk_bits).
+constexpr index_t kDrawChunk = 16;
+
+RISKCORE_HD inline index_t step_chunks(index_t V) { return (V + kDrawChunk - 1) / kDrawChunk; }
+// Doubles of scratch per row: chunk sums, outcome masses, and exp(logit - max) when logits.
+RISKCORE_HD inline index_t step_scratch(index_t V, index_t K, bool logits) {
+  return step_chunks(V) + K + (logits ? V : 0);
+}
+
 struct StepTables {
   const std::uint64_t* outcome_bits;  // (V,): bit k set when the token is in O_k
+  const std::uint64_t* chunk_bits;    // (chunks,): OR of outcome_bits over the chunk's tokens
   const std::int64_t* outcome_offsets;  // (K + 1,): O_k = outcome_list[offsets[k] .. offsets[k + 1])
   const std::int64_t* outcome_list;
   const std::uint8_t* is_end;         // (V,)
@@ -200,6 +215,25 @@ RISKCORE_HD inline double step_draw(std::uint64_t seed, std::int64_t context, st
   return uniform_from_bits(philox4x64_10(ctr, seed, static_cast<std::uint64_t>(context)).v[0]);
 }
 
+// Sum of the chunk of weights x[0..n) (n <= 16; missing tokens weigh 0) by the fixed tree
+// lane_j = (x_j + x_{j+4}) + (x_{j+8} + x_{j+12}), sum = (lane_0 + lane_1) + (lane_2 + lane_3);
+// `neg` is set when a weight is < 0. A full contiguous chunk is plain loads the compiler vectorises.
+template <class T>
+RISKCORE_HD inline double chunk_sum(const T* x, index_t stride, index_t n, bool& neg) {
+  double v[kDrawChunk];
+  if (n == kDrawChunk && stride == 1) {
+    for (int j = 0; j < kDrawChunk; ++j) v[j] = static_cast<double>(x[j]);
+  } else {
+    for (int j = 0; j < kDrawChunk; ++j) v[j] = j < n ? static_cast<double>(x[j * stride]) : 0.0;
+  }
+  bool below = false;
+  for (int j = 0; j < kDrawChunk; ++j) below |= v[j] < 0.0;
+  neg |= below;
+  double lane[4];
+  for (int j = 0; j < 4; ++j) lane[j] = (v[j] + v[j + 4]) + (v[j + 8] + v[j + 12]);
+  return (lane[0] + lane[1]) + (lane[2] + lane[3]);
+}
+
 // Weight of token v: the probability, or exp(logit - max) (cached in w when logits).
 template <class Real>
 RISKCORE_HD inline double token_weight(const Real* p, index_t pv, const double* w, bool logits, index_t v) {
@@ -214,34 +248,42 @@ RISKCORE_HD inline double allowed_weight(const Real* p, index_t pv, const double
   return (x > 0.0 && !(tb.outcome_bits[v] & exclude)) ? x : 0.0;
 }
 
-// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed`: chunks of
-// kDrawChunk tokens are summed in four lanes and skipped whole until the chunk holding the target,
-// which is scanned token by token (the same arithmetic on every backend).
-constexpr index_t kDrawChunk = 16;
+// Sum of chunk c for a draw excluding `exclude`: the stored sum, or the same tree over the allowed
+// weights when the chunk holds an excluded token.
 template <class Real>
-RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const StepTables& tb,
-                                            std::uint64_t exclude, double allowed, double u) {
+RISKCORE_HD inline double allowed_chunk(const Real* p, index_t pv, const double* w, const double* sums,
+                                        const StepTables& tb, std::uint64_t exclude, index_t c) {
+  if (!(tb.chunk_bits[c] & exclude)) return sums[c];
+  const index_t c0 = c * kDrawChunk, n = c0 + kDrawChunk < tb.V ? kDrawChunk : tb.V - c0;
+  double x[kDrawChunk];
+  for (index_t j = 0; j < n; ++j) x[j] = allowed_weight(p, pv, w, tb, exclude, c0 + j);
+  bool unused = false;
+  return chunk_sum(x, 1, n, unused);
+}
+
+// Total allowed weight: the chunk sums in order (exclude = 0 gives the row mass).
+template <class Real>
+RISKCORE_HD inline double allowed_total(const Real* p, index_t pv, const double* w, const double* sums,
+                                        const StepTables& tb, std::uint64_t exclude) {
+  double total = 0.0;
+  for (index_t c = 0; c < step_chunks(tb.V); ++c) total += allowed_chunk(p, pv, w, sums, tb, exclude, c);
+  return total;
+}
+
+// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed` (from
+// allowed_total): walk the chunk sums to the chunk holding the target, then scan its tokens.
+template <class Real>
+RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const double* sums,
+                                            const StepTables& tb, std::uint64_t exclude, double allowed, double u) {
   const double target = u * allowed;
   double acc = 0.0;
-  for (index_t c0 = 0; c0 < tb.V; c0 += kDrawChunk) {
-    const index_t c1 = c0 + kDrawChunk < tb.V ? c0 + kDrawChunk : tb.V;
-    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;  // lane j holds the tokens c0 + j (mod 4)
-    index_t v = c0;
-    for (; v + 4 <= c1; v += 4) {
-      l0 += allowed_weight(p, pv, w, tb, exclude, v);
-      l1 += allowed_weight(p, pv, w, tb, exclude, v + 1);
-      l2 += allowed_weight(p, pv, w, tb, exclude, v + 2);
-      l3 += allowed_weight(p, pv, w, tb, exclude, v + 3);
-    }
-    for (; v < c1; ++v) {
-      double& lane = (v - c0) % 4 == 0 ? l0 : (v - c0) % 4 == 1 ? l1 : l2;
-      lane += allowed_weight(p, pv, w, tb, exclude, v);
-    }
-    const double chunk = (l0 + l1) + (l2 + l3);
+  for (index_t c = 0; c < step_chunks(tb.V); ++c) {
+    const double chunk = allowed_chunk(p, pv, w, sums, tb, exclude, c);
     if (!(acc + chunk > target)) {
       acc += chunk;
       continue;
     }
+    const index_t c0 = c * kDrawChunk, c1 = c0 + kDrawChunk < tb.V ? c0 + kDrawChunk : tb.V;
     for (index_t v = c0; v < c1; ++v) {
       const double x = allowed_weight(p, pv, w, tb, exclude, v);
       if (x > 0.0) {
@@ -255,74 +297,81 @@ RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const dou
   return -1;
 }
 
-// Returns the drawn token (-1: the row is invalid, `bad` holds the first offending token index).
-// `w` is scratch of V doubles (logits), `mass` scratch of K doubles; done = the row stops here.
+// The chunk sums of a row of probabilities (or of w = exp(logit - max)) into `sums`; returns the row
+// mass (their sum in order); `neg` is set when a weight is < 0 (NaN and inf show in the mass).
+template <class T>
+RISKCORE_HD inline double row_sums(const T* x, index_t stride, index_t V, double* sums, bool& neg) {
+  double total = 0.0;
+  for (index_t c = 0; c < step_chunks(V); ++c) {
+    const index_t c0 = c * kDrawChunk, n = c0 + kDrawChunk < V ? kDrawChunk : V - c0;
+    sums[c] = chunk_sum(x + c0 * stride, stride, n, neg);
+    total += sums[c];
+  }
+  return total;
+}
+
+// The row mass `total` (from row_sums, `neg` its negative flag) checked: -1, or the first token that
+// is negative, NaN or inf, or V for a row of zeros (or of finite values whose sum overflows).
 template <class Real>
-RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const StepTables& tb, index_t t,
-                                              std::int64_t context, std::int64_t trajectory, int role,
-                                              const RowState& st, double* w, double* mass, std::int64_t* fork,
-                                              std::uint8_t& done, std::int64_t& bad) {
-  bad = -1;
+RISKCORE_HD inline std::int64_t check_row(const Real* p, index_t pv, index_t V, double total, bool neg) {
+  if (neg || !(total < static_cast<double>(INFINITY)))
+    for (index_t v = 0; v < V; ++v) {
+      const double x = static_cast<double>(p[v * pv]);
+      if (!(x >= 0.0 && x < static_cast<double>(INFINITY))) return v;
+    }
+  return (total > 0.0 && total < static_cast<double>(INFINITY)) ? -1 : V;
+}
+
+// The weights of a row into `scratch` (step_scratch(V, K, logits) doubles: chunk sums, outcome
+// masses, exp(logit - max)); returns the row mass, with `bad` as check_row's (-1: the row is valid).
+template <class Real>
+RISKCORE_HD inline double row_weights(const Real* p, index_t pv, const StepTables& tb, double* scratch,
+                                      std::int64_t& bad) {
+  double* sums = scratch;
+  bool neg = false;
+  if (!tb.logits) {
+    const double total = row_sums(p, pv, tb.V, sums, neg);
+    bad = check_row(p, pv, tb.V, total, neg);
+    return total;
+  }
+  double shift = -static_cast<double>(INFINITY);
+  for (index_t v = 0; v < tb.V; ++v) {
+    const double x = static_cast<double>(p[v * pv]);
+    if (x != x || x == static_cast<double>(INFINITY)) {
+      bad = v;
+      return 0.0;
+    }
+    shift = x > shift ? x : shift;
+  }
+  double* w = scratch + step_chunks(tb.V) + tb.K;
+  for (index_t v = 0; v < tb.V; ++v) w[v] = exp(static_cast<double>(p[v * pv]) - shift);
+  const double total = row_sums(w, 1, tb.V, sums, neg);  // a row of -inf: NaN weights, reported as zeros
+  bad = (total > 0.0) ? -1 : tb.V;
+  return total;
+}
+
+// The step of a row whose weights are in `scratch` (row_weights, row mass `total`): the draw and the
+// updates; returns the drawn token (-1: a masked row with only outcome tokens left). done = the row
+// stops here.
+template <class Real>
+RISKCORE_HD inline std::int64_t step_row(const Real* p, index_t pv, const StepTables& tb, index_t t,
+                                         std::int64_t context, std::int64_t trajectory, int role, const RowState& st,
+                                         double* scratch, double total, std::int64_t* fork, std::uint8_t& done) {
   done = 0;
-  double shift = 0.0;
-  if (tb.logits) {
-    shift = -static_cast<double>(INFINITY);
-    for (index_t v = 0; v < tb.V; ++v) {
-      const double x = static_cast<double>(p[v * pv]);
-      if (x != x || x == static_cast<double>(INFINITY)) {
-        bad = v;
-        return -1;
-      }
-      shift = x > shift ? x : shift;
-    }
-  }
-  double lane[4] = {0.0, 0.0, 0.0, 0.0};  // lane j holds the tokens j (mod 4): no serial dependency
-  bool out = false;
-  if (tb.logits) {
-    for (index_t v = 0; v < tb.V; ++v) {
-      w[v] = exp(static_cast<double>(p[v * pv]) - shift);
-      lane[v & 3] += w[v];
-    }
-  } else {
-    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
-    index_t v = 0;
-    for (; v + 4 <= tb.V; v += 4) {
-      const double x0 = static_cast<double>(p[v * pv]), x1 = static_cast<double>(p[(v + 1) * pv]);
-      const double x2 = static_cast<double>(p[(v + 2) * pv]), x3 = static_cast<double>(p[(v + 3) * pv]);
-      out |= !(x0 >= 0.0 && x0 < static_cast<double>(INFINITY)) | !(x1 >= 0.0 && x1 < static_cast<double>(INFINITY)) |
-             !(x2 >= 0.0 && x2 < static_cast<double>(INFINITY)) | !(x3 >= 0.0 && x3 < static_cast<double>(INFINITY));
-      l0 += x0, l1 += x1, l2 += x2, l3 += x3;
-    }
-    lane[0] = l0, lane[1] = l1, lane[2] = l2, lane[3] = l3;
-    for (; v < tb.V; ++v) {
-      const double x = static_cast<double>(p[v * pv]);
-      out |= !(x >= 0.0 && x < static_cast<double>(INFINITY));
-      lane[v & 3] += x;
-    }
-  }
-  if (out) {
-    for (index_t v = 0; v < tb.V; ++v) {
-      const double x = static_cast<double>(p[v * pv]);
-      if (!(x >= 0.0 && x < static_cast<double>(INFINITY))) {
-        bad = v;
-        return -1;
-      }
-    }
-  }
-  const double total = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  double* sums = scratch;
+  double* mass = sums + step_chunks(tb.V);
+  const double* w = mass + tb.K;
   for (index_t k = 0; k < tb.K; ++k) {
     mass[k] = 0.0;
     for (index_t i = tb.outcome_offsets[k]; i < tb.outcome_offsets[k + 1]; ++i)
       mass[k] += token_weight(p, pv, w, tb.logits, tb.outcome_list[i]);
   }
-  if (!(total > 0.0)) {
-    bad = tb.V;  // a row of zeros
-    return -1;
-  }
   const double before = *st.elapsed;
   const std::uint64_t own = role > 0 ? (std::uint64_t{1} << (role - 1)) : 0;
-  const std::int64_t token = categorical(p, pv, w, tb, own, own ? total - mass[role - 1] : total,
-                                         step_draw(tb.seed, context, trajectory, t, role));
+  const double allowed = own ? allowed_total(p, pv, w, sums, tb, own) : total;
+  const std::int64_t token = allowed > 0.0 ? categorical(p, pv, w, sums, tb, own, allowed,
+                                                         step_draw(tb.seed, context, trajectory, t, role))
+                                           : -1;
   bool any_alive = false;
   for (index_t k = 0; k < tb.K; ++k) {
     fork[k] = -1;
@@ -340,10 +389,11 @@ RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const S
     if (hit) {
       st.alive[k] = 0;
       if (tb.coupled) {
-        const double allowed = total - mass[k];
-        fork[k] = allowed > 0.0 ? categorical(p, pv, w, tb, std::uint64_t{1} << k, allowed,
-                                              step_draw(tb.seed, context, trajectory, t, static_cast<int>(k) + 1))
-                                : -2;  // only outcome tokens left: REACH is 1, nothing to continue
+        const std::uint64_t bit = std::uint64_t{1} << k;
+        const double rest = allowed_total(p, pv, w, sums, tb, bit);
+        fork[k] = rest > 0.0 ? categorical(p, pv, w, sums, tb, bit, rest,
+                                           step_draw(tb.seed, context, trajectory, t, static_cast<int>(k) + 1))
+                             : -2;  // only outcome tokens left: REACH is 1, nothing to continue
       }
     }
     any_alive = any_alive || (role == 0 && st.alive[k]);
@@ -356,6 +406,18 @@ RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const S
   // every outcome hit on a role-0 row: nothing left to track (REACH continues in the forks)
   done = tb.is_end[token] || !(*st.elapsed < tb.max_horizon) || (role == 0 && !any_alive);
   return token;
+}
+
+// row_weights then step_row: returns the drawn token, or -1 with `bad` >= 0 for an invalid row.
+template <class Real>
+RISKCORE_HD inline std::int64_t sequence_step(const Real* p, index_t pv, const StepTables& tb, index_t t,
+                                              std::int64_t context, std::int64_t trajectory, int role,
+                                              const RowState& st, double* scratch, std::int64_t* fork,
+                                              std::uint8_t& done, std::int64_t& bad) {
+  done = 0;
+  const double total = row_weights(p, pv, tb, scratch, bad);
+  if (bad >= 0) return -1;
+  return step_row(p, pv, tb, t, context, trajectory, role, st, scratch, total, fork, done);
 }
 
 }  // namespace riskcore

@@ -202,6 +202,8 @@ def test_mc_wilson_interval_handles_zero_events():
         (lambda: mc.simulate_outcome_risk(WORKED, 0, [3], [4], 5, 10, 0, estimators=("is",)), ValueError, "estimators"),
         (lambda: mc.simulate_outcome_risk(WORKED[:4], 0, [3], [4], 5, 10, 0), ValueError, "shape"),
         (lambda: mc.merge_estimates([]), ValueError, "at least one"),
+        (lambda: mc.merge_estimates([1, 2]), TypeError, r"results\[0\] must be a RiskEstimate, got int"),
+        (lambda: mc.merge_estimates(None), TypeError, "results must be a sequence of RiskEstimate"),
     ],
 )
 def test_bad_input(call, error, match):

@@ -12,6 +12,7 @@ from sequence_models import DURATIONS, END, HISTORIES, ChainModel, TrigramModel,
 
 import riskcore
 from riskcore import mc
+from riskcore.mc import sequence
 
 TABLE = trigram_table()
 HORIZONS = [1.0, 2.5, 4.0]
@@ -19,9 +20,9 @@ OUTCOMES = [[3], [4]]
 BUDGET = 12
 
 
-def trigram_run(n, seed, **kwargs):
+def trigram_run(n, seed, model=None, **kwargs):
     return mc.simulate_sequence_risk(
-        TrigramModel(TABLE),
+        model or TrigramModel(TABLE),
         [0, 1, 2],
         outcome_tokens=OUTCOMES,
         end_tokens=END,
@@ -44,7 +45,11 @@ def replicate(runs, n, coupled, backend="cpu"):
     exact = trigram_oracle()
     out = np.zeros((3, runs, 3, *exact.shape))
     for r in range(runs):
-        res = trigram_run(n, 1000 + r, coupled=coupled, backend=backend)
+        if backend == "cuda":  # device rows: the cuda step kernel
+            model = DeviceRows(TrigramModel(TABLE), cuda_or_skip())
+            res = trigram_run(n, 1000 + r, model, coupled=coupled)
+        else:
+            res = trigram_run(n, 1000 + r, coupled=coupled, backend=backend)
         for j, e in enumerate((res.mc, res.scope, res.reach)):
             out[:, r, j] = e.estimate, e.ci_low, e.ci_high
     return out, exact
@@ -74,8 +79,14 @@ def test_unbiased_and_covering_fast(coupled):
     check_statistics(out, exact, (0.90, 0.99), (0.8, 1.0))
 
 
+@pytest.mark.parametrize("coupled", [False, True])
+def test_cuda_unbiased_and_covering_fast(coupled):
+    out, exact = replicate(60, 300, coupled, "cuda")
+    check_statistics(out, exact, (0.90, 0.99), (0.8, 1.0))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["cpu", "numba"])
+@pytest.mark.parametrize("backend", ["cpu", "numba", "cuda"])
 @pytest.mark.parametrize("coupled", [False, True])
 def test_unbiased_and_covering_500_runs(coupled, backend):
     out, exact = replicate(500, 300, coupled, backend)
@@ -257,3 +268,118 @@ def test_gru_protocol():
     )
     assert r.reach.estimate.shape == (2,) and (r.reach.se < r.mc.se).all()
     assert (np.abs(r.reach.estimate - r.mc.estimate) < 4 * np.hypot(r.mc.se, r.reach.se)).all()
+
+
+class DeviceRows:
+    """Any host model with its rows moved to the GPU (CuPy; the CuPy stand-in under emulation)."""
+
+    def __init__(self, model, cupy):
+        self.model, self.cupy = model, cupy
+
+    def start(self, contexts):
+        return self.cupy.asarray(self.model.start(contexts))
+
+    def step(self, tokens):
+        return self.cupy.asarray(self.model.step(tokens))
+
+    def select(self, rows):
+        self.model.select(rows)
+
+
+class DeviceChain(ChainModel):
+    """The chain with its rows on the GPU (CuPy; the CuPy stand-in under the emulated build)."""
+
+    def __init__(self, P, cupy, **kwargs):
+        super().__init__(P, **kwargs)
+        self.cupy = cupy
+
+    def start(self, contexts):
+        return self.cupy.asarray(super().start(contexts))
+
+    def step(self, tokens):
+        assert isinstance(tokens, np.ndarray)  # the protocol hands the model host tokens
+        return self.cupy.asarray(super().step(tokens))
+
+
+def cuda_or_skip():
+    if not riskcore.backends()["cuda"].available:
+        pytest.skip(f"cuda: {riskcore.backends()['cuda'].reason}")
+    import cupy
+
+    return cupy
+
+
+@pytest.mark.parametrize("coupled", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cuda_device_rows_step_on_the_device_and_match_the_cpu(coupled, dtype, monkeypatch):
+    cupy = cuda_or_skip()
+    from riskcore import _core
+
+    args = dict(outcome_tokens=3, end_tokens=4, max_new_tokens=20, n_trajectories=3000, seed=4, coupled=coupled)
+    horizons = dict(horizons=[5.0, 20.0])
+    cpu = mc.simulate_sequence_risk(ChainModel(WORKED, dtype=dtype), 0, **args, **horizons, backend="cpu")
+    calls = []
+    device_step = _core.cuda_sequence_step
+    monkeypatch.setattr(_core, "cuda_sequence_step", lambda *a: calls.append(1) or device_step(*a))
+
+    def host_rows_refused(rows):
+        raise AssertionError("device rows were copied to the host")
+
+    monkeypatch.setattr(sequence, "_host_rows", host_rows_refused)
+    gpu = mc.simulate_sequence_risk(DeviceChain(WORKED, cupy, dtype=dtype), 0, **args, **horizons)
+    assert calls, "the cuda step kernel did not run"
+    for kind in mc.KINDS:
+        np.testing.assert_allclose(getattr(gpu, kind).estimate, getattr(cpu, kind).estimate, rtol=1e-12)
+        np.testing.assert_allclose(getattr(gpu, kind).variance, getattr(cpu, kind).variance, rtol=1e-10)
+    exact = [mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=h) for h in (5, 20)]
+    assert (np.abs(gpu.reach.estimate - exact) < 4 * gpu.reach.se).all()
+
+
+def test_cuda_device_rows_logits_and_bad_rows():
+    cupy = cuda_or_skip()
+    r = mc.simulate_sequence_risk(
+        DeviceChain(WORKED, cupy, logits=True), 0, outcome_tokens=3, end_tokens=4, max_new_tokens=20,
+        n_trajectories=4000, seed=3, logits=True,
+    )  # fmt: skip
+    exact = mc.exact_outcome_risk(WORKED, 0, [3], [4], horizon=20)
+    for e in (r.mc, r.scope, r.reach):
+        assert abs(e.estimate - exact) < 4 * e.se
+
+    class Bad(DeviceChain):
+        def start(self, contexts):
+            rows = ChainModel.start(self, contexts).copy()
+            rows[0, 2] = -0.5
+            return self.cupy.asarray(rows)
+
+    with pytest.raises(ValueError, match=r"index \(0, 2\)"):
+        mc.simulate_sequence_risk(
+            Bad(WORKED, cupy), 0, outcome_tokens=3, end_tokens=4, max_new_tokens=5, n_trajectories=10
+        )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "grad"])
+def test_torch_rows_equal_numpy_rows(dtype):
+    torch = pytest.importorskip("torch")
+
+    class TorchChain(ChainModel):
+        def _torch(self, rows):
+            t = torch.from_numpy(np.ascontiguousarray(rows))
+            if dtype == "bfloat16":
+                return t.to(torch.bfloat16)
+            return t.requires_grad_(True) * 1.0 if dtype == "grad" else t  # a tensor in an autograd graph
+
+        def start(self, contexts):
+            return self._torch(super().start(contexts))
+
+        def step(self, tokens):
+            return self._torch(super().step(tokens))
+
+    base = np.float32 if dtype == "float32" else np.float64
+    P = WORKED.astype(base)
+    if dtype == "bfloat16":  # the same probabilities as torch sees them
+        P = torch.from_numpy(WORKED).to(torch.bfloat16).float().numpy().astype(np.float64)
+    args = dict(outcome_tokens=3, end_tokens=4, max_new_tokens=20, n_trajectories=2000, seed=8, coupled=True)
+    a = mc.simulate_sequence_risk(TorchChain(WORKED.astype(base)), 0, **args)
+    b = mc.simulate_sequence_risk(ChainModel(P.astype(np.float32) if dtype == "bfloat16" else P), 0, **args)
+    for kind in mc.KINDS:
+        np.testing.assert_array_equal(getattr(a, kind).estimate, getattr(b, kind).estimate)

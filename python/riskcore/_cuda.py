@@ -98,3 +98,39 @@ def simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, c
 def log_sums(log_weights, event):
     lw, ev = _device(log_weights), _device(event)
     return _core.cuda_log_sums(_ptr(lw), _ptr(ev), lw.shape[0], lw.shape[1], _stream())
+
+
+def sequence_step(
+    probs, logits, bits, chunk_bits, offsets, outcome_list, is_end, duration, horizon, seed, coupled, t, *rows
+):
+    """One driver step on device rows (riskcore._core.sequence_step's contract): the tables and the row
+    states (context, trajectory, role, alive, mc, scope, reach, elapsed) are device arrays, updated in
+    place; returns device (tokens, fork, done, bad)."""
+    tables = [_device(a) for a in (bits, chunk_bits, offsets, outcome_list, is_end, duration, horizon)]
+    B, V = probs.shape
+    K, H = rows[3].shape[1], horizon.size
+    out = (
+        cupy.empty(B, dtype=np.int64),
+        cupy.empty((B, K), dtype=np.int64),
+        cupy.empty(B, dtype=np.uint8),
+        cupy.empty(B, dtype=np.int64),
+    )
+    step = probs.strides[0] // probs.itemsize, probs.strides[1] // probs.itemsize
+    _core.cuda_sequence_step(
+        probs.itemsize,
+        _ptr(probs),
+        *step,
+        [_ptr(a) for a in tables],
+        V,
+        K,
+        H,
+        float(tables[6].max()),
+        seed,
+        logits,
+        coupled,
+        B,
+        t,
+        [_ptr(a) for a in (*rows, *out)],
+        _stream(),
+    )
+    return out

@@ -169,6 +169,64 @@ def _draw(seed, context, trajectory, t, role):
     return np.float64(words[0] >> np.uint64(11)) * _INV_2_53
 
 
+_CHUNK = 16
+
+
+@numba.njit(cache=True, inline="always")
+def _tree(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15):
+    """kernels/mc_stream.hpp's chunk tree: lane_j = (v_j + v_j+4) + (v_j+8 + v_j+12), then pairs."""
+    l0 = (v0 + v4) + (v8 + v12)
+    l1 = (v1 + v5) + (v9 + v13)
+    l2 = (v2 + v6) + (v10 + v14)
+    l3 = (v3 + v7) + (v11 + v15)
+    return (l0 + l1) + (l2 + l3)
+
+
+@numba.njit(cache=True, inline="always")
+def _at(x, i, hi):
+    return np.float64(x[i]) if i < hi else 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _full_chunk(x, lo):
+    """kernels/mc_stream.hpp's chunk_sum of the full chunk x[lo:lo + 16] (no branches: vectorised)."""
+    f = np.float64
+    return _tree(
+        f(x[lo]), f(x[lo + 1]), f(x[lo + 2]), f(x[lo + 3]), f(x[lo + 4]), f(x[lo + 5]), f(x[lo + 6]),
+        f(x[lo + 7]), f(x[lo + 8]), f(x[lo + 9]), f(x[lo + 10]), f(x[lo + 11]), f(x[lo + 12]),
+        f(x[lo + 13]), f(x[lo + 14]), f(x[lo + 15]),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _tail_chunk(x, lo, hi):
+    """chunk_sum of the last, partial chunk x[lo:hi] (missing tokens weigh 0)."""
+    return _tree(
+        _at(x, lo, hi), _at(x, lo + 1, hi), _at(x, lo + 2, hi), _at(x, lo + 3, hi),
+        _at(x, lo + 4, hi), _at(x, lo + 5, hi), _at(x, lo + 6, hi), _at(x, lo + 7, hi),
+        _at(x, lo + 8, hi), _at(x, lo + 9, hi), _at(x, lo + 10, hi), _at(x, lo + 11, hi),
+        _at(x, lo + 12, hi), _at(x, lo + 13, hi), _at(x, lo + 14, hi), _at(x, lo + 15, hi),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _row_sums(x, sums):
+    """kernels/mc_stream.hpp's row_sums: chunk sums into sums, the row mass (NaN when a weight < 0)."""
+    V = x.size
+    full = V // _CHUNK
+    total = 0.0
+    for c in range(full):
+        sums[c] = _full_chunk(x, c * _CHUNK)
+        total += sums[c]
+    if full < sums.size:
+        sums[full] = _tail_chunk(x, full * _CHUNK, V)
+        total += sums[full]
+    neg = False
+    for v in range(V):
+        neg |= x[v] < 0.0
+    return np.nan if neg else total
+
+
 @numba.njit(cache=True)
 def _allowed(row, w, logits, outcome_bits, exclude, v):
     x = w[v] if logits else np.float64(row[v])
@@ -176,22 +234,46 @@ def _allowed(row, w, logits, outcome_bits, exclude, v):
 
 
 @numba.njit(cache=True)
-def _categorical(row, w, logits, outcome_bits, exclude, allowed, u):
-    """kernels/mc_stream.hpp's categorical: chunks of 16 summed in four lanes, then a token scan."""
+def _allowed_at(row, w, logits, outcome_bits, exclude, v, hi):
+    return _allowed(row, w, logits, outcome_bits, exclude, v) if v < hi else 0.0
+
+
+@numba.njit(cache=True)
+def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
+    if not (chunk_bits[c] & exclude):
+        return sums[c]
+    c0, hi = c * _CHUNK, min(c * _CHUNK + _CHUNK, row.size)
+    a = (row, w, logits, outcome_bits, exclude)
+    return _tree(
+        _allowed_at(*a, c0, hi), _allowed_at(*a, c0 + 1, hi), _allowed_at(*a, c0 + 2, hi),
+        _allowed_at(*a, c0 + 3, hi), _allowed_at(*a, c0 + 4, hi), _allowed_at(*a, c0 + 5, hi),
+        _allowed_at(*a, c0 + 6, hi), _allowed_at(*a, c0 + 7, hi), _allowed_at(*a, c0 + 8, hi),
+        _allowed_at(*a, c0 + 9, hi), _allowed_at(*a, c0 + 10, hi), _allowed_at(*a, c0 + 11, hi),
+        _allowed_at(*a, c0 + 12, hi), _allowed_at(*a, c0 + 13, hi), _allowed_at(*a, c0 + 14, hi),
+        _allowed_at(*a, c0 + 15, hi),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, exclude):
+    total = 0.0
+    for c in range(sums.size):
+        total += _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c)
+    return total
+
+
+@numba.njit(cache=True)
+def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowed, u):
+    """kernels/mc_stream.hpp's categorical: walk the chunk sums, then scan the chunk's tokens."""
     V = row.size
     target = u * allowed
     acc = 0.0
-    lane = np.zeros(4)
-    for c0 in range(0, V, 16):
-        c1 = min(c0 + 16, V)
-        lane[:] = 0.0
-        for v in range(c0, c1):
-            lane[(v - c0) & 3] += _allowed(row, w, logits, outcome_bits, exclude, v)
-        chunk = (lane[0] + lane[1]) + (lane[2] + lane[3])
+    for c in range(sums.size):
+        chunk = _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c)
         if not (acc + chunk > target):
             acc += chunk
             continue
-        for v in range(c0, c1):
+        for v in range(c * _CHUNK, min(c * _CHUNK + _CHUNK, V)):
             x = _allowed(row, w, logits, outcome_bits, exclude, v)
             if x > 0.0:
                 acc += x
@@ -208,6 +290,7 @@ def _row_step(
     row,
     logits,
     outcome_bits,
+    chunk_bits,
     offsets,
     tokens_list,
     is_end,
@@ -227,12 +310,12 @@ def _row_step(
     elapsed,
     b,
     w,
+    sums,
     mass,
     fork,
 ):
     """kernels/mc_stream.hpp's sequence_step for row b; returns (token, done, first bad token or -1)."""
     V, K, H = row.size, mass.size, horizon.size
-    shift = 0.0
     if logits:
         shift = -np.inf
         for v in range(V):
@@ -240,32 +323,31 @@ def _row_step(
             if x != x or x == np.inf:
                 return -1, 0, v
             shift = max(shift, x)
-    lane = np.zeros(4)
-    out = False
-    for v in range(V):
-        x = np.float64(row[v])
-        if logits:
-            x = math.exp(x - shift)
-            w[v] = x
-        else:
-            out |= not (x >= 0.0 and x < np.inf)
-        lane[v & 3] += x
-    if out:
         for v in range(V):
-            x = np.float64(row[v])
-            if not (x >= 0.0 and x < np.inf):
-                return -1, 0, v
-    total = (lane[0] + lane[1]) + (lane[2] + lane[3])
+            w[v] = math.exp(np.float64(row[v]) - shift)
+        total = _row_sums(w, sums)
+        if not (total > 0.0):
+            return -1, 0, V
+    else:
+        total = _row_sums(row, sums)
+        if not (total < np.inf):
+            for v in range(V):
+                x = np.float64(row[v])
+                if not (x >= 0.0 and x < np.inf):
+                    return -1, 0, v
+        if not (total > 0.0) or not (total < np.inf):
+            return -1, 0, V
     for k in range(K):
         mass[k] = 0.0
         for i in range(offsets[k], offsets[k + 1]):
             mass[k] += w[tokens_list[i]] if logits else np.float64(row[tokens_list[i]])
-    if not (total > 0.0):
-        return -1, 0, V
     before = elapsed[b]
     own = np.uint64(1) << np.uint64(role - 1) if role > 0 else np.uint64(0)
-    allowed = total - mass[role - 1] if role > 0 else total
-    token = _categorical(row, w, logits, outcome_bits, own, allowed, _draw(seed, context, trajectory, t, role))
+    allowed = _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, own) if role > 0 else total
+    token = -1
+    if allowed > 0.0:
+        u = _draw(seed, context, trajectory, t, role)
+        token = _categorical(row, w, logits, outcome_bits, chunk_bits, sums, own, allowed, u)
     any_alive = False
     for k in range(K):
         fork[b, k] = -1
@@ -284,10 +366,11 @@ def _row_step(
         if hit:
             alive[b, k] = 0
             if coupled:
-                rest = total - mass[k]
+                bit = np.uint64(1) << np.uint64(k)
+                rest = _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, bit)
                 if rest > 0.0:
                     u = _draw(seed, context, trajectory, t, k + 1)
-                    fork[b, k] = _categorical(row, w, logits, outcome_bits, np.uint64(1) << np.uint64(k), rest, u)
+                    fork[b, k] = _categorical(row, w, logits, outcome_bits, chunk_bits, sums, bit, rest, u)
                 else:
                     fork[b, k] = -2
         any_alive = any_alive or (role == 0 and alive[b, k] != 0)
@@ -303,6 +386,7 @@ def _sequence_step(
     probs,
     logits,
     outcome_bits,
+    chunk_bits,
     offsets,
     tokens_list,
     is_end,
@@ -326,13 +410,15 @@ def _sequence_step(
 ):
     B, V, K = probs.shape[0], probs.shape[1], alive.shape[1]
     max_h = horizon.max()
+    w_all = np.empty((B, V if logits else 0))  # scratch, allocated once per step
+    sums_all, mass_all = np.empty((B, chunk_bits.size)), np.empty((B, K))
     for b in numba.prange(B):
-        w = np.empty(V if logits else 0)
-        mass = np.empty(K)
+        w, sums, mass = w_all[b], sums_all[b], mass_all[b]
         tokens[b], done[b], bad[b] = _row_step(
             probs[b],
             logits,
             outcome_bits,
+            chunk_bits,
             offsets,
             tokens_list,
             is_end,
@@ -352,6 +438,7 @@ def _sequence_step(
             elapsed,
             b,
             w,
+            sums,
             mass,
             fork,
         )
@@ -361,6 +448,7 @@ def sequence_step(
     probs,
     logits,
     outcome_bits,
+    chunk_bits,
     offsets,
     tokens_list,
     is_end,
@@ -386,6 +474,7 @@ def sequence_step(
         probs,
         logits,
         outcome_bits,
+        chunk_bits,
         offsets,
         tokens_list,
         is_end,

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 
 from riskcore import _markov_chain, _validate
 from riskcore._backend import implementation, resolve
+from riskcore.mc.efficiency import PairMoments
 from riskcore.mc.results import KINDS, RiskAccumulator, RiskEstimate, SimulationResult, with_efficiency
 
 MAX_TRAJECTORIES = 10**12  # per call, over all queries
@@ -93,6 +94,7 @@ def simulate_outcome_risk(
     tables = _markov_chain.sampling_tables(chains)
     kernel = implementation("simulate_chunk", resolve(backend))
     accumulators: list[RiskAccumulator | None] = [None, None, None]
+    pairs: dict[str, PairMoments] = {}
     steps = 0
     began = time.perf_counter()
     for offset in range(0, n, chunk):
@@ -109,9 +111,13 @@ def simulate_outcome_risk(
             count,
         )
         steps += int(chunk_steps)
+        values = np.asarray(values)
         for k in range(3):
-            acc = RiskAccumulator.from_values(np.asarray(values[k]), ((first + offset, first + offset + count),))
+            acc = RiskAccumulator.from_values(values[k], ((first + offset, first + offset + count),))
             accumulators[k] = acc if accumulators[k] is None else accumulators[k].merge(acc)
+        for k, kind in ((1, "scope"), (2, "reach")):
+            part = PairMoments.from_values(values[0], values[k])
+            pairs[kind] = part if kind not in pairs else pairs[kind].merge(part)
     estimates: dict[str, RiskEstimate | None] = {}
     for k, kind in enumerate(KINDS):
         acc = accumulators[k]
@@ -120,7 +126,9 @@ def simulate_outcome_risk(
             estimates[kind] = RiskEstimate.from_accumulator(acc, kind, confidence)
         else:
             estimates[kind] = None
-    return with_efficiency(estimates, steps, time.perf_counter() - began)
+    if chains.scalar:
+        pairs = {k: v[0] for k, v in pairs.items()}
+    return with_efficiency(estimates, steps, time.perf_counter() - began, pairs)
 
 
 def exact_outcome_risk(

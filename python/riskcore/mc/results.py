@@ -11,6 +11,7 @@ import numpy as np
 
 from riskcore import _validate
 from riskcore._intervals import normal_quantile, wilson_interval
+from riskcore.mc.efficiency import PairMoments
 
 KINDS = ("mc", "scope", "reach")
 Ranges = tuple[tuple[int, int], ...]
@@ -81,7 +82,9 @@ class RiskEstimate:
     """Estimate of the outcome risk: arrays of shape (queries,), (queries, outcomes) or (queries,
     outcomes, horizons), 0-d for a scalar problem. ``result[q]`` / ``result[q, k]`` slices every field.
 
-    ``efficiency`` = Var_MC / Var of this estimator (MC samples each sample is worth) when MC is known.
+    ``efficiency`` = Var_MC / Var of this estimator (MC samples each sample is worth) when MC is known;
+    ``efficiency_low`` / ``efficiency_high`` bound it (delta-method interval at ``confidence``, see
+    :mod:`riskcore.mc.efficiency`) where the per-trajectory pairs were seen (the simulators).
     """
 
     estimate: np.ndarray
@@ -94,6 +97,8 @@ class RiskEstimate:
     kind: str
     accumulator: RiskAccumulator
     confidence: float = 0.95
+    efficiency_low: np.ndarray | None = None
+    efficiency_high: np.ndarray | None = None
 
     @classmethod
     def from_accumulator(
@@ -134,6 +139,8 @@ class RiskEstimate:
             variance=self.variance[key],
             efficiency=None if self.efficiency is None else self.efficiency[key],
             accumulator=self.accumulator[key],
+            efficiency_low=None if self.efficiency_low is None else self.efficiency_low[key],
+            efficiency_high=None if self.efficiency_high is None else self.efficiency_high[key],
         )
 
     @property
@@ -143,9 +150,20 @@ class RiskEstimate:
 
 def merge_estimates(results: Sequence[RiskEstimate], *, confidence: float = 0.95) -> RiskEstimate:
     """Combine estimates from disjoint shards of trajectories into the estimate of their union
-    (overlapping trajectory ranges raise ValueError)."""
+    (overlapping trajectory ranges raise ValueError).
+
+    >>> from riskcore import mc
+    >>> a, b = mc.mc_estimate([[0, -1]]), mc.mc_estimate([[-1, -1]])
+    >>> merge_estimates([a, b]).estimate.tolist()
+    [0.25]
+    """
+    if isinstance(results, RiskEstimate) or not isinstance(results, Sequence):
+        raise TypeError(f"results must be a sequence of RiskEstimate, got {type(results).__name__}")
     if not results:
         raise ValueError("results must hold at least one estimate, got none")
+    for i, r in enumerate(results):
+        if not isinstance(r, RiskEstimate):
+            raise TypeError(f"results[{i}] must be a RiskEstimate, got {type(r).__name__}")
     kinds = {r.kind for r in results}
     if len(kinds) != 1:
         raise ValueError(f"cannot merge estimates of different kinds {sorted(kinds)}")
@@ -165,27 +183,48 @@ class SimulationResult:
     reach: RiskEstimate | None
     steps: int  # transitions (model steps) simulated over all passes
     seconds: float
+    pairs: dict[str, PairMoments] | None = None  # (MC, SCOPE / REACH) moments: the efficiency intervals
 
     def merge(self, other: SimulationResult) -> SimulationResult:
         """Union of two shards (disjoint trajectory ranges of the same job; overlapping ranges raise)."""
         merged = {k: _merge_pair(getattr(self, k), getattr(other, k)) for k in KINDS}
-        return with_efficiency(merged, self.steps + other.steps, self.seconds + other.seconds)
+        pairs = None
+        if self.pairs is not None and other.pairs is not None:
+            pairs = {k: v.merge(other.pairs[k]) for k, v in self.pairs.items() if k in other.pairs}
+        return with_efficiency(merged, self.steps + other.steps, self.seconds + other.seconds, pairs)
 
     def __getitem__(self, key: Any) -> SimulationResult:
         parts = {k: None if getattr(self, k) is None else getattr(self, k)[key] for k in KINDS}
-        return SimulationResult(parts["mc"], parts["scope"], parts["reach"], self.steps, self.seconds)
+        pairs = None if self.pairs is None else {k: v[key] for k, v in self.pairs.items()}
+        return SimulationResult(parts["mc"], parts["scope"], parts["reach"], self.steps, self.seconds, pairs)
 
 
 def _merge_pair(a: RiskEstimate | None, b: RiskEstimate | None) -> RiskEstimate | None:
     return None if a is None or b is None else merge_estimates([a, b], confidence=a.confidence)
 
 
-def with_efficiency(estimates: dict[str, RiskEstimate | None], steps: int, seconds: float) -> SimulationResult:
-    """The simulation result, with SCOPE's and REACH's efficiency against MC when MC was run."""
+def with_efficiency(
+    estimates: dict[str, RiskEstimate | None],
+    steps: int,
+    seconds: float,
+    pairs: dict[str, PairMoments] | None = None,
+) -> SimulationResult:
+    """The simulation result, with SCOPE's and REACH's efficiency against MC when MC was run, and its
+    interval where the (MC, estimator) pair moments are given."""
     mc = estimates["mc"]
+    if mc is None:
+        pairs = None
     if mc is not None:
         for k in ("scope", "reach"):
-            if estimates[k] is not None:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    estimates[k] = replace(estimates[k], efficiency=mc.variance / estimates[k].variance)
-    return SimulationResult(estimates["mc"], estimates["scope"], estimates["reach"], steps, seconds)
+            e = estimates[k]
+            if e is None:
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                e = replace(e, efficiency=mc.variance / e.variance)
+            if pairs is not None and k in pairs:
+                _, low, high = pairs[k].interval(e.confidence)
+                e = replace(e, efficiency_low=low, efficiency_high=high)
+            estimates[k] = e
+    if pairs is not None:
+        pairs = {k: v for k, v in pairs.items() if estimates[k] is not None}
+    return SimulationResult(estimates["mc"], estimates["scope"], estimates["reach"], steps, seconds, pairs)

@@ -29,12 +29,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _validate
-from riskcore._backend import implementation, resolve
+from riskcore._backend import backends, implementation, on_gpu, resolve
 from riskcore.mc.chain import MAX_TRAJECTORIES
+from riskcore.mc.efficiency import ORDER, PairMoments
 from riskcore.mc.results import KINDS, RiskAccumulator, RiskEstimate, SimulationResult, with_efficiency
 
 BLOCK = 2048  # trajectories per moment block: results do not depend on batch_size
 MAX_OUTCOMES = 64
+DRAW_CHUNK = 16  # kernels/mc_stream.hpp's kDrawChunk
 
 
 @runtime_checkable
@@ -47,7 +49,8 @@ class SequenceModel(Protocol):
       ``rows[i]`` of the old one (finished trajectories are dropped, REACH forks repeat a row).
 
     The rows may be NumPy, CuPy or torch arrays (float16/32/64; logits with ``logits=True``); host
-    arrays are read in place through DLPack, device arrays are copied to the host once per step.
+    arrays are read in place through DLPack; device rows (CuPy, torch CUDA) stay on the GPU, where the
+    cuda step kernel reads them in place (only tokens and per-row flags come back to the host).
     """
 
     def start(self, contexts: np.ndarray) -> ArrayLike: ...
@@ -57,30 +60,53 @@ class SequenceModel(Protocol):
     def select(self, rows: np.ndarray) -> None: ...
 
 
-def _host_rows(rows: Any, vocabulary: int | None) -> np.ndarray:
-    """The model's (B, V) rows as a NumPy float32/float64 array (no copy for host arrays)."""
-    if not isinstance(rows, np.ndarray):
-        try:
-            rows = np.from_dlpack(rows)
-        except (TypeError, RuntimeError, BufferError, AttributeError, ValueError):
-            if hasattr(rows, "get"):  # CuPy
-                rows = rows.get()
-            elif hasattr(rows, "detach"):  # torch on a device, or with autograd
-                rows = (
-                    rows.detach().float().cpu().numpy()
-                    if str(rows.dtype) == "torch.bfloat16"
-                    else rows.detach().cpu().numpy()
-                )
-            else:
-                rows = np.asarray(rows)
-    if rows.dtype.kind != "f":
-        raise TypeError(f"the model must return float probabilities or logits, got {rows.dtype}")
-    if rows.dtype == np.float16:
-        rows = rows.astype(np.float32)
-    if rows.ndim != 2 or (vocabulary is not None and rows.shape[1] != vocabulary):
+def _device_rows(rows: Any) -> Any:
+    """Device rows as a CuPy array (torch CUDA tensors are read in place through
+    ``__cuda_array_interface__``), or None for host rows."""
+    if hasattr(rows, "detach"):  # torch: no autograd graph; bfloat16 has no NumPy / CuPy dtype
+        rows = rows.detach()
+        if str(rows.dtype) == "torch.bfloat16":
+            rows = rows.float()
+        if not rows.is_cuda:
+            return None
+    elif not on_gpu(rows):
+        return None
+    import cupy
+
+    return rows if isinstance(rows, cupy.ndarray) else cupy.asarray(rows)
+
+
+def _host_rows(rows: Any) -> np.ndarray:
+    """Host rows as a NumPy array, read in place through DLPack (device rows are copied)."""
+    if isinstance(rows, np.ndarray):
+        return rows
+    if hasattr(rows, "detach"):
+        rows = rows.detach()
+        rows = (rows.float() if str(rows.dtype) == "torch.bfloat16" else rows).cpu()
+    elif on_gpu(rows):
+        import cupy
+
+        return cupy.asnumpy(rows)
+    try:
+        return np.from_dlpack(rows)
+    except (TypeError, RuntimeError, BufferError, AttributeError, ValueError):
+        return np.asarray(rows)
+
+
+def _model_rows(rows: Any, vocabulary: int | None, device: bool) -> Any:
+    """The model's (B, V) rows as a float32/float64 array: CuPy when ``device`` and the rows are on a
+    GPU (the step kernel runs there), NumPy otherwise (no copy for host arrays)."""
+    probs = _device_rows(rows) if device else None
+    if probs is None:
+        probs = _host_rows(rows)
+    if probs.dtype.kind != "f":
+        raise TypeError(f"the model must return float probabilities or logits, got {probs.dtype}")
+    if probs.dtype == np.float16:
+        probs = probs.astype(np.float32)
+    if probs.ndim != 2 or (vocabulary is not None and probs.shape[1] != vocabulary):
         want = "(rows, vocabulary)" if vocabulary is None else f"(rows, {vocabulary})"
-        raise ValueError(f"the model must return an array of shape {want}, got {rows.shape}")
-    return rows
+        raise ValueError(f"the model must return an array of shape {want}, got {probs.shape}")
+    return probs
 
 
 def _token_set(value: Any, name: str) -> np.ndarray:
@@ -111,6 +137,7 @@ def _outcomes(outcome_tokens: Any) -> tuple[list[np.ndarray], bool]:
 @dataclass
 class _Tables:
     bits: np.ndarray
+    chunk_bits: np.ndarray  # OR of bits over each chunk of DRAW_CHUNK tokens (kernels/mc_stream.hpp)
     offsets: np.ndarray
     tokens: np.ndarray
     is_end: np.ndarray
@@ -135,7 +162,8 @@ def _tables(vocabulary: int, outcomes: list[np.ndarray], end: np.ndarray, durati
             raise ValueError(f"token_durations must have shape ({vocabulary},) (the vocabulary), got {duration.shape}")
         duration = np.ascontiguousarray(duration, dtype=np.float64)
     offsets = np.cumsum([0] + [t.size for t in outcomes]).astype(np.int64)
-    return _Tables(bits, offsets, np.concatenate(outcomes).astype(np.int64), is_end, duration)
+    chunk_bits = np.bitwise_or.reduceat(bits, np.arange(0, vocabulary, DRAW_CHUNK))
+    return _Tables(bits, chunk_bits, offsets, np.concatenate(outcomes).astype(np.int64), is_end, duration)
 
 
 class _Blocks:
@@ -147,6 +175,7 @@ class _Blocks:
         self.shape = (outcomes, horizons)
         self.open: dict[tuple[int, int], np.ndarray] = {}
         self.acc: dict[str, list[RiskAccumulator | None]] = {kind: [None] * contexts for kind in KINDS}
+        self.pairs: dict[str, list[PairMoments | None]] = {kind: [None] * contexts for kind in KINDS[1:]}
 
     def store(self, kind: int, c: np.ndarray, trajectory: np.ndarray, values: np.ndarray, k: Any = slice(None)) -> None:
         """values[i] (K, H) -- or (H,) for one outcome k -- of trajectory[i] of context c[i]."""
@@ -170,10 +199,15 @@ class _Blocks:
                 break
             values = self.open.pop(key)
             lo = self.first + key[1] * BLOCK
+            per_trajectory = np.moveaxis(values, 1, -1)  # (3, K, H, trajectories)
             for j, kind in enumerate(KINDS):
-                part = RiskAccumulator.from_values(np.moveaxis(values[j], 0, -1), ((lo, lo + values.shape[1]),))
+                part = RiskAccumulator.from_values(per_trajectory[j], ((lo, lo + values.shape[1]),))
                 old = self.acc[kind][key[0]]
                 self.acc[kind][key[0]] = part if old is None else old.merge(part)
+                if j:
+                    pair = PairMoments.from_values(per_trajectory[0], per_trajectory[j])
+                    old_pair = self.pairs[kind][key[0]]
+                    self.pairs[kind][key[0]] = pair if old_pair is None else old_pair.merge(pair)
 
 
 def _waves(units: list[tuple[int, list[int]]], first: int, n: int, batch: int) -> Any:
@@ -200,12 +234,14 @@ def _waves(units: list[tuple[int, list[int]]], first: int, n: int, batch: int) -
 
 
 class _Driver:
-    """Runs waves of rows through the model and the step kernel."""
+    """Runs waves of rows through the model and the step kernel. The row states (alive, mc, scope,
+    reach, elapsed) live where the model's rows do: NumPy arrays for host rows, CuPy arrays (and the
+    cuda step kernel) for device rows; only per-row tokens and flags come back to the host each step."""
 
     def __init__(
         self,
         model: Any,
-        kernel: Any,
+        backend: str,
         blocks: _Blocks,
         tables: Any,
         horizons: np.ndarray,
@@ -215,116 +251,132 @@ class _Driver:
         logits: bool,
         excluded: np.ndarray,
     ) -> None:
-        self.model, self.kernel, self.blocks, self.make_tables = model, kernel, blocks, tables
+        self.model, self.blocks, self.make_tables = model, blocks, tables
         self.tables: _Tables | None = None  # built from the vocabulary of the first rows
         self.horizons, self.budget, self.seed, self.coupled, self.logits = horizons, budget, seed, coupled, logits
         self.excluded = excluded
         self.vocabulary: int | None = None
         self.steps = 0
+        # device rows go to the cuda kernel unless a host backend was asked for (then they are copied)
+        self.device_ok = backend in ("auto", "cuda") and backends()["cuda"].available
+        name = resolve(backend)
+        self.host_kernel = implementation("sequence_step", resolve("cpu") if name == "cuda" else name)
+        self.xp: Any = None  # numpy or cupy, fixed by the first rows
+        self.device_tables: tuple[Any, ...] = ()
 
-    def _rows(self, rows: Any) -> np.ndarray:
-        probs = _host_rows(rows, self.vocabulary)
+    def _rows(self, rows: Any) -> Any:
+        probs = _model_rows(rows, self.vocabulary, self.device_ok)
+        on_device = not isinstance(probs, np.ndarray)
         if self.vocabulary is None:
             self.vocabulary = probs.shape[1]
             self.tables = self.make_tables(self.vocabulary)
+            tb = self.tables
+            host = (tb.bits, tb.chunk_bits, tb.offsets, tb.tokens, tb.is_end, tb.duration, self.horizons)
+            if on_device:
+                import cupy
+
+                self.xp, self.kernel = cupy, implementation("sequence_step", "cuda")
+                self.device_tables = tuple(cupy.asarray(a) for a in host)
+            else:
+                self.xp, self.kernel, self.device_tables = np, self.host_kernel, host
+        if on_device != (self.xp is not np):
+            raise ValueError("the model must return its rows on the same device at every step (host or GPU)")
         return probs
+
+    def _host(self, a: Any) -> np.ndarray:
+        return a if self.xp is np else self.xp.asnumpy(a)
 
     def _finish(self, rows: np.ndarray, c, traj, role, alive, mc, scope, reach) -> None:
         own = rows[role[rows] == 0]
         if own.size:
-            self.blocks.store(0, c[own], traj[own], mc[own])
-            self.blocks.store(1, c[own], traj[own], scope[own])
+            self.blocks.store(0, c[own], traj[own], self._host(mc[own]))
+            self.blocks.store(1, c[own], traj[own], self._host(scope[own]))
             if self.coupled:
-                b, k = np.nonzero(alive[own])
-                self.blocks.store(2, c[own[b]], traj[own[b]], reach[own[b], k], k)
+                b, k = np.nonzero(self._host(alive[own]))
+                self.blocks.store(2, c[own[b]], traj[own[b]], self._host(reach[own[b], k]), k)
         masked = rows[role[rows] > 0]
         if masked.size:
             k = role[masked].astype(np.int64) - 1
-            self.blocks.store(2, c[masked], traj[masked], reach[masked, k], k)
+            self.blocks.store(2, c[masked], traj[masked], self._host(reach[masked, k]), k)
 
     def wave(self, contexts: np.ndarray, c: np.ndarray, role: np.ndarray, traj: np.ndarray) -> None:
         B, K, H = traj.size, self.excluded.shape[1], self.horizons.size
-        alive = ((role == 0)[:, None] & ~self.excluded[c]).astype(np.uint8)
-        mc, scope, reach = (np.zeros((B, K, H)) for _ in range(3))
-        elapsed = np.zeros(B)
         ctx = contexts[c]
         probs = self._rows(self.model.start(ctx.copy()))
-        tb = self.tables
+        xp, tb = self.xp, self.tables
+        alive = xp.asarray(((role == 0)[:, None] & ~self.excluded[c]).astype(np.uint8))
+        mc, scope, reach = (xp.zeros((B, K, H)) for _ in range(3))
+        elapsed = xp.zeros(B)
+        horizon_max = self.horizons.max()
         for t in range(self.budget):
             if probs.shape[0] != traj.size:
                 raise ValueError(f"the model returned {probs.shape[0]} rows for {traj.size} live trajectories")
-            before = elapsed.copy()
-            tokens, fork, done, bad = self.kernel(
+            before = self._host(elapsed).copy() if self.coupled else None
+            ids = (ctx, traj, role) if xp is np else (xp.asarray(ctx), xp.asarray(traj), xp.asarray(role))
+            out = self.kernel(
                 probs,
                 self.logits,
-                tb.bits,
-                tb.offsets,
-                tb.tokens,
-                tb.is_end,
-                tb.duration,
-                self.horizons,
+                *self.device_tables,
                 self.seed,
                 self.coupled,
                 t,
-                ctx,
-                traj,
-                role,
+                *ids,
                 alive,
                 mc,
                 scope,
                 reach,
                 elapsed,
             )
-            self._check(np.asarray(bad), probs, t)
-            tokens, done = np.asarray(tokens), np.asarray(done).astype(bool)
+            tokens, fork, done, bad = (self._host(a) for a in out)
+            self._check(bad, probs, t)
+            done = done.astype(bool)
             self.steps += traj.size
             if t + 1 == self.budget:
                 done[:] = True
-            fb, fk = np.nonzero(np.asarray(fork) > -1) if self.coupled else (np.zeros(0, np.int64),) * 2
+            fb, fk = np.nonzero(fork > -1) if self.coupled else (np.zeros(0, np.int64),) * 2
             if self.coupled:  # fork == -2: only outcome tokens were left, REACH is settled at the hit
-                sb, sk = np.nonzero(np.asarray(fork) == -2)
-                self.blocks.store(2, c[sb], traj[sb], reach[sb, sk], sk)
+                sb, sk = np.nonzero(fork == -2)
+                if sb.size:
+                    self.blocks.store(2, c[sb], traj[sb], self._host(reach[sb, sk]), sk)
             self._finish(np.nonzero(done)[0], c, traj, role, alive, mc, scope, reach)
+            live_f = np.zeros(0, np.int64)
             if fb.size:
-                fork_tokens = np.asarray(fork)[fb, fk]
+                fork_tokens = fork[fb, fk]
                 f_elapsed = before[fb] + tb.duration[fork_tokens]
-                f_done = (tb.is_end[fork_tokens] != 0) | ~(f_elapsed < self.horizons.max()) | (t + 1 == self.budget)
-                f_role = (fk + 1).astype(np.int8)
+                f_done = (tb.is_end[fork_tokens] != 0) | ~(f_elapsed < horizon_max) | (t + 1 == self.budget)
                 gone = np.nonzero(f_done)[0]
-                self.blocks.store(2, c[fb[gone]], traj[fb[gone]], reach[fb[gone], fk[gone]], fk[gone])
+                if gone.size:
+                    self.blocks.store(2, c[fb[gone]], traj[fb[gone]], self._host(reach[fb[gone], fk[gone]]), fk[gone])
                 live_f = np.nonzero(~f_done)[0]
-            else:
-                live_f = np.zeros(0, np.int64)
             keep = np.nonzero(~done)[0]
             if keep.size + live_f.size == 0:
                 return
-            rows = np.concatenate([keep, fb[live_f]])
-            if rows.size != traj.size or live_f.size or (keep != np.arange(traj.size)).any():
+            if keep.size != traj.size or live_f.size:  # keep is sorted: all rows kept means no change
+                rows = np.concatenate([keep, fb[live_f]])
                 self.model.select(rows)
-                c, traj, ctx = c[rows], traj[rows], ctx[rows]
-                alive, mc, scope, reach = alive[rows], mc[rows], scope[rows], reach[rows]
-                role, elapsed = role[rows], elapsed[rows]
-                n_keep = keep.size
+                c, traj, ctx, role = c[rows], traj[rows], ctx[rows], role[rows]
+                at = rows if xp is np else xp.asarray(rows)
+                alive, mc, scope, reach, elapsed = alive[at], mc[at], scope[at], reach[at], elapsed[at]
+                tokens = tokens[rows]
                 if live_f.size:
-                    role[n_keep:] = f_role[live_f]
+                    n_keep = keep.size
+                    role[n_keep:] = fk[live_f] + 1
                     alive[n_keep:] = 0
-                    elapsed[n_keep:] = f_elapsed[live_f]
-                    tokens = np.concatenate([tokens[keep], fork_tokens[live_f]])
-                else:
-                    tokens = tokens[keep]
-            probs = self._rows(self.model.step(np.ascontiguousarray(tokens, dtype=np.int64)))
+                    elapsed[n_keep:] = xp.asarray(f_elapsed[live_f])
+                    tokens[n_keep:] = fork_tokens[live_f]
+            probs = self._rows(self.model.step(tokens))
 
-    def _check(self, bad: np.ndarray, probs: np.ndarray, t: int) -> None:
+    def _check(self, bad: np.ndarray, probs: Any, t: int) -> None:
         rows = np.nonzero(bad >= 0)[0]
         if rows.size == 0:
             return
         b, v = int(rows[0]), int(bad[rows[0]])
         if v == probs.shape[1]:
-            raise ValueError(f"the model's probabilities sum to 0 in row {b} at step {t}")
+            raise ValueError(f"the model's probabilities sum to 0 (or overflow) in row {b} at step {t}")
         rule = "finite or -inf (logits)" if self.logits else "finite and >= 0"
         raise ValueError(
             f"the model's {'logits' if self.logits else 'probabilities'} must be {rule}: {rows.size} row(s) are not "
-            f"at step {t}, the first at index ({b}, {v}) (value {probs[b, v]})"
+            f"at step {t}, the first at index ({b}, {v}) (value {float(probs[b, v])})"
         )
 
 
@@ -361,7 +413,16 @@ def _result(
                 count[c], mean[c], m2[c] = acc.count, acc.mean, acc.m2
         count[excluded], mean[excluded], m2[excluded] = 0, np.nan, np.nan
         estimates[kind] = RiskEstimate.from_accumulator(RiskAccumulator(count, mean, m2, ranges), kind, confidence)[key]
-    return with_efficiency(estimates, steps, seconds)
+    pairs = {}
+    for kind in ("scope", "reach"):
+        if kind in chosen and "mc" in chosen:
+            shift, sums = np.zeros((C, K, H, 2)), np.zeros((C, K, H, ORDER, ORDER))
+            for c, pair in enumerate(blocks.pairs[kind]):
+                if pair is not None and not excluded[c].all():
+                    shift[c], sums[c] = pair.shift, pair.sums
+            sums[excluded] = 0.0
+            pairs[kind] = PairMoments(shift, sums)[key]
+    return with_efficiency(estimates, steps, seconds, pairs)
 
 
 def simulate_sequence_risk(
@@ -408,7 +469,9 @@ def simulate_sequence_risk(
         for that context (its estimates are NaN with n = 0)
     first_trajectory : offset of the trajectory range (shards [a, b) and [b, c) merge exactly)
     progress : tqdm progress bar (default: when tqdm is installed and stderr is a terminal)
-    backend : "auto", "cpu" or "numba" -- where the step kernel runs (the model runs where it is)
+    backend : "auto", "cuda", "cpu" or "numba" -- where the step kernel runs (the model runs where it
+        is): device rows go to the cuda kernel under "auto" / "cuda" (and are copied to the host for
+        "cpu" / "numba"); host rows run on the CPU (cpu, else numba)
 
     Returns
     -------
@@ -479,14 +542,12 @@ def simulate_sequence_risk(
             roles += [1 + k for k in range(K) if not excluded[c, k]]
         if roles:
             units.append((c, roles))
-    name = resolve(backend)
-    kernel = implementation("sequence_step", resolve("cpu") if name == "cuda" else name)  # rows are read on the host
     blocks = _Blocks(C, K, H, first, n)
 
     def tables(vocabulary: int) -> _Tables:
         return _tables(vocabulary, outcomes, end, token_durations, timed)
 
-    driver = _Driver(model, kernel, blocks, tables, hz, budget, seed, coupled, logits, excluded)
+    driver = _Driver(model, backend, blocks, tables, hz, budget, seed, coupled, logits, excluded)
     total = sum(len(roles) for _, roles in units) * n
     bar = _progress(progress, total)
     began = time.perf_counter()
