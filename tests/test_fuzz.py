@@ -323,8 +323,6 @@ OVERRIDES = {
 # these after the merge); run=False for hangs, which would otherwise cost the time limit per example
 XFAIL: dict[str, tuple[str, bool]] = {
     "merge_estimates": ("#10 mc: a non-estimate in results gives AttributeError", True),
-    "khat_tail_size": ("#10 tail: count not checked ('math domain error')", True),
-    "mc_tail_estimate": ("#10 tail: ZeroDivisionError for n=0", True),
 }
 
 
