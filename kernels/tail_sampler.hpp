@@ -45,23 +45,10 @@ RISKCORE_HD inline void sincos_turns(double u, double& s, double& c) {
   c = ((k + 1) & 2) ? -b : b;
 }
 
-RISKCORE_HD inline void normals_block(std::uint64_t block, std::uint64_t seed, std::uint64_t stream, double out[4]) {
-  const Philox4x64Block b = philox4x64_10(Philox4x64Block{{block, 0, 0, 0}}, seed, stream);
-  const double r0 = sqrt(-2.0 * log(1.0 - uniform_from_bits(b.v[0])));  // 1 - u is exact
-  const double r1 = sqrt(-2.0 * log(1.0 - uniform_from_bits(b.v[2])));
-  double s0, c0, s1, c1;
-  sincos_turns(uniform_from_bits(b.v[1]), s0, c0);
-  sincos_turns(uniform_from_bits(b.v[3]), s1, c1);
-  out[0] = r0 * c0;
-  out[1] = r0 * s0;
-  out[2] = r1 * c1;
-  out[3] = r1 * s1;
-}
-
 // Normals begin..end-1 of the stream into out[0 .. end - begin), kNormalTile blocks at a time: first
 // the Philox words and radii (scalar: 64-bit products and libm's log), then the angles' sines and cosines
-// in a loop of plain arithmetic that the host compiler vectorises (the same operations as normals_block,
-// so the same bits; no FMA contraction, as GCC's x86-64 clones up to avx512f have no FMA).
+// in a loop of plain arithmetic that the host compiler vectorises (the same operations for every tile
+// boundary, so the same bits; the CPU files that call it compile without FMA contraction).
 constexpr index_t kNormalTile = 64;
 
 RISKCORE_HD inline void fill_normals(double* out, index_t begin, index_t end, std::uint64_t seed, std::uint64_t stream) {

@@ -114,7 +114,7 @@ def _uniform(word):
 
 @numba.njit(cache=True)
 def normal_block(block, k0, k1):
-    """The four normals of Philox block ``block`` under key (k0, k1) (normals_block in tail_sampler.hpp)."""
+    """The four normals of Philox block ``block`` under key (k0, k1) (fill_normals in tail_sampler.hpp)."""
     w0, w1, w2, w3 = _philox_block(np.uint64(block), np.uint64(0), np.uint64(0), np.uint64(0), k0, k1)
     r0 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w0)))
     r1 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w2)))

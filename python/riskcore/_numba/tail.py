@@ -325,22 +325,73 @@ def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
     return sums, stats, checks, flat, offsets, np.ascontiguousarray(event_counts)
 
 
+@numba.njit(cache=True)
+def _chunk_tops(terms, out):
+    """The out.size largest of terms into out (all of them if fewer); returns how many."""
+    if terms.size > out.size:
+        out[:] = -np.partition(-terms, out.size - 1)[: out.size]
+        return out.size
+    out[: terms.size] = terms
+    return terms.size
+
+
 @numba.njit(parallel=True, cache=True)
-def _shift_samples(c, n, k0, k1, score, log_w):
-    """s = c + eps and lw = -s^2/2 - (-eps^2/2) in one pass (gaussian_shift_pass in tail_sampler.hpp)."""
-    for block in numba.prange((n + 3) // 4):
-        z = normal_block(block, k0, k1)
-        for j in range(4):
-            i = 4 * block + j
-            if i < n:
-                eps = z[j]
-                s = c + eps
-                score[i] = s
-                log_w[i] = -0.5 * s * s - -0.5 * eps * eps
+def _shift_chunks(c, n, k0, k1, all_weights, keep, parts, counts, tops, top_sizes):
+    """Per chunk, gaussian_shift_pass and pass 2 of chunk_tail_sums (kernels/tail_sampler.hpp,
+    tail_sums.hpp) on samples s = c + eps drawn here, and the chunk's `keep` largest k-hat terms (event
+    log-weights, or all of them): nothing of size n is materialised."""
+    for p in numba.prange(parts.shape[0]):
+        begin = p * CHUNK
+        end = min(n, begin + CHUNK)
+        lw = np.empty(end - begin)
+        event = np.empty(end - begin, dtype=np.bool_)
+        m, total, low = -math.inf, 0.0, math.inf
+        for block in range(begin // 4, (end + 3) // 4):
+            z = normal_block(block, k0, k1)
+            for j in range(4):
+                i = 4 * block + j
+                if i < end:
+                    eps = z[j]
+                    s = c + eps
+                    w = -0.5 * s * s - -0.5 * eps * eps
+                    lw[i - begin] = w
+                    event[i - begin] = c <= s
+                    m = w if w > m else m
+                    total += w
+                    low = w if w < low else low
+        s0 = s2 = t1 = t2 = 0.0
+        for i in range(end - begin):
+            w = _exp_nonpositive(lw[i] - m)
+            w2 = w * w
+            s0 += w
+            s2 += w2
+            if event[i]:
+                t1 += w
+                t2 += w2
+                counts[p, 1] += 1
+        parts[p, 0], parts[p, 1], parts[p, 2] = m, s0, s2
+        parts[p, 3], parts[p, 4], parts[p, 5] = total, 0.0, low
+        parts[p, 7], parts[p, 9] = t1, t2
+        top_sizes[p] = _chunk_tops(lw if all_weights else lw[event], tops[p])
 
 
 def gaussian_shift_sums(c, n, seed, stream, khat, keep):
-    """Mirror of riskcore._core.gaussian_shift_sums (the samples are materialised here, in the fallback)."""
-    score, log_w = np.empty((1, n)), np.empty((1, n))
-    _shift_samples(c, n, np.uint64(seed), np.uint64(stream), score[0], log_w[0])
-    return tail_sums(log_w, np.broadcast_to(np.zeros((1, 1)), (1, n)), 2, score, np.array([[c]]), khat, keep)
+    """Mirror of riskcore._core.gaussian_shift_sums: one threshold c, samples drawn chunk by chunk."""
+    chunks = -(-n // CHUNK)
+    parts = np.zeros((chunks, 10))
+    counts = np.zeros((chunks, 2), dtype=np.int64)
+    tops = np.empty((chunks, keep if khat else 0))
+    top_sizes = np.zeros(chunks, dtype=np.int64)
+    _shift_chunks(c, n, np.uint64(seed), np.uint64(stream), khat == 2, tops.shape[1], parts, counts, tops, top_sizes)
+    sums, stats = np.empty((1, 1, 5)), np.empty((1, 3))
+    _combine_parts(parts, 1, chunks, 1, sums, stats)
+    checks = np.zeros((4, 2), dtype=np.int64)
+    checks[:, 1] = -1
+    lists = (
+        [np.sort(_largest(np.concatenate([t[:k] for t, k in zip(tops, top_sizes, strict=True)]), keep))[::-1]]
+        if khat
+        else []
+    )
+    offsets = np.array([0] + [t.size for t in lists], dtype=np.int64)
+    flat = np.ascontiguousarray(lists[0]) if lists else np.empty(0)
+    return sums, stats, checks, flat, offsets, counts[:, 1:].sum(axis=0, keepdims=True)
