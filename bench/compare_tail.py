@@ -97,7 +97,7 @@ def main() -> None:
     is_estimate_rate()
 
 
-def best_of(fn, repeats: int = 3) -> float:
+def best_of(fn, repeats: int = 7) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -189,6 +189,31 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
   for (index_t first = begin; first < end; first += kWeightTile) {
     const index_t last = end < first + kWeightTile ? end : first + kWeightTile;
     weights(lw + (first - begin), max, tile, last - first);
+    if (q.n_thresholds == 1 && q.kind != kEventGraded) {
+      // One bucket of plain events: the sums take e * w with e in {0, 1} (adding 0 changes no bit) and the
+      // k-hat terms are gathered without a branch, so a random event costs no mispredicted branch.
+      double hits[kWeightTile];
+      index_t count = 0;
+      double a0 = s0, a2 = s2, e1 = t1[1], e2 = t2[1];  // in registers (the outputs may alias)
+      for (index_t i = first; i < last; ++i) {
+        const double w = tile[i - first];
+        const double w2 = w * w;
+        a0 += w;
+        a2 += w2;
+        const bool hit = (bucket[i - begin] > 0) & (lw[i - begin] > -inf);
+        const double e = hit ? 1.0 : 0.0;
+        e1 += e * w;
+        e2 += e * w2;
+        hits[count] = lw[i - begin];
+        count += hit ? 1 : 0;
+      }
+      s0 = a0;
+      s2 = a2;
+      t1[1] = e1;
+      t2[1] = e2;
+      for (index_t k = 0; k < count; ++k) on_term(1, hits[k]);
+      continue;
+    }
     for (index_t i = first; i < last; ++i) {
       const double w = tile[i - first];
       const double w2 = w * w;
