@@ -1,12 +1,24 @@
 // Philox4x64-10 blocks on the CPU (the same header the simulators and CUDA threads use).
+// No a * b + c contracted into an FMA in the instruction-set clones (target avx512f allows FMA): the
+// samplers give the same bits as the Numba mirror, which does not contract.
+#pragma GCC optimize("fp-contract=off")
 #include <algorithm>
 
 #include "array_views.hpp"
 #include "parallel.hpp"
 #include "philox.hpp"
+#include "simd.hpp"
 #include "tail_sampler.hpp"
 
 namespace riskcore {
+namespace {
+
+// Compiled per instruction set (cpp/simd.hpp): fill_normals' angle loop vectorises.
+RISKCORE_SIMD_CLONES void normals(double* out, index_t begin, index_t end, std::uint64_t seed, std::uint64_t stream) {
+  fill_normals(out, begin, end, seed, stream);
+}
+
+}  // namespace
 
 void bind_random(py::module_& m) {
   m.def(
@@ -39,7 +51,7 @@ void bind_random(py::module_& m) {
         double* po = out.mutable_data();
         py::gil_scoped_release release;
         parallel_for((n + 3) / 4, 4096, [&](index_t b0, index_t b1) {
-          fill_normals(po + 4 * b0, 4 * b0, std::min(n, 4 * b1), seed, stream);
+          normals(po + 4 * b0, 4 * b0, std::min(n, 4 * b1), seed, stream);
         });
         return out;
       },

@@ -1,6 +1,9 @@
 // CPU drivers of the importance-sampling log-sums: (query, chunk) pairs in parallel, chunks combined in
 // order per query (so the result does not depend on the thread count). tail_sums is the fused pass of
 // kernels/tail_sums.hpp (log-weights, checks, events or a threshold grid, and the k-hat candidates).
+// No a * b + c contracted into an FMA in the instruction-set clones (target avx512f allows FMA): the
+// samplers give the same bits as the Numba mirror, which does not contract.
+#pragma GCC optimize("fp-contract=off")
 #include <algorithm>
 #include <functional>
 #include <utility>
@@ -8,6 +11,7 @@
 
 #include "array_views.hpp"
 #include "parallel.hpp"
+#include "simd.hpp"
 #include "tail.hpp"
 #include "tail_sampler.hpp"
 #include "tail_sums.hpp"
@@ -59,6 +63,15 @@ View2<T> view2(const py::array& a, const char* name, index_t queries, index_t n)
   return View2<T>{static_cast<const T*>(a.data()), static_cast<index_t>(a.strides(0) / item),
                   static_cast<index_t>(a.strides(1) / item)};
 }
+
+// Pass 2's weights compiled per instruction set (cpp/simd.hpp): exp_nonpositive vectorises.
+RISKCORE_SIMD_CLONES void weights_tile(const double* lw, double max, double* w, index_t count) {
+  scaled_weights(lw, max, w, count);
+}
+
+struct ClonedWeights {
+  void operator()(const double* lw, double max, double* w, index_t count) const { weights_tile(lw, max, w, count); }
+};
 
 using Candidate = std::pair<std::int32_t, double>;  // (bucket, log term)
 
@@ -128,7 +141,7 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
           if (khat == 1 && term >= floor) list->emplace_back(b, term);
         };
         chunk_tail_sums(q, begin, end, lw.data(), bucket.data(), out[0], out[1], out[2], out + 6, out + 7 + nt,
-                        stats, c, on_term);
+                        stats, c, on_term, ClonedWeights{});
         out[3] = stats.sum;
         out[4] = static_cast<double>(stats.dead);
         out[5] = stats.min;
@@ -257,6 +270,13 @@ py::tuple tail_sums_typed(const py::array& log_p, const py::array& log_q, int ki
                           });
 }
 
+// The sampler's pass 1, compiled per instruction set (cpp/simd.hpp) so that fill_normals' angle loop
+// vectorises.
+RISKCORE_SIMD_CLONES void shift_pass(double c, index_t begin, index_t end, std::uint64_t seed, std::uint64_t stream,
+                                     double* lw, std::int32_t* bucket, double& max, LogWeightStats& stats) {
+  gaussian_shift_pass(c, begin, end, seed, stream, lw, bucket, max, stats);
+}
+
 // P(S >= c), S ~ N(0, 1), by the shifted proposal N(c, 1): samples s = c + eps with eps the Philox normals
 // of (seed, stream) (kernels/tail_sampler.hpp), log-weight -s^2/2 + eps^2/2, event s >= c, drawn chunk by
 // chunk into the pass's own scratch (gaussian_shift_pass) and summed: nothing of size n is materialised.
@@ -267,7 +287,7 @@ py::tuple gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint
   return run_tail_sums<double>(1, n, kEventScore, thresholds, khat, keep,
                                [&](index_t, index_t begin, index_t end, const double* t, index_t nt, double* lw,
                                    std::int32_t* bucket, double& max, LogWeightStats& stats) {
-                                 gaussian_shift_pass(c, begin, end, seed, stream, lw, bucket, max, stats);
+                                 shift_pass(c, begin, end, seed, stream, lw, bucket, max, stats);
                                  TailQuery<double> q{lw, 1, lw, 0, kEventScore, nullptr, nullptr, 1, t, nt, 0, begin};
                                  q.prefilled = true;
                                  return q;

@@ -19,7 +19,7 @@ namespace riskcore {
 // sin and cos of 2 pi u for u in [0, 1): t = 4u and its nearest quadrant q are exact, x = (t - q) pi/2.
 RISKCORE_HD inline void sincos_turns(double u, double& s, double& c) {
   const double t = 4.0 * u;
-  const double q = floor(t + 0.5);
+  const double q = static_cast<double>(static_cast<int>(t + 0.5));  // floor: t + 0.5 >= 0
   const double x = (t - q) * 1.5707963267948966;
   const double x2 = x * x;
   const double ps =
@@ -37,34 +37,44 @@ RISKCORE_HD inline void sincos_turns(double u, double& s, double& c) {
                                     x2 * (-2.755731922398589e-07 +
                                           x2 * (2.08767569878681e-09 +
                                                 x2 * (-1.1470745597729725e-11 + x2 * 4.779477332387385e-14)))))));
-  switch (static_cast<int>(q) & 3) {
-    case 0: s = ps; c = pc; break;
-    case 1: s = pc; c = -ps; break;
-    case 2: s = -ps; c = -pc; break;
-    default: s = -pc; c = ps; break;
-  }
+  // quadrant k: (sin, cos) = (ps, pc), (pc, -ps), (-ps, -pc), (-pc, ps); selects, not branches, so
+  // that a loop of these vectorises (and a random quadrant costs no mispredicted branch)
+  const int k = static_cast<int>(q);
+  const double a = (k & 1) ? pc : ps, b = (k & 1) ? ps : pc;
+  s = (k & 2) ? -a : a;
+  c = ((k + 1) & 2) ? -b : b;
 }
 
-RISKCORE_HD inline void normals_block(std::uint64_t block, std::uint64_t seed, std::uint64_t stream, double out[4]) {
-  const Philox4x64Block b = philox4x64_10(Philox4x64Block{{block, 0, 0, 0}}, seed, stream);
-  const double r0 = sqrt(-2.0 * log(1.0 - uniform_from_bits(b.v[0])));  // 1 - u is exact
-  const double r1 = sqrt(-2.0 * log(1.0 - uniform_from_bits(b.v[2])));
-  double s0, c0, s1, c1;
-  sincos_turns(uniform_from_bits(b.v[1]), s0, c0);
-  sincos_turns(uniform_from_bits(b.v[3]), s1, c1);
-  out[0] = r0 * c0;
-  out[1] = r0 * s0;
-  out[2] = r1 * c1;
-  out[3] = r1 * s1;
-}
+// Normals begin..end-1 of the stream into out[0 .. end - begin), kNormalTile blocks at a time: first
+// the Philox words and radii (scalar: 64-bit products and libm's log), then the angles' sines and cosines
+// in a loop of plain arithmetic that the host compiler vectorises (the same operations for every tile
+// boundary, so the same bits; the CPU files that call it compile without FMA contraction).
+constexpr index_t kNormalTile = 64;
 
-// Normals begin..end-1 of the stream into out[0 .. end - begin).
 RISKCORE_HD inline void fill_normals(double* out, index_t begin, index_t end, std::uint64_t seed, std::uint64_t stream) {
-  double z[4];
-  for (index_t i = begin; i < end;) {
-    const index_t block = i / 4;
-    normals_block(static_cast<std::uint64_t>(block), seed, stream, z);
-    for (index_t j = i % 4; j < 4 && i < end; ++j, ++i) out[i - begin] = z[j];
+  double radius[2 * kNormalTile], turns[2 * kNormalTile], z[4 * kNormalTile];
+  for (index_t first = begin / 4; 4 * first < end; first += kNormalTile) {
+    const index_t last = (end + 3) / 4 < first + kNormalTile ? (end + 3) / 4 : first + kNormalTile;
+    for (index_t b = first; b < last; ++b) {
+      const Philox4x64Block w = philox4x64_10(Philox4x64Block{{static_cast<std::uint64_t>(b), 0, 0, 0}}, seed, stream);
+      const index_t j = 2 * (b - first);
+      radius[j] = sqrt(-2.0 * log(1.0 - uniform_from_bits(w.v[0])));  // 1 - u is exact
+      radius[j + 1] = sqrt(-2.0 * log(1.0 - uniform_from_bits(w.v[2])));
+      turns[j] = uniform_from_bits(w.v[1]);
+      turns[j + 1] = uniform_from_bits(w.v[3]);
+    }
+    const index_t pairs = 2 * (last - first);
+#if !defined(__CUDA_ARCH__)
+#pragma omp simd
+#endif
+    for (index_t j = 0; j < pairs; ++j) {
+      double sj, cj;
+      sincos_turns(turns[j], sj, cj);
+      z[2 * j] = radius[j] * cj;
+      z[2 * j + 1] = radius[j] * sj;
+    }
+    const index_t lo = 4 * first > begin ? 4 * first : begin, hi = 4 * last < end ? 4 * last : end;
+    for (index_t i = lo; i < hi; ++i) out[i - begin] = z[i - 4 * first];
   }
 }
 

@@ -5,7 +5,7 @@
 // threads, backend or batch):
 //   pass 1: lw_i = log p_i - log q_i (-inf where log p_i = -inf), checks, M = max lw_i, bucket b_i, and
 //           the log-weight statistics: sum and minimum of the finite lw_i, number of lw_i = -inf (KL(q||p));
-//   pass 2: w_i = e^{lw_i - M}, s0 = sum w, s2 = sum w^2 and per bucket b >= 1
+//   pass 2: w_i = e^{lw_i - M} (exp_nonpositive), s0 = sum w, s2 = sum w^2 and per bucket b >= 1
 //           t1[b] = sum_{b_i = b} h_i w_i, t2[b] = sum_{b_i = b} h_i^2 w_i^2.
 // Buckets: boolean events -> b = e_i (h = 1); graded events h_i in [0, 1] -> b = 1 (h_i); a score against
 // thresholds t_0 <= ... <= t_{T-1} -> b_i = #{j : t_j <= s_i} (h = 1), so sample i is an event for
@@ -17,6 +17,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "config.hpp"
 
@@ -66,6 +67,53 @@ struct TailQuery {
   bool prefilled = false;       // a sampler already did pass 1 (lw, bucket, max, stats): skip it
 };
 
+// 2^k for whole k in [-1022, 1023]: the low bits of k + 1.5 * 2^52 + 1023 hold k + 1023, shifted into
+// the exponent field.
+RISKCORE_HD inline double pow2_of(double k) {
+  const double biased = k + 6755399441056767.0;
+  std::uint64_t bits;
+  std::memcpy(&bits, &biased, sizeof bits);
+  bits <<= 52;
+  double out;
+  std::memcpy(&out, &bits, sizeof out);
+  return out;
+}
+
+// e^x for x <= 0 (x = -inf gives 0), within 1 ulp: x = k ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two
+// parts, so k ln 2 is exact), e^r by its Taylor polynomial to r^13 (truncation below 1e-17 relative),
+// 2^k applied as two powers of two so that results in the subnormals round once. Plain arithmetic with
+// no branch or libm call: a loop of it vectorises (libm's exp does not), and the Numba mirror gives the
+// same bits.
+RISKCORE_HD inline double exp_nonpositive(double x) {
+  const double shifter = 6755399441055744.0;  // 1.5 * 2^52: (t + shifter) - shifter rounds t to a whole number
+  const double xc = x < -746.0 ? -746.0 : x;  // e^-746 rounds to 0
+  const double k = (xc * 1.4426950408889634 + shifter) - shifter;
+  const double r = (xc - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  const double p =
+      1.0 + r * (1.0 + r * (0.5 + r * (1.6666666666666666e-01 + r * (4.1666666666666664e-02 +
+      r * (8.3333333333333332e-03 + r * (1.3888888888888889e-03 + r * (1.9841269841269841e-04 +
+      r * (2.4801587301587302e-05 + r * (2.7557319223985893e-06 + r * (2.7557319223985888e-07 +
+      r * (2.5052108385441720e-08 + r * (2.0876756987868100e-09 + r * 1.6059043836821613e-10))))))))))));
+  const double k1 = (k * 0.5 + shifter) - shifter;
+  return p * pow2_of(k1) * pow2_of(k - k1);
+}
+
+// w[j] = e^{lw[j] - max} for j < count (the weights of pass 2; the CPU runs it in instruction-set clones).
+RISKCORE_HD inline void scaled_weights(const double* lw, double max, double* w, index_t count) {
+#if !defined(__CUDA_ARCH__)
+#pragma omp simd
+#endif
+  for (index_t j = 0; j < count; ++j) w[j] = exp_nonpositive(lw[j] - max);
+}
+
+struct ScaledWeights {
+  RISKCORE_HD void operator()(const double* lw, double max, double* w, index_t count) const {
+    scaled_weights(lw, max, w, count);
+  }
+};
+
+constexpr index_t kWeightTile = 256;
+
 // Number of thresholds <= s (upper bound in a sorted array).
 RISKCORE_HD inline index_t thresholds_at_or_below(const double* t, index_t n, double s) {
   index_t lo = 0, hi = n;
@@ -83,14 +131,15 @@ struct LogWeightStats {
   index_t dead;
 };
 
-// The sums of one chunk [begin, end). lw and bucket are scratch of end - begin entries (inputs, with max
+// The sums of one chunk [begin, end). weights(lw, max, w, count) fills a tile of weights (ScaledWeights,
+// or the same arithmetic compiled for a wider instruction set). lw and bucket are scratch of end - begin entries (inputs, with max
 // and stats, when q.prefilled); t1, t2 have
 // n_thresholds + 1 entries (index 0 unused). on_term(bucket, log term) is called in pass 2 for every
 // event sample with a finite log term (k-hat candidates: log(w h) = lw + log h, before the max is removed).
-template <class T, class OnTerm>
+template <class T, class OnTerm, class Weights = ScaledWeights>
 RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t end, double* lw, std::int32_t* bucket,
                                  double& max, double& s0, double& s2, double* t1, double* t2, LogWeightStats& stats,
-                                 TailChecks& checks, OnTerm on_term) {
+                                 TailChecks& checks, OnTerm on_term, Weights weights = {}) {
   const double inf = static_cast<double>(INFINITY);
   s0 = s2 = 0.0;
   for (index_t b = 0; b <= q.n_thresholds; ++b) t1[b] = t2[b] = 0.0;
@@ -136,22 +185,52 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
     bucket[i - begin] = b;
   }
   if (max == -inf) return;
-  for (index_t i = begin; i < end; ++i) {
-    const double w = exp(lw[i - begin] - max);
-    const double w2 = w * w;
-    s0 += w;
-    s2 += w2;
-    const std::int32_t b = bucket[i - begin];
-    if (b > 0 && lw[i - begin] > -inf) {
-      if (q.kind == kEventGraded) {
-        const double h = static_cast<double>(q.value[(i - q.origin) * q.event_stride]);
-        t1[b] += h * w;
-        t2[b] += h * h * w2;
-        on_term(b, lw[i - begin] + log(h));
-      } else {
-        t1[b] += w;
-        t2[b] += w2;
-        on_term(b, lw[i - begin]);
+  double tile[kWeightTile];
+  for (index_t first = begin; first < end; first += kWeightTile) {
+    const index_t last = end < first + kWeightTile ? end : first + kWeightTile;
+    weights(lw + (first - begin), max, tile, last - first);
+    if (q.n_thresholds == 1 && q.kind != kEventGraded) {
+      // One bucket of plain events: the sums take e * w with e in {0, 1} (adding 0 changes no bit) and the
+      // k-hat terms are gathered without a branch, so a random event costs no mispredicted branch.
+      double hits[kWeightTile];
+      index_t count = 0;
+      double a0 = s0, a2 = s2, e1 = t1[1], e2 = t2[1];  // in registers (the outputs may alias)
+      for (index_t i = first; i < last; ++i) {
+        const double w = tile[i - first];
+        const double w2 = w * w;
+        a0 += w;
+        a2 += w2;
+        const bool hit = (bucket[i - begin] > 0) & (lw[i - begin] > -inf);
+        const double e = hit ? 1.0 : 0.0;
+        e1 += e * w;
+        e2 += e * w2;
+        hits[count] = lw[i - begin];
+        count += hit ? 1 : 0;
+      }
+      s0 = a0;
+      s2 = a2;
+      t1[1] = e1;
+      t2[1] = e2;
+      for (index_t k = 0; k < count; ++k) on_term(1, hits[k]);
+      continue;
+    }
+    for (index_t i = first; i < last; ++i) {
+      const double w = tile[i - first];
+      const double w2 = w * w;
+      s0 += w;
+      s2 += w2;
+      const std::int32_t b = bucket[i - begin];
+      if (b > 0 && lw[i - begin] > -inf) {
+        if (q.kind == kEventGraded) {
+          const double h = static_cast<double>(q.value[(i - q.origin) * q.event_stride]);
+          t1[b] += h * w;
+          t2[b] += h * h * w2;
+          on_term(b, lw[i - begin] + log(h));
+        } else {
+          t1[b] += w;
+          t2[b] += w2;
+          on_term(b, lw[i - begin]);
+        }
       }
     }
   }

@@ -301,30 +301,18 @@ OVERRIDES = {
     ("cross_entropy_is", "score"): st.sampled_from([lambda x: x.sum(axis=1), lambda x: x, None, 3]),
     ("is_estimate", "score"): array_likes(),
 }
-# public functions that fail today because of another developer's item of issue #10 (the lead removes
-# these after the merge); run=False for hangs, which would otherwise cost the time limit per example
-XFAIL: dict[str, tuple[str, bool]] = {
-    "khat_tail_size": ("#10 tail: count not checked ('math domain error')", True),
-    "mc_tail_estimate": ("#10 tail: ZeroDivisionError for n=0", True),
-}
 
 
 def strategy(function: str, parameter: str):
     return OVERRIDES.get((function, parameter), STRATEGIES.get(parameter, ANY))
 
 
-def public_functions(xfail: dict[str, tuple[str, bool]]):
+def public_functions():
     for module in MODULES:
         for name in module.__all__:
             value = getattr(module, name)
             if inspect.isfunction(value):
-                yield pytest.param(
-                    value,
-                    id=f"{module.__name__.removeprefix('riskcore.')}.{name}",
-                    marks=[pytest.mark.xfail(reason=xfail[name][0], strict=False, run=xfail[name][1])]
-                    if name in xfail
-                    else [],
-                )
+                yield pytest.param(value, id=f"{module.__name__.removeprefix('riskcore.')}.{name}")
 
 
 class Hang(BaseException):
@@ -377,12 +365,12 @@ def run_generic(function, **overrides):
     check()
 
 
-@pytest.mark.parametrize("function", list(public_functions(XFAIL)))
+@pytest.mark.parametrize("function", list(public_functions()))
 def test_bad_input(function):
     run_generic(function, max_examples=40, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no shrinking
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("function", list(public_functions(XFAIL)))
+@pytest.mark.parametrize("function", list(public_functions()))
 def test_bad_input_long(function):
     run_generic(function, max_examples=1000, derandomize=False)

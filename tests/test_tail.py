@@ -139,6 +139,20 @@ def test_khat_warning_and_batched_khat():
     assert math.isnan(tail.pareto_khat([0.0, 1.0, 2.0]))  # undefined below 5 weights
 
 
+def test_pareto_khat_of_many_weights_raises_no_overflow_warning_and_matches_arviz():
+    """M = 3000 tail weights: the profile log-likelihood spans far more than 709, so the PSIS form
+    1 / sum_i e^{profile_i - profile_j} overflows; the softmax form gives the same weights without it."""
+    az = pytest.importorskip("arviz")
+    lw = np.random.default_rng(0).normal(size=1_000_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        khat = tail.pareto_khat(lw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # arviz's own overflow
+        want = float(az.psislw(lw.copy())[1])
+    assert khat == pytest.approx(want, rel=1e-10)
+
+
 def test_clopper_pearson_and_wilson_match_scipy():
     from scipy import stats
 
@@ -150,6 +164,36 @@ def test_clopper_pearson_and_wilson_match_scipy():
         assert r.cp_high == pytest.approx(want_high, rel=1e-9)
         ci = stats.binomtest(k, n).proportion_ci(method="wilson")
         assert (r.wilson_low, r.wilson_high) == pytest.approx((ci.low, ci.high), rel=1e-9, abs=1e-15)
+
+
+def test_clopper_pearson_stays_exact_for_huge_counts_and_small_int_types():
+    """Oracle: the bounds solve P(Bin(N, x) < a) = 1 - q, a binomial sum in 50-digit mpmath, by bisection
+    (scipy's beta.ppf is itself off by ~1e-8 relative at N = 1e9, so it is no oracle there)."""
+    mp = pytest.importorskip("mpmath")
+
+    def bound(q, a, total, near):  # x with P(Bin(total, x) >= a) = q, bracketed within 1e-9 of `near`
+        def upper(x):
+            pmf, below = (1 - x) ** total, mp.mpf(0)
+            for j in range(a):
+                below += pmf
+                pmf *= (total - j) * x / ((j + 1) * (1 - x))
+            return 1 - below
+
+        with mp.workdps(50):
+            lo, hi = mp.mpf(near) * (1 - mp.mpf(1e-9)), mp.mpf(near) * (1 + mp.mpf(1e-9))
+            assert upper(lo) < q <= upper(hi)  # the root is inside the bracket
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if upper(mid) < q else (lo, mid)
+            return float(hi)
+
+    for k, n in [(1, 10**9), (7, 10**12), (40, 2**53 + 5), (3, 2**63), (np.uint8(255), 4_611_686_018_427_387_904)]:
+        r = tail.mc_tail_estimate(k, n)
+        kk, nn = int(k), int(n)
+        assert r.cp_low == pytest.approx(bound(0.025, kk, nn, r.cp_low), rel=1e-12), (k, n)
+        assert r.cp_high == pytest.approx(bound(0.975, kk + 1, nn, r.cp_high), rel=1e-12), (k, n)
+        assert r.cp_low <= r.estimate <= r.cp_high and r.wilson_low <= r.estimate <= r.wilson_high
+    assert tail.mc_tail_estimate(np.uint8(255), np.uint8(255)).cp_high == 1.0
 
 
 @numba.njit

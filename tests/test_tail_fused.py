@@ -343,6 +343,21 @@ def test_fused_gaussian_sampler_is_identical_on_cpu_and_numba_and_equals_is_on_i
     assert abs(r.estimate - 0.5 * math.erfc(4 / math.sqrt(2))) < 4 * r.se
 
 
+@pytest.mark.parametrize(("n", "khat"), [(5, 1), (65_536, 1), (200_003, 1), (100, 0), (131_073, 2)])
+def test_the_numba_sampler_returns_the_cpu_kernels_outputs_bit_for_bit(n, khat):
+    """Chunk edges, k-hat of the events, of all weights, or none: every output of the fused sampler."""
+    from riskcore._numba import gaussian_shift_sums as numba_shift_sums
+    from riskcore.tail import _sums
+
+    keep = _sums.khat_keep(n)
+    for got, want in zip(
+        numba_shift_sums(2.5, n, 21, 3, khat, keep), _core.gaussian_shift_sums(2.5, n, 21, 3, khat, keep), strict=True
+    ):
+        got, want = np.asarray(got), np.asarray(want)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
 def test_a_query_gives_the_same_bits_alone_and_inside_a_batch(backend):
     rng = np.random.default_rng(14)
     lw = rng.normal(scale=5, size=(3, 140_000))

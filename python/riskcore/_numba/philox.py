@@ -112,16 +112,21 @@ def _uniform(word):
     return float(word >> np.uint64(11)) * _SCALE
 
 
+@numba.njit(cache=True)
+def normal_block(block, k0, k1):
+    """The four normals of Philox block ``block`` under key (k0, k1) (fill_normals in tail_sampler.hpp)."""
+    w0, w1, w2, w3 = _philox_block(np.uint64(block), np.uint64(0), np.uint64(0), np.uint64(0), k0, k1)
+    r0 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w0)))
+    r1 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w2)))
+    s0, c0 = _sincos_turns(_uniform(w1))
+    s1, c1 = _sincos_turns(_uniform(w3))
+    return r0 * c0, r0 * s0, r1 * c1, r1 * s1
+
+
 @numba.njit(parallel=True, cache=True)
 def _normals(n, k0, k1, out):
-    zero = np.uint64(0)
     for block in numba.prange((n + 3) // 4):
-        w0, w1, w2, w3 = _philox_block(np.uint64(block), zero, zero, zero, k0, k1)
-        r0 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w0)))
-        r1 = math.sqrt(-2.0 * math.log(1.0 - _uniform(w2)))
-        s0, c0 = _sincos_turns(_uniform(w1))
-        s1, c1 = _sincos_turns(_uniform(w3))
-        z = (r0 * c0, r0 * s0, r1 * c1, r1 * s1)
+        z = normal_block(block, k0, k1)
         for j in range(4):
             if 4 * block + j < n:
                 out[4 * block + j] = z[j]

@@ -7,6 +7,8 @@ import math
 import numba
 import numpy as np
 
+from riskcore._numba.philox import normal_block
+
 CHUNK = 65536
 
 
@@ -102,6 +104,62 @@ def _log_weight(lp, lq, q, i):
     return w, -1
 
 
+@numba.njit(cache=True)
+def _exp_nonpositive(x):
+    """e^x for x <= 0 (mirror of exp_nonpositive in kernels/tail_sums.hpp: the same operations, so the
+    same bits; 2^k by ldexp, exact like the header's exponent-field construction)."""
+    shifter = 6755399441055744.0
+    xc = -746.0 if x < -746.0 else x
+    k = (xc * 1.4426950408889634 + shifter) - shifter
+    r = (xc - k * 0.6931471803691238) - k * 1.9082149292705877e-10
+    p = 1.0 + r * (
+        1.0
+        + r
+        * (
+            0.5
+            + r
+            * (
+                1.6666666666666666e-01
+                + r
+                * (
+                    4.1666666666666664e-02
+                    + r
+                    * (
+                        8.3333333333333332e-03
+                        + r
+                        * (
+                            1.3888888888888889e-03
+                            + r
+                            * (
+                                1.9841269841269841e-04
+                                + r
+                                * (
+                                    2.4801587301587302e-05
+                                    + r
+                                    * (
+                                        2.7557319223985893e-06
+                                        + r
+                                        * (
+                                            2.7557319223985888e-07
+                                            + r
+                                            * (
+                                                2.5052108385441720e-08
+                                                + r * (2.0876756987868100e-09 + r * 1.6059043836821613e-10)
+                                            )
+                                        )
+                                    )
+                                )
+                            )
+                        )
+                    )
+                )
+            )
+        )
+    )
+    k1 = (k * 0.5 + shifter) - shifter
+    return p * math.ldexp(1.0, int(k1)) * math.ldexp(1.0, int(k - k1))
+
+
 @numba.njit(parallel=True, cache=True)
 def _fused_pass(lp, lq, kind, ev, val, thresholds, chunks, parts, check_count, check_first, counts):
     queries, n = lp.shape
@@ -142,7 +200,7 @@ def _fused_pass(lp, lq, kind, ev, val, thresholds, chunks, parts, check_count, c
             continue
         s0 = s2 = 0.0
         for i in range(begin, end):
-            w = math.exp(lw[i - begin] - m)
+            w = _exp_nonpositive(lw[i - begin] - m)
             w2 = w * w
             s0 += w
             s2 += w2
@@ -196,28 +254,28 @@ def _combine_parts(parts, queries, chunks, nt, sums, stats):
             sums[q, j, 4] = s2e
 
 
-@numba.njit(cache=True)
-def _terms(lp, lq, kind, ev, val, thresholds, q, all_weights, size):
-    """The k-hat terms of query q with their buckets (every finite log-weight in bucket 1 if all_weights)."""
+@numba.njit(parallel=True, cache=True)
+def _terms(lp, lq, kind, ev, val, thresholds, q, all_weights, offsets, terms, buckets):
+    """The k-hat terms of query q with their buckets (every finite log-weight in bucket 1 if all_weights),
+    chunk c's written from offsets[c] on: the order of a serial pass, filled in parallel."""
+    n = lp.shape[1]
     nt = thresholds.shape[1]
     t_row = q if thresholds.shape[0] > 1 else 0
-    terms = np.empty(size)
-    buckets = np.empty(size, dtype=np.int64)
-    k = 0
-    for i in range(lp.shape[1]):
-        w, _ = _log_weight(lp, lq, q, i)
-        if w == -math.inf:
-            continue
-        if all_weights:
-            terms[k], buckets[k] = w, 1
-            k += 1
-            continue
-        b, h, _ = _bucket(kind, ev, val, q, i, thresholds, t_row, nt)
-        if b > 0:
-            terms[k] = w + math.log(h) if kind == 1 else w
-            buckets[k] = b
-            k += 1
-    return terms[:k], buckets[:k]
+    for c in numba.prange(offsets.size - 1):
+        k = offsets[c]
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            w, _ = _log_weight(lp, lq, q, i)
+            if w == -math.inf:
+                continue
+            if all_weights:
+                terms[k], buckets[k] = w, 1
+                k += 1
+                continue
+            b, h, _ = _bucket(kind, ev, val, q, i, thresholds, t_row, nt)
+            if b > 0:
+                terms[k] = w + math.log(h) if kind == 1 else w
+                buckets[k] = b
+                k += 1
 
 
 def _largest(values: np.ndarray, keep: int) -> np.ndarray:
@@ -248,8 +306,14 @@ def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
     event_counts = np.cumsum(per_bucket[:, :0:-1], axis=1)[:, ::-1]
     tops = []
     for q in range(queries if khat else 0):
-        size = n - int(stats[q, 1]) if khat == 2 else int(event_counts[q, 0])
-        terms, buckets = _terms(log_p, log_q, kind, ev, val, thresholds, q, khat == 2, size)
+        rows = slice(q * chunks, (q + 1) * chunks)
+        if khat == 2:
+            per_chunk = np.diff(np.minimum(np.arange(chunks + 1) * CHUNK, n)) - parts[rows, 4].astype(np.int64)
+        else:
+            per_chunk = counts[rows, 1:].sum(axis=1)
+        offsets = np.concatenate(([0], np.cumsum(per_chunk))).astype(np.int64)
+        terms, buckets = np.empty(offsets[-1]), np.empty(offsets[-1], dtype=np.int64)
+        _terms(log_p, log_q, kind, ev, val, thresholds, q, khat == 2, offsets, terms, buckets)
         current = np.empty(0)
         lists = []
         for b in range(nt if khat == 1 else 1, 0, -1):
@@ -261,11 +325,73 @@ def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
     return sums, stats, checks, flat, offsets, np.ascontiguousarray(event_counts)
 
 
-def gaussian_shift_sums(c, n, seed, stream, khat, keep):
-    """Mirror of riskcore._core.gaussian_shift_sums (the samples are materialised here, in the fallback)."""
-    from riskcore._numba.philox import standard_normals
+@numba.njit(cache=True)
+def _chunk_tops(terms, out):
+    """The out.size largest of terms into out (all of them if fewer); returns how many."""
+    if terms.size > out.size:
+        out[:] = -np.partition(-terms, out.size - 1)[: out.size]
+        return out.size
+    out[: terms.size] = terms
+    return terms.size
 
-    eps = standard_normals(n, seed, stream)
-    s = c + eps
-    log_w = -0.5 * s * s - -0.5 * eps * eps
-    return tail_sums(log_w[None], np.zeros((1, 1))[:, [0] * n], 2, s[None], np.array([[c]]), khat, keep)
+
+@numba.njit(parallel=True, cache=True)
+def _shift_chunks(c, n, k0, k1, all_weights, keep, parts, counts, tops, top_sizes):
+    """Per chunk, gaussian_shift_pass and pass 2 of chunk_tail_sums (kernels/tail_sampler.hpp,
+    tail_sums.hpp) on samples s = c + eps drawn here, and the chunk's `keep` largest k-hat terms (event
+    log-weights, or all of them): nothing of size n is materialised."""
+    for p in numba.prange(parts.shape[0]):
+        begin = p * CHUNK
+        end = min(n, begin + CHUNK)
+        lw = np.empty(end - begin)
+        event = np.empty(end - begin, dtype=np.bool_)
+        m, total, low = -math.inf, 0.0, math.inf
+        for block in range(begin // 4, (end + 3) // 4):
+            z = normal_block(block, k0, k1)
+            for j in range(4):
+                i = 4 * block + j
+                if i < end:
+                    eps = z[j]
+                    s = c + eps
+                    w = -0.5 * s * s - -0.5 * eps * eps
+                    lw[i - begin] = w
+                    event[i - begin] = c <= s
+                    m = w if w > m else m
+                    total += w
+                    low = w if w < low else low
+        s0 = s2 = t1 = t2 = 0.0
+        for i in range(end - begin):
+            w = _exp_nonpositive(lw[i] - m)
+            w2 = w * w
+            s0 += w
+            s2 += w2
+            if event[i]:
+                t1 += w
+                t2 += w2
+                counts[p, 1] += 1
+        parts[p, 0], parts[p, 1], parts[p, 2] = m, s0, s2
+        parts[p, 3], parts[p, 4], parts[p, 5] = total, 0.0, low
+        parts[p, 7], parts[p, 9] = t1, t2
+        top_sizes[p] = _chunk_tops(lw if all_weights else lw[event], tops[p])
+
+
+def gaussian_shift_sums(c, n, seed, stream, khat, keep):
+    """Mirror of riskcore._core.gaussian_shift_sums: one threshold c, samples drawn chunk by chunk."""
+    chunks = -(-n // CHUNK)
+    parts = np.zeros((chunks, 10))
+    counts = np.zeros((chunks, 2), dtype=np.int64)
+    tops = np.empty((chunks, keep if khat else 0))
+    top_sizes = np.zeros(chunks, dtype=np.int64)
+    _shift_chunks(c, n, np.uint64(seed), np.uint64(stream), khat == 2, tops.shape[1], parts, counts, tops, top_sizes)
+    sums, stats = np.empty((1, 1, 5)), np.empty((1, 3))
+    _combine_parts(parts, 1, chunks, 1, sums, stats)
+    checks = np.zeros((4, 2), dtype=np.int64)
+    checks[:, 1] = -1
+    lists = (
+        [np.sort(_largest(np.concatenate([t[:k] for t, k in zip(tops, top_sizes, strict=True)]), keep))[::-1]]
+        if khat
+        else []
+    )
+    offsets = np.array([0] + [t.size for t in lists], dtype=np.int64)
+    flat = np.ascontiguousarray(lists[0]) if lists else np.empty(0)
+    return sums, stats, checks, flat, offsets, counts[:, 1:].sum(axis=0, keepdims=True)

@@ -28,7 +28,10 @@ def _gpd_shape(exceedances: np.ndarray) -> float:
     b = b / (3 * exceedances[int(n / 4 + 0.5) - 1]) + 1 / exceedances[-1]
     k = np.log1p(-b[:, None] * exceedances).mean(axis=1)
     profile = n * (np.log(-b / k) - k - 1)
-    weights = 1 / np.exp(profile - profile[:, None]).sum(axis=1)
+    # w_j = 1 / sum_i e^{profile_i - profile_j} (as PSIS writes it) = softmax(profile)_j: the same value
+    # without the overflow of e^{profile_i - profile_j} when the profile spans more than ~709
+    scaled = np.exp(profile - profile.max())
+    weights = scaled / scaled.sum()
     keep = weights >= 10 * np.finfo(float).eps
     weights, b = weights[keep] / weights[keep].sum(), b[keep]
     k_post = np.log1p(-np.sum(b * weights) * exceedances).mean()
@@ -42,6 +45,7 @@ def khat_tail_size(count: int) -> int:
     >>> khat_tail_size(10_000)
     300
     """
+    count = _validate.integer(count, "count", low=0)
     return math.ceil(min(0.2 * count, 3 * math.sqrt(count)))
 
 
