@@ -135,23 +135,31 @@ inline void knapsack_keep(KnapsackPlan& plan, const double* v, double slack) {
 }
 
 // The passes: a DP kept to slack s returns X (the best value it found). It is the optimum when
-// upper - X <= s (every state of a multiset within s of the bound was kept). The first pass tries
+// upper - X <= s (every state of a multiset within s of the bound was kept). The first pass keeps
 // s = (upper - lower) / kKnapsackFirstSlack (cheap: few slots and states); if it cannot certify its X,
-// the second keeps s = upper - max(lower, X), which always certifies. `pass(plan)` runs one DP.
+// the second keeps s = upper - max(lower, X), which always certifies.
 constexpr double kKnapsackFirstSlack = 4.0;
 
+inline double knapsack_first_slack(const KnapsackPlan& plan) {
+  return std::max(plan.upper - plan.lower, 0.0) / kKnapsackFirstSlack;
+}
+
+inline bool knapsack_certified(const KnapsackPlan& plan, double found) {
+  return !(plan.upper - plan.lower > 0) || plan.upper - found <= knapsack_first_slack(plan);
+}
+
+inline double knapsack_second_slack(const KnapsackPlan& plan, double found) {
+  return plan.upper - std::max(plan.lower, found);
+}
+
+// knapsack_keep + `pass(plan)` (one DP) once or twice; -inf when t < m.
 template <class Pass>
 double knapsack_solve(KnapsackPlan& plan, const double* v, Pass pass) {
   if (!plan.feasible) return -std::numeric_limits<double>::infinity();
-  const double slack = plan.upper - plan.lower;
-  if (slack > 0) {
-    knapsack_keep(plan, v, slack / kKnapsackFirstSlack);
-    const double x = pass(plan);
-    if (plan.upper - x <= slack / kKnapsackFirstSlack) return x;
-    knapsack_keep(plan, v, plan.upper - std::max(plan.lower, x));
-    return pass(plan);
-  }
-  knapsack_keep(plan, v, 0.0);
+  knapsack_keep(plan, v, knapsack_first_slack(plan));
+  const double found = pass(plan);
+  if (knapsack_certified(plan, found)) return found;
+  knapsack_keep(plan, v, knapsack_second_slack(plan, found));
   return pass(plan);
 }
 
