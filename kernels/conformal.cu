@@ -66,7 +66,8 @@ __global__ void knapsack_kernel(const index_t* slots, const double* values, cons
     const index_t a = lo + p.slot_min, b = knapsack_min(hi + p.slot_max, p.t - (p.m - i));
     for (index_t j = next_lo + threadIdx.x; j <= next_hi; j += blockDim.x) next[j] = neg_inf;
     __syncthreads();
-    for (index_t j = a + threadIdx.x; j <= b; j += blockDim.x) knapsack_pull(prev, cprev, lo, hi, least, view, j, j + 1, next);
+    for (index_t j = a + threadIdx.x; j <= b; j += blockDim.x)
+      knapsack_pull(prev, cprev, lo, hi, least, view, j, j + 1, next);
     __syncthreads();
     double my_least = pos_inf;
     index_t my_lo = b + 1, my_hi = a - 1;

@@ -84,7 +84,8 @@ inline KnapsackPlan knapsack_plan(const double* v, index_t slots, index_t m, ind
   for (index_t r = 1; r <= slots; ++r) {
     while (hull.size() >= 2) {
       const index_t r1 = hull[hull.size() - 2], r2 = hull.back();
-      if ((v[r2 - 1] - v[r1 - 1]) * static_cast<double>(r - r1) <= (v[r - 1] - v[r1 - 1]) * static_cast<double>(r2 - r1))
+      const double rise = (v[r2 - 1] - v[r1 - 1]) * static_cast<double>(r - r1);
+      if (rise <= (v[r - 1] - v[r1 - 1]) * static_cast<double>(r2 - r1))
         hull.pop_back();
       else
         break;

@@ -36,7 +36,7 @@ the knapsack DP, and :mod:`~riskcore.conformal.orderings`), :mod:`~riskcore.conf
 >>> from riskcore import conformal
 >>> b = conformal.batch_mean_bound(np.linspace(0, 1, 2000), m=100, alpha=0.1, bounds=(0, 1))
 >>> b.method, round(float(b), 3)
-('partition', 0.543)
+('partition', 0.545)
 """
 
 from __future__ import annotations
