@@ -14,7 +14,8 @@
 namespace riskcore {
 namespace {
 
-constexpr index_t kChunksPerBlock = 8;  // chunks of kKnapsackChunk sums per pull call (and task)
+constexpr index_t kChunksPerBlock = 8;    // chunks of kKnapsackChunk sums per pull call
+constexpr index_t kBlocksPerThread = 16;  // a layer goes to threads only with this many blocks per thread
 
 // Layer i into `out` from `prev` (window [lo, hi]): cells [a, b] in blocks b0..b1 of kChunksPerBlock
 // chunks from chunk c_first, pruned, chunk minima into cmin_out.
@@ -63,7 +64,7 @@ double knapsack_pass(const KnapsackPlan& plan, index_t m, index_t t, bool thread
       };
       const index_t blocks = (c_count + kChunksPerBlock - 1) / kChunksPerBlock;
       if (threaded)
-        parallel_for(blocks, 2, run);
+        parallel_for(blocks, kBlocksPerThread, run);
       else
         run(0, blocks);
       next.least = *std::min_element(next.cmin.begin() + c_first, next.cmin.begin() + c_first + c_count);
