@@ -40,12 +40,10 @@ struct Layer {
   double least = 0.0;
 };
 
-// One pass of the pruned half-depth DP of kernels/conformal.hpp with the plan's kept slots and delta:
-// the best value over the states it keeps (-inf if none).
-double knapsack_pass(const KnapsackPlan& plan, index_t m, index_t t, bool threaded) {
+// One pass of the pruned half-depth DP of kernels/conformal.hpp: the best value over the states it
+// keeps (-inf if none).
+double knapsack_pass(const KnapsackView& view, index_t m, index_t t, bool threaded) {
   const double neg_inf = -std::numeric_limits<double>::infinity();
-  const KnapsackView view{plan.slot.data(), plan.value.data(), plan.gap.data(), static_cast<index_t>(plan.slot.size()),
-                          plan.lambda, plan.w_max, plan.delta};
   const size_t length = static_cast<size_t>(t + 1), chunks = static_cast<size_t>((t >> kKnapsackChunkShift) + 1);
   Layer prev{std::vector<double>(length, neg_inf), std::vector<double>(chunks, 0.0), 0, 0, 0, 0, 0.0};
   Layer next{std::vector<double>(length, neg_inf), std::vector<double>(chunks, 0.0)};
@@ -53,7 +51,7 @@ double knapsack_pass(const KnapsackPlan& plan, index_t m, index_t t, bool thread
   const index_t half = (m + 1) / 2, floor_half = m / 2;
   Layer lower = prev;  // D_f (f = floor(m/2); D_0 for m = 1)
   for (index_t i = 1; i <= half && prev.lo <= prev.hi; ++i) {
-    const index_t a = prev.lo + plan.slot_min, b = std::min(prev.hi + plan.slot_max, t - (m - i));
+    const index_t a = prev.lo + view.slot_min, b = std::min(prev.hi + view.slot_max, t - (m - i));
     std::fill(next.cell.begin() + next.written_lo, next.cell.begin() + next.written_hi + 1, neg_inf);
     next.lo = 1, next.hi = 0, next.written_lo = a, next.written_hi = b;
     if (a <= b) {
@@ -83,8 +81,8 @@ double knapsack_pass(const KnapsackPlan& plan, index_t m, index_t t, bool thread
 }
 
 double knapsack_max_sum(const double* v, index_t slots, index_t m, index_t t, bool threaded) {
-  KnapsackPlan plan = knapsack_plan(v, slots, m, t);
-  return knapsack_solve(plan, v, [&](const KnapsackPlan& p) { return knapsack_pass(p, m, t, threaded); });
+  const KnapsackPlan plan = knapsack_plan(v, slots, m, t);
+  return knapsack_solve(plan, [&](double delta) { return knapsack_pass(knapsack_view(plan, delta), m, t, threaded); });
 }
 
 CArray<double> knapsack_max_sums(const std::vector<CArray<double>>& values, const CArray<std::int64_t>& m,

@@ -1,11 +1,11 @@
 // CUDA launcher of the batch-mean knapsack DP: the pruned half-depth DP of kernels/conformal.hpp (the
 // same plan, passes, pull, prune and combine as cpp/conformal_cpu.cpp, hence the same doubles).
 //
-// Every problem of a call runs in one launch, one block per problem; a call takes one launch for the
-// first passes and, when some of them cannot certify their value, a second launch for those problems'
-// second passes. A block's threads fill a layer's cells (one cell per thread, body knapsack_pull), meet
-// at __syncthreads, prune the layer by chunks (knapsack_prune) and reduce its window and least acc in
-// shared memory. The layers (three of t_max + 1 doubles: previous, next and the floor(m/2) layer) and
+// Every problem of a call runs in one launch, one block per problem, both passes of knapsack_solve in
+// the block (the plan, all slots by increasing gap, is made on the host; a pass keeps a prefix of it,
+// found by the block with its least and largest slot). A block's threads fill a layer's cells (one
+// cell per thread, body knapsack_pull), meet at __syncthreads, prune the layer by chunks
+// (knapsack_prune) and reduce its window and least acc in shared memory. The layers (three of t_max + 1 doubles: previous, next and the floor(m/2) layer) and
 // the two chunk tables live in the launch's shared memory when every problem's fit in it (48 KiB: t_max
 // up to about 2,000), else in global memory.
 #include <algorithm>
@@ -23,9 +23,10 @@ constexpr unsigned kDpBlock = 256;
 constexpr std::size_t kSharedBytes = 48 * 1024;
 
 struct DpProblem {
-  index_t kept;  // offset of the kept slots (slot, value, gap arrays)
-  index_t count, slot_min, slot_max, m, t;
-  double lambda, w_max, delta;
+  index_t offset;  // of the plan's slots by increasing gap (slot, value, gap arrays)
+  index_t slots, m, t;
+  double lambda, w_max, upper, lower, margin;
+  bool feasible;
   index_t scratch;  // offset of the global scratch (layer_doubles(t) doubles), when not in shared memory
 };
 
@@ -43,16 +44,44 @@ __device__ inline void block_min(double* shared, double x) {
   }
 }
 
-__global__ void knapsack_kernel(const index_t* slots, const double* values, const double* gaps,
-                                const DpProblem* problems, double* scratch, bool in_shared, double* out) {
-  const DpProblem p = problems[blockIdx.x];
-  const KnapsackView view{slots + p.kept, values + p.kept, gaps + p.kept, p.count, p.lambda, p.w_max, p.delta};
+__device__ inline void block_max(double* shared, double x) {
+  block_min(shared, -x);
+  __syncthreads();
+  if (threadIdx.x == 0) shared[0] = -shared[0];
+  __syncthreads();
+}
+
+// The view of a pass keeping gap <= delta (knapsack_view of the header, by the block): the prefix
+// length and its least and largest slot.
+__device__ KnapsackView block_view(const DpProblem& p, const index_t* slot, const double* value, const double* gap,
+                                   double delta, double* reduce) {
+  double first_out = static_cast<double>(p.slots);
+  for (index_t k = threadIdx.x; k < p.slots; k += blockDim.x)
+    if (gap[k] > delta && static_cast<double>(k) < first_out) first_out = static_cast<double>(k);
+  block_min(reduce, first_out);
+  const index_t count = static_cast<index_t>(reduce[0]);
+  __syncthreads();
+  double least = static_cast<double>(INFINITY), largest = -static_cast<double>(INFINITY);
+  for (index_t k = threadIdx.x; k < count; k += blockDim.x) {
+    const double r = static_cast<double>(slot[k]);
+    least = r < least ? r : least;
+    largest = r > largest ? r : largest;
+  }
+  block_min(reduce, least);
+  const index_t slot_min = static_cast<index_t>(reduce[0]);
+  __syncthreads();
+  block_max(reduce, largest);
+  const index_t slot_max = static_cast<index_t>(reduce[0]);
+  __syncthreads();
+  return KnapsackView{slot, value, gap, count, slot_min, slot_max, p.lambda, p.w_max, delta};
+}
+
+// One pass (knapsack_pass of cpp/conformal_cpu.cpp) by the block; every thread returns its value.
+__device__ double block_pass(const DpProblem& p, const KnapsackView& view, double* base, double* reduce) {
   const double neg_inf = -static_cast<double>(INFINITY), pos_inf = static_cast<double>(INFINITY);
   const index_t length = p.t + 1, chunks = (p.t >> kKnapsackChunkShift) + 1;
-  double* base = in_shared ? dynamic_shared<double>() : scratch + p.scratch;
   double *prev = base, *next = base + length, *lower = base + 2 * length;
   double *cprev = base + 3 * length, *cnext = cprev + chunks;
-  __shared__ double reduce[kDpBlock];
   for (index_t j = threadIdx.x; j < length; j += blockDim.x) prev[j] = next[j] = lower[j] = neg_inf;
   if (threadIdx.x == 0) {
     prev[0] = 0.0, cprev[0] = 0.0;
@@ -63,7 +92,7 @@ __global__ void knapsack_kernel(const index_t* slots, const double* values, cons
   index_t lo = 0, hi = 0, written_lo = 0, written_hi = 0, next_lo = 0, next_hi = -1;
   double least = 0.0;
   for (index_t i = 1; i <= half && lo <= hi; ++i) {
-    const index_t a = lo + p.slot_min, b = knapsack_min(hi + p.slot_max, p.t - (p.m - i));
+    const index_t a = lo + view.slot_min, b = knapsack_min(hi + view.slot_max, p.t - (p.m - i));
     for (index_t j = next_lo + threadIdx.x; j <= next_hi; j += blockDim.x) next[j] = neg_inf;
     __syncthreads();
     for (index_t j = a + threadIdx.x; j <= b; j += blockDim.x)
@@ -115,41 +144,31 @@ __global__ void knapsack_kernel(const index_t* slots, const double* values, cons
     const double x = prev[j] + lower[p.t - j];
     best = x > best ? x : best;
   }
-  block_min(reduce, -best);
-  if (threadIdx.x == 0) out[blockIdx.x] = lo <= hi ? -reduce[0] : neg_inf;
+  block_max(reduce, best);
+  const double found = lo <= hi ? reduce[0] : neg_inf;
+  __syncthreads();
+  return found;
 }
 
-// One launch: the pass of every listed problem with its plan's kept slots; values found into found[].
-void run_passes(const std::vector<KnapsackPlan*>& plans, const std::vector<index_t>& m, const std::vector<index_t>& t,
-                std::vector<double>& found, cudaStream_t s) {
-  const size_t count = plans.size();
-  if (count == 0) return;
-  std::vector<DpProblem> problems(count);
-  std::vector<index_t> slots;
-  std::vector<double> values, gaps;
-  index_t scratch_total = 0, widest = 0;
-  for (size_t q = 0; q < count; ++q) {
-    const KnapsackPlan& plan = *plans[q];
-    problems[q] = DpProblem{static_cast<index_t>(slots.size()), static_cast<index_t>(plan.slot.size()), plan.slot_min,
-                            plan.slot_max, m[q], t[q], plan.lambda, plan.w_max, plan.delta, scratch_total};
-    slots.insert(slots.end(), plan.slot.begin(), plan.slot.end());
-    values.insert(values.end(), plan.value.begin(), plan.value.end());
-    gaps.insert(gaps.end(), plan.gap.begin(), plan.gap.end());
-    scratch_total += layer_doubles(t[q]);
-    widest = std::max(widest, layer_doubles(t[q]));
+__global__ void knapsack_kernel(const index_t* slots, const double* values, const double* gaps,
+                                const DpProblem* problems, double* scratch, bool in_shared, double* out) {
+  const DpProblem p = problems[blockIdx.x];
+  __shared__ double reduce[kDpBlock];
+  if (!p.feasible) {
+    if (threadIdx.x == 0) out[blockIdx.x] = -static_cast<double>(INFINITY);
+    return;
   }
-  const bool in_shared = static_cast<std::size_t>(widest) * sizeof(double) <= kSharedBytes;
-  const auto d_slots = to_device(slots.data(), slots.size(), s);
-  const auto d_values = to_device(values.data(), values.size(), s);
-  const auto d_gaps = to_device(gaps.data(), gaps.size(), s);
-  const auto d_problems = to_device(problems.data(), count, s);
-  DeviceBuffer<double> d_scratch(in_shared ? 1 : static_cast<size_t>(scratch_total), s), d_out(count, s);
-  const std::size_t shared = in_shared ? static_cast<std::size_t>(widest) * sizeof(double) : 0;
-  launch("knapsack", knapsack_kernel, per_block(static_cast<index_t>(count), kDpBlock, "knapsack", shared), s,
-         d_slots.get(), d_values.get(), d_gaps.get(), d_problems.get(), d_scratch.get(), in_shared, d_out.get());
-  found.resize(count);
-  to_host(found.data(), d_out, count, s);
-  check(cudaStreamSynchronize(s), "cudaStreamSynchronize after knapsack");
+  const index_t* slot = slots + p.offset;
+  const double* value = values + p.offset;
+  const double* gap = gaps + p.offset;
+  double* base = in_shared ? dynamic_shared<double>() : scratch + p.scratch;
+  const double first = knapsack_delta(knapsack_first_slack(p.upper, p.lower), p.margin);
+  double found = block_pass(p, block_view(p, slot, value, gap, first, reduce), base, reduce);
+  if (!knapsack_certified(p.upper, p.lower, found)) {  // knapsack_solve's second pass
+    const double second = knapsack_delta(knapsack_second_slack(p.upper, p.lower, found), p.margin);
+    found = block_pass(p, block_view(p, slot, value, gap, second, reduce), base, reduce);
+  }
+  if (threadIdx.x == 0) out[blockIdx.x] = found;
 }
 
 }  // namespace
@@ -158,30 +177,42 @@ void knapsack_max_sums(const std::vector<const double*>& values, const std::vect
                        const std::int64_t* m, const std::int64_t* t_max, double* out, std::uintptr_t stream) {
   const cudaStream_t s = as_stream(stream);
   const size_t count = values.size();
-  std::vector<KnapsackPlan> plans(count);
-  std::vector<KnapsackPlan*> first;
-  std::vector<index_t> first_m, first_t, first_index;
+  if (count == 0) return;
+  std::vector<DpProblem> problems(count);
+  std::vector<index_t> packed_slots;
+  std::vector<double> packed_values, packed_gaps;
+  index_t scratch_total = 0, widest = 0;
   for (size_t p = 0; p < count; ++p) {
-    out[p] = -static_cast<double>(INFINITY);
-    plans[p] = knapsack_plan(values[p], slots[p], m[p], t_max[p]);
-    if (!plans[p].feasible) continue;
-    knapsack_keep(plans[p], values[p], knapsack_first_slack(plans[p]));
-    first.push_back(&plans[p]), first_m.push_back(m[p]), first_t.push_back(t_max[p]), first_index.push_back(p);
+    const KnapsackPlan plan = knapsack_plan(values[p], slots[p], m[p], t_max[p]);
+    const index_t t = plan.feasible ? t_max[p] : 0;  // an infeasible problem needs no layers
+    problems[p] = DpProblem{static_cast<index_t>(packed_slots.size()),
+                            static_cast<index_t>(plan.slot.size()),
+                            m[p],
+                            t,
+                            plan.lambda,
+                            plan.w_max,
+                            plan.upper,
+                            plan.lower,
+                            plan.margin,
+                            plan.feasible,
+                            scratch_total};
+    packed_slots.insert(packed_slots.end(), plan.slot.begin(), plan.slot.end());
+    packed_values.insert(packed_values.end(), plan.value.begin(), plan.value.end());
+    packed_gaps.insert(packed_gaps.end(), plan.gap.begin(), plan.gap.end());
+    scratch_total += layer_doubles(t);
+    widest = std::max(widest, layer_doubles(t));
   }
-  std::vector<double> found;
-  run_passes(first, first_m, first_t, found, s);
-  std::vector<KnapsackPlan*> second;
-  std::vector<index_t> second_m, second_t, second_index;
-  for (size_t q = 0; q < first.size(); ++q) {  // knapsack_solve's certificate, problem by problem
-    const index_t p = first_index[q];
-    out[p] = found[q];
-    if (!knapsack_certified(plans[p], found[q])) {
-      knapsack_keep(plans[p], values[p], knapsack_second_slack(plans[p], found[q]));
-      second.push_back(&plans[p]), second_m.push_back(m[p]), second_t.push_back(t_max[p]), second_index.push_back(p);
-    }
-  }
-  run_passes(second, second_m, second_t, found, s);
-  for (size_t q = 0; q < second.size(); ++q) out[second_index[q]] = found[q];
+  const bool in_shared = static_cast<std::size_t>(widest) * sizeof(double) <= kSharedBytes;
+  const auto d_slots = to_device(packed_slots.data(), packed_slots.size(), s);
+  const auto d_values = to_device(packed_values.data(), packed_values.size(), s);
+  const auto d_gaps = to_device(packed_gaps.data(), packed_gaps.size(), s);
+  const auto d_problems = to_device(problems.data(), count, s);
+  DeviceBuffer<double> d_scratch(in_shared ? 1 : static_cast<size_t>(scratch_total), s), d_out(count, s);
+  const std::size_t shared = in_shared ? static_cast<std::size_t>(widest) * sizeof(double) : 0;
+  launch("knapsack", knapsack_kernel, per_block(static_cast<index_t>(count), kDpBlock, "knapsack", shared), s,
+         d_slots.get(), d_values.get(), d_gaps.get(), d_problems.get(), d_scratch.get(), in_shared, d_out.get());
+  to_host(out, d_out, count, s);
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize after knapsack");
 }
 
 }  // namespace riskcore::cuda

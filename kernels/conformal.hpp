@@ -43,11 +43,9 @@ constexpr double kKnapsackMargin = 1e-9;  // relative slack of the pruning thres
 
 // Everything the layers need, fixed before the first layer (data and (m, t) only).
 struct KnapsackPlan {
-  double lambda = 0.0, w_max = 0.0, upper = 0.0, lower = 0.0, margin = 0.0, delta = 0.0;
-  std::vector<double> all_gap;  // gap_r, r = 1..slots
-  std::vector<index_t> slot;    // kept slots (gap <= delta), by increasing gap (then slot)
+  double lambda = 0.0, w_max = 0.0, upper = 0.0, lower = 0.0, margin = 0.0;
+  std::vector<index_t> slot;  // every slot by increasing gap (then slot): a pass keeps a prefix
   std::vector<double> value, gap;
-  index_t slot_min = 0, slot_max = 0;
   bool feasible = false;  // some multiset of m slots has sum <= t (t >= m)
 };
 
@@ -113,65 +111,74 @@ inline KnapsackPlan knapsack_plan(const double* v, index_t slots, index_t m, ind
   plan.lower = knapsack_rounded_value(v, slots, m, t, ra, rb);
   plan.margin = kKnapsackMargin * (static_cast<double>(m) * scale + plan.lambda * static_cast<double>(t)) +
                 std::numeric_limits<double>::min();
-  plan.all_gap.resize(static_cast<size_t>(slots));
-  for (index_t r = 1; r <= slots; ++r)
-    plan.all_gap[r - 1] = plan.w_max - (v[r - 1] - plan.lambda * static_cast<double>(r));
+  std::vector<double> gaps(static_cast<size_t>(slots));
+  for (index_t r = 1; r <= slots; ++r) {
+    gaps[r - 1] = plan.w_max - (v[r - 1] - plan.lambda * static_cast<double>(r));
+    plan.slot.push_back(r);
+  }
+  std::stable_sort(plan.slot.begin(), plan.slot.end(), [&](index_t a, index_t b) { return gaps[a - 1] < gaps[b - 1]; });
+  for (index_t r : plan.slot) {
+    plan.value.push_back(v[r - 1]);
+    plan.gap.push_back(gaps[r - 1]);
+  }
   return plan;
 }
 
-// Keeps the slots with gap <= delta = slack + margin (by increasing gap, then slot).
-inline void knapsack_keep(KnapsackPlan& plan, const double* v, double slack) {
-  plan.delta = std::max(slack, 0.0) + plan.margin;
-  plan.slot.clear(), plan.value.clear(), plan.gap.clear();
-  for (index_t r = 1; r <= static_cast<index_t>(plan.all_gap.size()); ++r)
-    if (plan.all_gap[r - 1] <= plan.delta) plan.slot.push_back(r);
-  std::stable_sort(plan.slot.begin(), plan.slot.end(),
-                   [&](index_t a, index_t b) { return plan.all_gap[a - 1] < plan.all_gap[b - 1]; });
-  for (index_t r : plan.slot) {
-    plan.value.push_back(v[r - 1]);
-    plan.gap.push_back(plan.all_gap[r - 1]);
-  }
-  plan.slot_min = *std::min_element(plan.slot.begin(), plan.slot.end());
-  plan.slot_max = *std::max_element(plan.slot.begin(), plan.slot.end());
-}
-
-// The passes: a DP kept to slack s returns X (the best value it found). It is the optimum when
-// upper - X <= s (every state of a multiset within s of the bound was kept). The first pass keeps
-// s = (upper - lower) / kKnapsackFirstSlack (cheap: few slots and states); if it cannot certify its X,
-// the second keeps s = upper - max(lower, X), which always certifies.
+// The passes: a DP kept to slack s (the slots, states and candidates with gap <= delta = s + margin)
+// returns X, the best value it found. X is the optimum when upper - X <= s (every state of a multiset
+// within s of the bound was kept). The first pass keeps s = (upper - lower) / kKnapsackFirstSlack
+// (cheap: few slots and states); if it cannot certify its X, the second keeps s = upper - max(lower,
+// X), which always certifies.
 constexpr double kKnapsackFirstSlack = 4.0;
 
-inline double knapsack_first_slack(const KnapsackPlan& plan) {
-  return std::max(plan.upper - plan.lower, 0.0) / kKnapsackFirstSlack;
+RISKCORE_HD inline double knapsack_first_slack(double upper, double lower) {
+  return upper - lower > 0 ? (upper - lower) / kKnapsackFirstSlack : 0.0;
 }
 
-inline bool knapsack_certified(const KnapsackPlan& plan, double found) {
-  return !(plan.upper - plan.lower > 0) || plan.upper - found <= knapsack_first_slack(plan);
+RISKCORE_HD inline bool knapsack_certified(double upper, double lower, double found) {
+  return !(upper - lower > 0) || upper - found <= knapsack_first_slack(upper, lower);
 }
 
-inline double knapsack_second_slack(const KnapsackPlan& plan, double found) {
-  return plan.upper - std::max(plan.lower, found);
+RISKCORE_HD inline double knapsack_second_slack(double upper, double lower, double found) {
+  return upper - (found > lower ? found : lower);
 }
 
-// knapsack_keep + `pass(plan)` (one DP) once or twice; -inf when t < m.
+RISKCORE_HD inline double knapsack_delta(double slack, double margin) { return (slack > 0 ? slack : 0.0) + margin; }
+
+// knapsack_plan, then `pass(delta)` (one DP keeping the slots with gap <= delta) once or twice; -inf
+// when t < m.
 template <class Pass>
-double knapsack_solve(KnapsackPlan& plan, const double* v, Pass pass) {
+double knapsack_solve(const KnapsackPlan& plan, Pass pass) {
   if (!plan.feasible) return -std::numeric_limits<double>::infinity();
-  knapsack_keep(plan, v, knapsack_first_slack(plan));
-  const double found = pass(plan);
-  if (knapsack_certified(plan, found)) return found;
-  knapsack_keep(plan, v, knapsack_second_slack(plan, found));
-  return pass(plan);
+  const double found = pass(knapsack_delta(knapsack_first_slack(plan.upper, plan.lower), plan.margin));
+  if (knapsack_certified(plan.upper, plan.lower, found)) return found;
+  return pass(knapsack_delta(knapsack_second_slack(plan.upper, plan.lower, found), plan.margin));
 }
 
-// The scalars and arrays of a plan as the layer functions read them (host or device pointers).
+// What the layer functions of one pass read (host or device pointers): the first `count` slots of the
+// plan (those with gap <= delta), their least and largest slot.
 struct KnapsackView {
   const index_t* slot;
   const double* value;
   const double* gap;
-  index_t count;
+  index_t count, slot_min, slot_max;
   double lambda, w_max, delta;
 };
+
+// The view of a pass keeping gap <= delta (host).
+inline KnapsackView knapsack_view(const KnapsackPlan& plan, double delta) {
+  const index_t count = std::upper_bound(plan.gap.begin(), plan.gap.end(), delta) - plan.gap.begin();
+  const auto kept_end = plan.slot.begin() + count;
+  return KnapsackView{plan.slot.data(),
+                      plan.value.data(),
+                      plan.gap.data(),
+                      count,
+                      *std::min_element(plan.slot.begin(), kept_end),
+                      *std::max_element(plan.slot.begin(), kept_end),
+                      plan.lambda,
+                      plan.w_max,
+                      delta};
+}
 
 RISKCORE_HD inline index_t knapsack_min(index_t a, index_t b) { return a < b ? a : b; }
 RISKCORE_HD inline index_t knapsack_max(index_t a, index_t b) { return a > b ? a : b; }
