@@ -5,9 +5,9 @@
 // the block (the plan, all slots by increasing gap, is made on the host; a pass keeps a prefix of it,
 // found by the block with its least and largest slot). A block's threads fill a layer's cells (one
 // cell per thread, body knapsack_pull), meet at __syncthreads, prune the layer by chunks
-// (knapsack_prune) and reduce its window and least acc in shared memory. The layers (three of t_max + 1 doubles: previous, next and the floor(m/2) layer) and
-// the two chunk tables live in the launch's shared memory when every problem's fit in it (48 KiB: t_max
-// up to about 2,000), else in global memory.
+// (knapsack_prune) and reduce its window and least acc in shared memory. The layers (three of t_max + 1
+// doubles: previous, next and the floor(m/2) layer) and the two chunk tables live in the launch's
+// shared memory when every problem's fit in it (48 KiB: t_max up to about 2,000), else in global memory.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
