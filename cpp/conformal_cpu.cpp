@@ -1,5 +1,6 @@
-// CPU driver of the batch-mean knapsack DP: layers in sequence, each layer's cells in parallel blocks
-// (one problem) or whole problems in parallel (a batch); SIMD over cells inside a block.
+// CPU driver of the batch-mean knapsack DP (kernels/conformal.hpp): layers in sequence, each layer's
+// chunks of cells in parallel tasks (one problem) or whole problems in parallel (a batch); SIMD over
+// the cells of a chunk.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -13,43 +14,75 @@
 namespace riskcore {
 namespace {
 
-constexpr index_t kCellBlock = 2048;
+constexpr index_t kChunksPerBlock = 8;    // chunks of kKnapsackChunk sums per pull call
+constexpr index_t kBlocksPerThread = 16;  // a layer goes to threads only with this many blocks per thread
 
-RISKCORE_SIMD_CLONES void layer_blocks(const double* prev, const double* v, index_t slots, index_t b0,
-                                       index_t b1, index_t first, index_t last, double* out) {
-  for (index_t b = b0; b < b1; ++b) {
-    const index_t j0 = first + b * kCellBlock, j1 = std::min(last, j0 + kCellBlock);
-    knapsack_block(prev, v, slots, j0, j1, out);
+// Layer i into `out` from `prev` (window [lo, hi]): cells [a, b] in blocks b0..b1 of kChunksPerBlock
+// chunks from chunk c_first, pruned, chunk minima into cmin_out.
+RISKCORE_SIMD_CLONES void layer_blocks(const double* prev, const double* cmin_prev, index_t lo, index_t hi,
+                                       double layer_min, const KnapsackView& view, index_t i, index_t a, index_t b,
+                                       index_t c_first, index_t b0, index_t b1, double* out, double* cmin_out) {
+  for (index_t block = b0; block < b1; ++block) {
+    const index_t c0 = c_first + block * kChunksPerBlock;
+    const index_t c1 = std::min((b >> kKnapsackChunkShift) + 1, c0 + kChunksPerBlock);
+    knapsack_pull(prev, cmin_prev, lo, hi, layer_min, view, std::max(a, c0 << kKnapsackChunkShift),
+                  std::min(b + 1, c1 << kKnapsackChunkShift), out);
+    for (index_t c = c0; c < c1; ++c)
+      cmin_out[c] = knapsack_prune(i, view, std::max(a, c << kKnapsackChunkShift),
+                                   std::min(b + 1, (c + 1) << kKnapsackChunkShift), out);
   }
 }
 
-// max over sums j <= t_max of D_m[j] (-inf if no multiset of m slots has sum <= t_max). Half depth +
-// combine: only layers up to h = ceil(m/2) are built, and a multiset of m slots is one of h slots plus
-// one of f = floor(m/2), so max_{j <= t} D_m[j] = max_{j1} D_h[j1] + max_{j2 <= t - j1} D_f[j2].
-double knapsack_max_sum(const double* v, index_t slots, index_t m, index_t t_max, bool threaded) {
+// One DP layer buffer: the sums, the chunk minima of acc and the window [lo, hi] of kept states.
+struct Layer {
+  std::vector<double> cell, cmin;
+  index_t lo = 0, hi = -1, written_lo = 0, written_hi = -1;
+  double least = 0.0;
+};
+
+// One pass of the pruned half-depth DP of kernels/conformal.hpp: the best value over the states it
+// keeps (-inf if none).
+double knapsack_pass(const KnapsackView& view, index_t m, index_t t, bool threaded) {
   const double neg_inf = -std::numeric_limits<double>::infinity();
-  std::vector<double> prev(static_cast<size_t>(t_max + 1), neg_inf), next(prev.size(), neg_inf);
-  prev[0] = 0.0;
+  const size_t length = static_cast<size_t>(t + 1), chunks = static_cast<size_t>((t >> kKnapsackChunkShift) + 1);
+  Layer prev{std::vector<double>(length, neg_inf), std::vector<double>(chunks, 0.0), 0, 0, 0, 0, 0.0};
+  Layer next{std::vector<double>(length, neg_inf), std::vector<double>(chunks, 0.0)};
+  prev.cell[0] = 0.0;
   const index_t half = (m + 1) / 2, floor_half = m / 2;
-  std::vector<double> lower(prev);  // D_f: the layer floor(m/2) (D_0 for m = 1)
-  for (index_t i = 1; i <= half; ++i) {
-    // Layer i is finite only on sums [i, i * slots]; cells outside stay -inf.
-    const index_t first = std::min(i, t_max + 1), last = std::min(t_max + 1, i * slots + 1);
-    const index_t blocks = (last - first + kCellBlock - 1) / kCellBlock;
-    std::fill(next.begin(), next.begin() + first, neg_inf);
-    std::fill(next.begin() + last, next.end(), neg_inf);
-    auto run = [&](index_t b0, index_t b1) { layer_blocks(prev.data(), v, slots, b0, b1, first, last, next.data()); };
-    if (threaded)
-      parallel_for(blocks, 1, run);
-    else
-      run(0, blocks);
+  Layer lower = prev;  // D_f (f = floor(m/2); D_0 for m = 1)
+  for (index_t i = 1; i <= half && prev.lo <= prev.hi; ++i) {
+    const index_t a = prev.lo + view.slot_min, b = std::min(prev.hi + view.slot_max, t - (m - i));
+    std::fill(next.cell.begin() + next.written_lo, next.cell.begin() + next.written_hi + 1, neg_inf);
+    next.lo = 1, next.hi = 0, next.written_lo = a, next.written_hi = b;
+    if (a <= b) {
+      const index_t c_first = a >> kKnapsackChunkShift, c_count = (b >> kKnapsackChunkShift) - c_first + 1;
+      auto run = [&](index_t b0, index_t b1) {
+        layer_blocks(prev.cell.data(), prev.cmin.data(), prev.lo, prev.hi, prev.least, view, i, a, b, c_first, b0,
+                     b1, next.cell.data(), next.cmin.data());
+      };
+      const index_t blocks = (c_count + kChunksPerBlock - 1) / kChunksPerBlock;
+      if (threaded)
+        parallel_for(blocks, kBlocksPerThread, run);
+      else
+        run(0, blocks);
+      next.least = *std::min_element(next.cmin.begin() + c_first, next.cmin.begin() + c_first + c_count);
+      index_t lo = a, hi = b;
+      while (lo <= b && next.cell[lo] == neg_inf) ++lo;
+      while (hi >= lo && next.cell[hi] == neg_inf) --hi;
+      next.lo = lo, next.hi = hi;
+    }
     std::swap(prev, next);
     if (i == floor_half) lower = prev;
   }
-  for (size_t j = 1; j < lower.size(); ++j) lower[j] = std::max(lower[j], lower[j - 1]);  // prefix maxima
-  double best = neg_inf;
-  for (index_t j1 = 0; j1 <= t_max; ++j1) best = std::max(best, prev[j1] + lower[t_max - j1]);
-  return best;
+  if (prev.lo > prev.hi) return neg_inf;  // cannot happen: the optimum's states are never pruned
+  std::vector<double>& prefix = lower.cell;
+  for (index_t j = 1; j <= t - half; ++j) prefix[j] = std::max(prefix[j], prefix[j - 1]);
+  return knapsack_combine(prev.cell.data(), prev.lo, prev.hi, prefix.data(), t);
+}
+
+double knapsack_max_sum(const double* v, index_t slots, index_t m, index_t t, bool threaded) {
+  const KnapsackPlan plan = knapsack_plan(v, slots, m, t);
+  return knapsack_solve(plan, [&](double delta) { return knapsack_pass(knapsack_view(plan, delta), m, t, threaded); });
 }
 
 CArray<double> knapsack_max_sums(const std::vector<CArray<double>>& values, const CArray<std::int64_t>& m,

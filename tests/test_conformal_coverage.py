@@ -17,6 +17,7 @@ BOUNDED = {
     "uniform": lambda rng, size: rng.uniform(size=size),
     "beta(0.5,0.5)": lambda rng, size: rng.beta(0.5, 0.5, size=size),
     "beta(2,5)": lambda rng, size: rng.beta(2, 5, size=size),
+    "beta(0.5,3)": lambda rng, size: rng.beta(0.5, 3, size=size),
     "ties (poisson/10)": lambda rng, size: np.minimum(rng.poisson(3, size=size) / 10, 1.0),
 }
 UNBOUNDED = {
@@ -54,9 +55,9 @@ def test_median_and_max_coverage(name):
     assert (ordered[:, 0] >= conformal.simultaneous_bound(cal, M, ALPHA, side="lower")).mean() >= FLOOR
 
 
-@pytest.mark.parametrize("name", ["normal", "cauchy", "ties (poisson)"])
+@pytest.mark.parametrize("name", {**UNBOUNDED, **BOUNDED})
 def test_quartiles_joint_coverage(name):
-    cal, test = draw(name, UNBOUNDED[name], 3)
+    cal, test = draw(name, {**UNBOUNDED, **BOUNDED}[name], 3)
     ordered = np.sort(test, axis=1)
     k1, k2 = 2, 6
     hits = 0
@@ -64,6 +65,32 @@ def test_quartiles_joint_coverage(name):
         lo, hi = conformal.two_quantile_bounds(cal[p], M, k1, k2, ALPHA)
         hits += lo <= ordered[p, k1 - 1] and ordered[p, k2 - 1] <= hi
     assert hits / REPS >= FLOOR
+
+
+@pytest.mark.parametrize("name", BOUNDED)
+def test_relaxation_and_baselines_coverage(name):
+    """The relaxed mean bound, Bonferroni (max and mean), calibration splitting (max and mean), the
+    partition bound (mean, max) and the k-th order statistic for every k, on the five bounded laws."""
+    cal, test = draw(name, BOUNDED[name], 4)
+    mean, ordered = test.mean(axis=1), np.sort(test, axis=1)
+    relaxed = conformal.batch_mean_bound_relaxed(cal, M, ALPHA, bounds=(0, 1))
+    assert (mean <= relaxed).mean() >= FLOOR
+    bonferroni = conformal.bonferroni_bound(cal, M, ALPHA, bounds=(0, 1))
+    assert (ordered[:, -1] <= bonferroni).mean() >= FLOOR
+    for k in range(1, M + 1):
+        upper = conformal.batch_quantile_bound(cal, M, k, ALPHA, bounds=(0, 1))
+        lower = conformal.batch_quantile_bound(cal, M, k, ALPHA, side="lower", bounds=(0, 1))
+        assert (ordered[:, k - 1] <= upper).mean() >= FLOOR, k
+        assert (ordered[:, k - 1] >= lower).mean() >= FLOOR, k
+    big_cal, _ = draw(name, lambda rng, size: BOUNDED[name](rng, (size[0], 10 * N)), 5)  # n/m = 50 for splitting
+    split_max = [conformal.split_calibration_bound(c, M, ALPHA, bounds=(0, 1)) for c in big_cal]
+    split_mean = [conformal.split_calibration_bound(c, M, ALPHA, statistic="mean", bounds=(0, 1)) for c in big_cal]
+    partition = [conformal.partition_bound(c, M, ALPHA, seed=i) for i, c in enumerate(big_cal)]
+    partition_max = [conformal.partition_bound(c, M, ALPHA, stat="max", seed=i) for i, c in enumerate(big_cal)]
+    assert (ordered[:, -1] <= split_max).mean() >= FLOOR
+    assert (mean <= split_mean).mean() >= FLOOR
+    assert (mean <= partition).mean() >= FLOOR
+    assert (ordered[:, -1] <= partition_max).mean() >= FLOOR
 
 
 @pytest.mark.parametrize("k", [0, 2])
@@ -92,3 +119,16 @@ def test_outcome_intervals_cover():
         all_hits += bool(((lows <= y_test) & (y_test <= highs)).all())
     assert mean_hits / REPS >= FLOOR
     assert all_hits / REPS >= FLOOR
+
+
+def test_residual_quantile_band_covers_half_the_batch():
+    """batch_residual_quantile_band: at least m - k + 1 outcomes above their lower edges and k below their
+    upper edges (k = ceil(m/2)), jointly, with probability >= 1 - alpha."""
+    rng = np.random.default_rng(13)
+    k, hits = math.ceil(M / 2), 0
+    for _ in range(REPS):
+        x_cal, x_test = rng.uniform(size=N), rng.uniform(size=M)
+        y_cal, y_test = x_cal + rng.standard_t(4, size=N), x_test + rng.standard_t(4, size=M)
+        lows, highs = conformal.batch_residual_quantile_band(y_cal, x_cal, x_test, ALPHA)
+        hits += (y_test >= lows).sum() >= M - k + 1 and (y_test <= highs).sum() >= k
+    assert hits / REPS >= FLOOR

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from conformal_oracles import law, mean_upper_bound, sum_quantile
+from conformal_oracles import law, mean_lower_bound, mean_upper_bound, sum_lower_quantile, sum_quantile
 
 from riskcore import conformal
 
@@ -82,6 +82,9 @@ def test_slot_sum_quantile_and_mean_bound_at_atoms_equal_enumeration(n, m):
         assert conformal.batch_mean_bound(scores, m, alpha, bounds=(0, 1), method="dp") == pytest.approx(
             expected, abs=1e-12
         )
+        lower = mean_lower_bound(padded, m, sum_lower_quantile(n, m, level))
+        got = conformal.batch_mean_bound(scores, m, alpha, side="lower", bounds=(0, 1), method="dp")
+        assert got == pytest.approx(lower, abs=1e-12)
 
 
 def test_two_quantile_bounds_at_atoms_equal_enumeration():
