@@ -19,8 +19,10 @@ constexpr double kDiscreteCut = 1e-22;
 // Law: lo, hi (support, hi may be inf), mode(), ratio(k) = p(k+1)/p(k) (k in [lo, hi)), and
 // ratio_bound(k) >= every ratio(j), j >= k (the pmfs here are log-concave but for a negative binomial
 // with n < 1, so ratio(k) itself but there).
+// `any` is the sum of the observation and the parameters: NaN if one of them is.
 template <class Law>
-RISKCORE_HD inline double crps_discrete(const Law& law, double y) {
+RISKCORE_HD inline double crps_discrete(const Law& law, double y, double any) {
+  if (any != any) return any;
   const double mode = law.mode();
   double total = 1.0;  // p(mode) = 1 (unnormalised)
   double a = mode, pa = 1.0;
@@ -96,25 +98,27 @@ struct HypergeometricLaw {
 
 struct BinomialCrps {
   static constexpr int arity = 2;
-  RISKCORE_HD double operator()(double y, double n, double prob) const { return crps_discrete(BinomialLaw(n, prob), y); }
+  RISKCORE_HD double operator()(double y, double n, double prob) const {
+    return crps_discrete(BinomialLaw(n, prob), y, y + n + prob);
+  }
 };
 
 struct PoissonCrps {
   static constexpr int arity = 1;
-  RISKCORE_HD double operator()(double y, double mean) const { return crps_discrete(PoissonLaw(mean), y); }
+  RISKCORE_HD double operator()(double y, double mean) const { return crps_discrete(PoissonLaw(mean), y, y + mean); }
 };
 
 struct NegBinomialCrps {
   static constexpr int arity = 2;
   RISKCORE_HD double operator()(double y, double n, double prob) const {
-    return crps_discrete(NegBinomialLaw(n, prob), y);
+    return crps_discrete(NegBinomialLaw(n, prob), y, y + n + prob);
   }
 };
 
 struct HypergeometricCrps {
   static constexpr int arity = 3;
   RISKCORE_HD double operator()(double y, double m, double n, double k) const {
-    return crps_discrete(HypergeometricLaw(m, n, k), y);
+    return crps_discrete(HypergeometricLaw(m, n, k), y, y + m + n + k);
   }
 };
 

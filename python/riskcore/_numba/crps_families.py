@@ -11,7 +11,7 @@ from riskcore._numba.crps_truncated import LOGISTIC, NORMAL, T, crps_censored, c
 from riskcore._numba.special import beta_inc, gamma_p, gamma_q, log_beta, log_gamma_ratio, logistic_cdf
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def twopexponential(y, scale1, scale2, location):
     z = y - location
     a = abs(z)
@@ -21,7 +21,7 @@ def twopexponential(y, scale1, scale2, location):
     return a + 2.0 * s * s / total * math.expm1(-a / s) + c3
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def twopnormal(y, scale1, scale2, location):
     z = y - location
     total = scale1 + scale2
@@ -30,7 +30,7 @@ def twopnormal(y, scale1, scale2, location):
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def beta(y, a, b, lower, upper):
     width = upper - lower
     w = (y - lower) / width
@@ -38,7 +38,7 @@ def beta(y, a, b, lower, upper):
     return width * (w * (2.0 * beta_inc(a, b, w) - 1.0) + a / (a + b) * (1.0 - 2.0 * beta_inc(a + 1.0, b, w) - ratio))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def csg0(y, a, b, shift):
     below = -y if y < 0.0 else 0.0
     t = max(y, 0.0) + shift
@@ -54,7 +54,7 @@ def csg0(y, a, b, shift):
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def gpd(y, shape, location, scale, mass):
     z = (y - location) / scale
     keep = 1.0 - mass
@@ -68,7 +68,7 @@ def gpd(y, shape, location, scale, mass):
     return scale * (abs(z) - 2.0 * keep * head / (1.0 - shape) + keep * keep / (2.0 - shape))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def exponentialm(y, mass, location, scale):
     z = y - location
     keep = 1.0 - mass
@@ -76,7 +76,7 @@ def exponentialm(y, mass, location, scale):
     return abs(z) - scale * keep * (2.0 * cdf - 0.5 * keep)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def loglaplace(y, mulog, s):
     if y <= 0.0:
         two_f_minus_1 = -1.0
@@ -92,39 +92,39 @@ def loglaplace(y, mulog, s):
     return y * two_f_minus_1 + math.exp(mulog) * (a + s / (4.0 - s * s))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def loglogistic(y, mulog, s):
     f = logistic_cdf((math.log(y) - mulog) / s) if y > 0.0 else 0.0
     b = 1.0 if s == 0.0 else math.pi * s / math.sin(math.pi * s)
     return y * (2.0 * f - 1.0) - math.exp(mulog) * b * (2.0 * beta_inc(1.0 + s, 1.0 - s, f) + s - 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def gtclogistic(y, mu, sigma, lower, upper, lmass, umass):
     return crps_gtc(LOGISTIC, 0.0, y, mu, sigma, lower, upper, lmass, umass)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def tlogistic(y, mu, sigma, lower, upper):
     return crps_gtc(LOGISTIC, 0.0, y, mu, sigma, lower, upper, 0.0, 0.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def clogistic(y, mu, sigma, lower, upper):
     return crps_censored(LOGISTIC, 0.0, y, mu, sigma, lower, upper)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def gtct(y, df, mu, sigma, lower, upper, lmass, umass):
     return crps_gtc(T, df, y, mu, sigma, lower, upper, lmass, umass)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def tt(y, df, mu, sigma, lower, upper):
     return crps_gtc(T, df, y, mu, sigma, lower, upper, 0.0, 0.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def ct(y, df, mu, sigma, lower, upper):
     return crps_censored(T, df, y, mu, sigma, lower, upper)
 
@@ -134,7 +134,7 @@ BINOMIAL, POISSON, NEGBINOM, HYPERGEOMETRIC = 0, 1, 2, 3
 _CUT = 1e-22
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _support(law, p1, p2, p3):
     if law == BINOMIAL:
         return 0.0, p1
@@ -143,7 +143,7 @@ def _support(law, p1, p2, p3):
     return 0.0, math.inf
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _mode(law, p1, p2, p3, lo, hi):
     if law == BINOMIAL:
         return min(math.floor((p1 + 1.0) * p2), p1)
@@ -154,7 +154,7 @@ def _mode(law, p1, p2, p3, lo, hi):
     return min(max(math.floor((p3 + 1.0) * (p1 + 1.0) / (p1 + p2 + 2.0)), lo), hi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _ratio(law, p1, p2, p3, k):
     """p(k + 1) / p(k)."""
     if law == BINOMIAL:
@@ -166,7 +166,7 @@ def _ratio(law, p1, p2, p3, k):
     return (p1 - k) * (p3 - k) / ((k + 1.0) * (p2 - p3 + k + 1.0))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _ratio_bound(law, p1, p2, p3, k):
     r = _ratio(law, p1, p2, p3, k)
     if law == NEGBINOM and p1 < 1.0:
@@ -174,8 +174,11 @@ def _ratio_bound(law, p1, p2, p3, k):
     return r
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def crps_discrete(law, p1, p2, p3, y):
+    check = y + p1 + p2 + p3  # NaN if one of them is
+    if check != check:
+        return check
     lo, hi = _support(law, p1, p2, p3)
     mode = _mode(law, p1, p2, p3, lo, hi)
     total = 1.0
@@ -214,22 +217,22 @@ def crps_discrete(law, p1, p2, p3, y):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def binomial(y, n, prob):
     return crps_discrete(BINOMIAL, n, prob, 0.0, y)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def poisson(y, mean):
     return crps_discrete(POISSON, mean, 0.0, 0.0, y)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def negbinom(y, n, prob):
     return crps_discrete(NEGBINOM, n, prob, 0.0, y)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def hypergeometric(y, m, n, k):
     return crps_discrete(HYPERGEOMETRIC, m, n, k, y)
 

@@ -24,22 +24,22 @@ from riskcore._numba.special import (
 NORMAL, LOGISTIC, T = 0, 1, 2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def t_log_c(df):
     return log_gamma_ratio(0.5 * df, 0.5) - 0.5 * math.log(df * math.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _t_cdf(df, x):
     return 1.0 - student_sf(x, df) if x > 0 else student_sf(-x, df)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _t_g(df, log_c, x):
     return math.exp(log_c - 0.5 * (df - 1.0) * math.log1p(x * x / df)) * df / (df - 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _t_k(df, log_c, x):
     m = 2.0 * df - 1.0
     log_cm = log_gamma_ratio(0.5 * m, 0.5) - 0.5 * math.log(m * math.pi)
@@ -48,7 +48,7 @@ def _t_k(df, log_c, x):
     return math.exp(2.0 * log_c - log_cm) * df * math.sqrt(df / m) * (sm if xm >= 0.0 else 1.0 - sm)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def family_cdf(fam, df, x):
     if fam == NORMAL:
         return normal_cdf(x)
@@ -57,7 +57,7 @@ def family_cdf(fam, df, x):
     return _t_cdf(df, x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _js(fam, df, x):
     if math.isinf(x):
         return 0.0 if x > 0 else math.inf
@@ -68,7 +68,7 @@ def _js(fam, df, x):
     return -x * _t_cdf(df, -x) + _t_g(df, t_log_c(df), x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _js2(fam, df, x):
     if math.isinf(x):
         return 0.0 if x > 0 else math.inf
@@ -84,7 +84,7 @@ def _js2(fam, df, x):
     return -x * s * s + 2.0 * s * _t_g(df, log_c, x) - 2.0 * _t_k(df, log_c, x) / (df - 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def tail_norm(fam, df, lo):
     """R(l) (normal), unused (logistic) or S(l) (t): what the upper tail's functions divide by."""
     if fam == NORMAL:
@@ -94,7 +94,7 @@ def tail_norm(fam, df, lo):
     return _t_cdf(df, -lo)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _tail_at(fam, df, lo, norm, x):
     if math.isinf(x):
         return 0.0, 0.0, 0.0
@@ -114,7 +114,7 @@ def _tail_at(fam, df, lo, norm, x):
     return s / norm, (-x * s + gx) / norm, j2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def tail_mass(fam, df, lo, norm, u):
     """1 - q(u): the mass of [l, u] over S(l)."""
     if fam == LOGISTIC:
@@ -122,7 +122,7 @@ def tail_mass(fam, df, lo, norm, u):
     return 1.0 - _tail_at(fam, df, lo, norm, u)[0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _upper_tail_integrals(fam, df, lo, u, c):
     norm = tail_norm(fam, df, lo)
     jl, j2l = _tail_at(fam, df, lo, norm, lo)[1:]
@@ -144,7 +144,7 @@ def _upper_tail_integrals(fam, df, lo, u, c):
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _central_integrals(fam, df, lo, u, c):
     fl, su = family_cdf(fam, df, lo), family_cdf(fam, df, -u)
     mass = 1.0 - fl - su
@@ -162,7 +162,7 @@ def _central_integrals(fam, df, lo, u, c):
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _truncated_integrals(fam, df, lo, u, c):
     if lo >= 0.0:
         return _upper_tail_integrals(fam, df, lo, u, c)
@@ -172,7 +172,7 @@ def _truncated_integrals(fam, df, lo, u, c):
     return _central_integrals(fam, df, lo, u, c)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def interval_mass(fam, df, lo, u):
     if lo >= 0.0:
         return family_cdf(fam, df, -lo) - family_cdf(fam, df, -u)
@@ -181,7 +181,7 @@ def interval_mass(fam, df, lo, u):
     return 1.0 - family_cdf(fam, df, lo) - family_cdf(fam, df, -u)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _combine(y, lo, u, lmass, umass, kappa, a1, a2, b1, b2):
     c = min(max(y, lo), u)
     out = abs(y - c) + kappa * kappa * (a2 + b2)
@@ -192,14 +192,14 @@ def _combine(y, lo, u, lmass, umass, kappa, a1, a2, b1, b2):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def crps_gtc(fam, df, y, mu, sigma, lower, upper, lmass, umass):
     w, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
     a1, a2, b1, b2 = _truncated_integrals(fam, df, lo, u, min(max(w, lo), u))
     return sigma * _combine(w, lo, u, lmass, umass, 1.0 - lmass - umass, a1, a2, b1, b2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def crps_censored(fam, df, y, mu, sigma, lower, upper):
     w, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
     a1, a2, b1, b2 = _truncated_integrals(fam, df, lo, u, min(max(w, lo), u))
