@@ -64,15 +64,25 @@ struct UniformCrps {
 // products in the bracket taken in scaled form (Mills ratio R): e^{mu + s^2/2} Phi(w - s) = y phi(w) R(s - w)
 // for s >= w and e^{mu + s^2/2} Q(s / sqrt 2) = e^{mu + s^2/4} R(s / sqrt 2) / sqrt(2 pi), so no 1 - Phi
 // cancels and nothing overflows before the score itself does.
+struct LognormalTerms {
+  double below, spread;  // e^{mu + s^2/2} Phi(w - s) and e^{mu + s^2/2} Q(s / sqrt 2)
+};
+
+RISKCORE_HD inline LognormalTerms lognormal_terms(double y, double mulog, double sigmalog) {
+  const double w = y > 0 ? (log(y) - mulog) / sigmalog : -static_cast<double>(INFINITY);
+  const double below = sigmalog >= w ? (y > 0 ? y * normal_pdf(w) * mills(sigmalog - w) : 0.0)
+                                     : exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog);
+  const double spread = exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) *
+                        0.39894228040143267794;
+  return LognormalTerms{below, spread};
+}
+
 struct LognormalCrps {
   static constexpr int arity = 2;
   RISKCORE_HD double operator()(double y, double mulog, double sigmalog) const {
     const double w = y > 0 ? (log(y) - mulog) / sigmalog : -static_cast<double>(INFINITY);
-    const double below = sigmalog >= w ? (y > 0 ? y * normal_pdf(w) * mills(sigmalog - w) : 0.0)
-                                       : exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog);
-    const double spread = exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) *
-                          0.39894228040143267794;
-    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread);
+    const LognormalTerms t = lognormal_terms(y, mulog, sigmalog);
+    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (t.below - t.spread);
   }
 };
 
@@ -134,14 +144,17 @@ struct TruncatedNormalCrps {
 // (Gamma(0, x) = E1(x): the Gumbel case is the same line), with no 1/xi cancellation left:
 //   C = [-expm1(lg) + expm1(xi log 2) e^lg] / xi, lg = lgamma(1 - xi), C(0) = log 2 - euler.
 // Outside the support: scale [-z - C] below it (xi > 0), scale [z - 2 expm1(lg)/xi - C] above (xi < 0).
+RISKCORE_HD inline double gev_constant(double shape, double lg) {  // C(xi), lg = lgamma(1 - xi)
+  return shape == 0.0 ? 0.69314718055994530942 - kEulerGamma
+                      : (-expm1(lg) + expm1(shape * 0.69314718055994530942) * exp(lg)) / shape;
+}
+
 struct GevCrps {
   static constexpr int arity = 3;
   RISKCORE_HD double operator()(double y, double shape, double location, double scale) const {
     const double z = (y - location) / scale;
     const double lg = lgamma1p(-shape);
-    const double constant =
-        shape == 0.0 ? 0.69314718055994530942 - kEulerGamma
-                     : (-expm1(lg) + expm1(shape * 0.69314718055994530942) * exp(lg)) / shape;
+    const double constant = gev_constant(shape, lg);
     const double t = 1.0 + shape * z;
     if (t <= 0.0) return scale * (shape > 0 ? -z - constant : z - 2.0 * expm1(lg) / shape - constant);
     const double log_x = shape == 0.0 ? -z : -log1p(shape * z) / shape;
@@ -153,6 +166,7 @@ struct GevCrps {
 
 #include "crps_discrete.hpp"
 #include "crps_families.hpp"
+#include "crps_grad.hpp"
 #include "log_scores.hpp"
 
 // Every elementwise closed form and log score: X(name, functor). Used by the CPU bindings and the CUDA
@@ -210,7 +224,19 @@ struct GevCrps {
   X(logs_binomial, BinomialLogs)               \
   X(logs_poisson, PoissonLogs)                 \
   X(logs_negbinom, NegBinomialLogs)            \
-  X(logs_hypergeometric, HypergeometricLogs)
+  X(logs_hypergeometric, HypergeometricLogs)   \
+  X(grad_normal_mu, NormalGradMu)              \
+  X(grad_normal_sigma, NormalGradSigma)        \
+  X(grad_logistic_mu, LogisticGradMu)          \
+  X(grad_logistic_sigma, LogisticGradSigma)    \
+  X(grad_laplace_location, LaplaceGradLocation) \
+  X(grad_laplace_scale, LaplaceGradScale)      \
+  X(grad_t_location, StudentTGradLocation)     \
+  X(grad_t_scale, StudentTGradScale)           \
+  X(grad_lognormal_mulog, LognormalGradMulog)  \
+  X(grad_lognormal_sigmalog, LognormalGradSigmalog) \
+  X(grad_gev_location, GevGradLocation)        \
+  X(grad_gev_scale, GevGradScale)
 
 namespace riskcore {
 

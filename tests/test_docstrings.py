@@ -10,6 +10,9 @@ import pytest
 MODULES = [
     "riskcore.crps.ensemble",
     "riskcore.crps.parametric",
+    "riskcore.crps.families",
+    "riskcore.crps.log_scores",
+    "riskcore.crps.parametric_grad",
     "riskcore.crps.univariate",
     "riskcore.crps.categorical",
     "riskcore.crps.quantile",

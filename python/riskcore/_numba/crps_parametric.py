@@ -7,15 +7,14 @@ import math
 import numba
 import numpy as np
 
-from riskcore._numba import crps_families, log_scores
+from riskcore._numba import crps_families, crps_grad, log_scores
+from riskcore._numba.crps_grad import gev_constant, lognormal_terms
 from riskcore._numba.crps_truncated import NORMAL, crps_censored, crps_gtc
 from riskcore._numba.special import (
-    EULER_GAMMA,
     beta_inc,
     gamma_p,
     lgamma1p,
     log_gamma_ratio,
-    mills,
     normal_cdf,
     normal_pdf,
     upper_gamma,
@@ -61,13 +60,7 @@ def uniform(y, lower, upper, lmass, umass):
 @numba.njit(cache=True)
 def lognormal(y, mulog, sigmalog):
     w = (math.log(y) - mulog) / sigmalog if y > 0 else -math.inf
-    if sigmalog >= w:
-        below = y * normal_pdf(w) * mills(sigmalog - w) if y > 0 else 0.0
-    else:
-        below = math.exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog)
-    spread = (
-        math.exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) * 0.3989422804014327
-    )
+    below, spread = lognormal_terms(y, mulog, sigmalog)
     return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread)
 
 
@@ -107,17 +100,11 @@ def truncated_normal(y, mu, sigma, lower, upper):
     return crps_gtc(NORMAL, 0.0, y, mu, sigma, lower, upper, 0.0, 0.0)
 
 
-_LOG2 = math.log(2.0)
-
-
 @numba.njit(cache=True)
 def gev(y, shape, location, scale):
     z = (y - location) / scale
     lg = lgamma1p(-shape)
-    if shape == 0.0:
-        constant = _LOG2 - EULER_GAMMA
-    else:
-        constant = (-math.expm1(lg) + math.expm1(shape * _LOG2) * math.exp(lg)) / shape
+    constant = gev_constant(shape, lg)
     t_ = 1.0 + shape * z
     if t_ <= 0.0:
         return scale * (-z - constant if shape > 0 else z - 2.0 * math.expm1(lg) / shape - constant)
@@ -217,6 +204,7 @@ _DISTRIBUTIONS = {
     "gtcnormal": gtcnormal,
     **crps_families.DISTRIBUTIONS,
     **log_scores.DISTRIBUTIONS,
+    **crps_grad.DISTRIBUTIONS,
 }
 _MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4, 6: _map5, 7: _map6, 8: _map7}
 

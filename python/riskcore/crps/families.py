@@ -333,7 +333,7 @@ def crps_gtct(
 
     >>> import riskcore
     >>> round(float(riskcore.crps_gtct(0.3, 3.0, 0.0, 1.0, -1.0, 2.0, 0.1, 0.2)), 6)
-    0.28426
+    0.299869
     """
     params = {"df": df, **_interval(location, scale, lower, upper), "lmass": lmass, "umass": umass}
     return _closed_form("gtct", obs, params, {**_DF, **_SCALE, **_ORDERED, **_MASSES}, backend)
