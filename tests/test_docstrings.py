@@ -13,6 +13,7 @@ MODULES = [
     "riskcore.crps.families",
     "riskcore.crps.log_scores",
     "riskcore.crps.parametric_grad",
+    "riskcore.crps.quantile_forecast",
     "riskcore.crps.univariate",
     "riskcore.crps.categorical",
     "riskcore.crps.quantile",
