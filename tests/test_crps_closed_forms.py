@@ -555,6 +555,11 @@ BAD = [
     (riskcore.crps_negbinom, (1.0, 2.0, 0.0), "prob must be in \\(0, 1\\]"),
     (riskcore.crps_hypergeometric, (1.0, 3, 2, 6), "k must be <= m \\+ n"),
     (riskcore.crps_hypergeometric, (1.0, -3, 2, 1), "m must be an integer"),
+    (riskcore.crps_poisson, (1.0, np.inf), "mean give a standard deviation above"),
+    (riskcore.crps_poisson, (1.0, 1e12), "mean give a standard deviation above"),
+    (riskcore.crps_binomial, (1.0, np.inf, 0.5), "n and prob give a standard deviation above"),
+    (riskcore.crps_negbinom, (1.0, 2.0, 1e-300), "n and prob give a standard deviation above"),
+    (riskcore.crps_hypergeometric, (1.0, np.inf, np.inf, 1e12), "k give a standard deviation above"),
 ]
 
 

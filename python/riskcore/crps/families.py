@@ -53,6 +53,15 @@ def _integer(name: str, low: float = 0.0) -> dict[str, Any]:
     return {f"{name} must be an integer >= {low:g}": lambda p: (p[name] < low) | (p[name] != np.floor(p[name]))}
 
 
+MAX_SD = 1e5  # the integer laws sum over ~45 standard deviations per element
+
+
+def _spread(names: str, sd: Any) -> dict[str, Any]:
+    """The integer laws' work limit: ``sd(params)`` (their standard deviation) at most MAX_SD."""
+    message = f"{names} give a standard deviation above {MAX_SD:g} (the score sums over ~45 of them)"
+    return {message: lambda p: sd(p) > MAX_SD}
+
+
 def _probability(name: str, *, zero: bool = True) -> dict[str, Any]:
     message = f"{name} must be in [0, 1]" if zero else f"{name} must be in (0, 1]"
     return {message: lambda p: (p[name] < 0 if zero else p[name] <= 0) | (p[name] > 1)}
@@ -421,7 +430,15 @@ def crps_cnormal(
 
 
 # ------------------------------------------------------------------------------- integer laws
-# (kernels/crps_discrete.hpp)
+# (kernels/crps_discrete.hpp; inf parameters fail the spread rule, so no window is endless)
+BINOMIAL_SPREAD = _spread(
+    "n and prob", lambda p: np.where(np.isinf(p["n"]), np.inf, np.sqrt(p["n"] * p["prob"] * (1 - p["prob"])))
+)
+POISSON_SPREAD = _spread("mean", lambda p: np.sqrt(p["mean"]))
+NEGBINOM_SPREAD = _spread("n and prob", lambda p: np.sqrt(p["n"] * (1 - p["prob"])) / p["prob"])
+HYPERGEOMETRIC_SPREAD = _spread("k", lambda p: np.where(np.isinf(p["k"]), np.inf, np.sqrt(p["k"])))
+
+
 def crps_binomial(obs: ArrayLike, n: ArrayLike, prob: ArrayLike, *, backend: str = "auto") -> Any:
     r"""CRPS of the binomial law with ``n`` trials and success probability ``prob``:
 
@@ -436,7 +453,7 @@ def crps_binomial(obs: ArrayLike, n: ArrayLike, prob: ArrayLike, *, backend: str
     >>> round(float(riskcore.crps_binomial(3, 10, 0.3)), 6)
     0.317323
     """
-    rules = {**_integer("n"), **_probability("prob")}
+    rules = {**_integer("n"), **_probability("prob"), **BINOMIAL_SPREAD}
     return _closed_form("binomial", obs, {"n": n, "prob": prob}, rules, backend)
 
 
@@ -455,7 +472,7 @@ def crps_poisson(obs: ArrayLike, mean: ArrayLike, *, backend: str = "auto") -> A
     >>> round(float(riskcore.crps_poisson(3, 2.5)), 6)
     0.457609
     """
-    rules = {"mean must be >= 0": lambda p: p["mean"] < 0}
+    rules = {"mean must be >= 0": lambda p: p["mean"] < 0, **POISSON_SPREAD}
     return _closed_form("poisson", obs, {"mean": mean}, rules, backend)
 
 
@@ -495,7 +512,7 @@ def crps_negbinom(
     0.638053
     """
     p = _negbinom_prob(n, prob, mu)
-    rules = {"n must be > 0": lambda q: q["n"] <= 0, **_probability("prob", zero=False)}
+    rules = {"n must be > 0": lambda q: q["n"] <= 0, **_probability("prob", zero=False), **NEGBINOM_SPREAD}
     return _closed_form("negbinom", obs, {"n": n, "prob": p}, rules, backend)
 
 
@@ -520,5 +537,6 @@ def crps_hypergeometric(obs: ArrayLike, m: ArrayLike, n: ArrayLike, k: ArrayLike
         **_integer("n"),
         **_integer("k"),
         "k must be <= m + n": lambda p: p["k"] > p["m"] + p["n"],
+        **HYPERGEOMETRIC_SPREAD,
     }
     return _closed_form("hypergeometric", obs, {"m": m, "n": n, "k": k}, rules, backend)
