@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "config.hpp"
+#include "crps_truncated.hpp"
 #include "special.hpp"
 
 namespace riskcore {
@@ -47,14 +48,15 @@ struct ExponentialCrps {
   }
 };
 
-// (b - a) [|w - F| + F^2 - F + 1/3],  w = (y - a)/(b - a),  F = clip(w, 0, 1)
+// Uniform on [a, b] with point masses L at a and U at b (kappa = 1 - L - U on the interior):
+// (b - a) [|w - F| + kappa F^2 - (1 - 2L) F + kappa^2/3 + (1 - L) U],  w = (y - a)/(b - a),  F = clip(w, 0, 1)
 struct UniformCrps {
-  static constexpr int arity = 2;
-  RISKCORE_HD double operator()(double y, double lower, double upper) const {
-    const double width = upper - lower;
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
+    const double width = upper - lower, kappa = 1.0 - lmass - umass;
     const double w = (y - lower) / width;
     const double f = fmin(fmax(w, 0.0), 1.0);
-    return width * (fabs(w - f) + f * f - f + 1.0 / 3.0);
+    return width * (fabs(w - f) + kappa * f * f - (1.0 - 2.0 * lmass) * f + kappa * kappa / 3.0 + (1.0 - lmass) * umass);
   }
 };
 
@@ -62,15 +64,25 @@ struct UniformCrps {
 // products in the bracket taken in scaled form (Mills ratio R): e^{mu + s^2/2} Phi(w - s) = y phi(w) R(s - w)
 // for s >= w and e^{mu + s^2/2} Q(s / sqrt 2) = e^{mu + s^2/4} R(s / sqrt 2) / sqrt(2 pi), so no 1 - Phi
 // cancels and nothing overflows before the score itself does.
+struct LognormalTerms {
+  double below, spread;  // e^{mu + s^2/2} Phi(w - s) and e^{mu + s^2/2} Q(s / sqrt 2)
+};
+
+RISKCORE_HD inline LognormalTerms lognormal_terms(double y, double mulog, double sigmalog) {
+  const double w = y > 0 ? (log(y) - mulog) / sigmalog : -static_cast<double>(INFINITY);
+  const double below = sigmalog >= w ? (y > 0 ? y * normal_pdf(w) * mills(sigmalog - w) : 0.0)
+                                     : exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog);
+  const double spread = exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) *
+                        0.39894228040143267794;
+  return LognormalTerms{below, spread};
+}
+
 struct LognormalCrps {
   static constexpr int arity = 2;
   RISKCORE_HD double operator()(double y, double mulog, double sigmalog) const {
     const double w = y > 0 ? (log(y) - mulog) / sigmalog : -static_cast<double>(INFINITY);
-    const double below = sigmalog >= w ? (y > 0 ? y * normal_pdf(w) * mills(sigmalog - w) : 0.0)
-                                       : exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog);
-    const double spread = exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) *
-                          0.39894228040143267794;
-    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread);
+    const LognormalTerms t = lognormal_terms(y, mulog, sigmalog);
+    return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (t.below - t.spread);
   }
 };
 
@@ -102,115 +114,26 @@ struct StudentTCrps {
 };
 
 // ------------------------------------------------------------------ truncated / censored families
-// A law with CDF F on the real line, truncated to [l, u] (CDF F_T, survival S_T = 1 - F_T), with point
-// masses L at l and U at u (kappa = 1 - L - U on the interior; scoringRules' gtc families). With
-// c = clamp(y, l, u), the CRPS = int (F_gtc - H_y)^2 splits into non-negative pieces
-//   |y - c| + L^2 (c - l) + 2 L kappa A1 + kappa^2 A2 + U^2 (u - c) + 2 U kappa B1 + kappa^2 B2,
-//   A1 = int_l^c F_T, A2 = int_l^c F_T^2, B1 = int_c^u S_T, B2 = int_c^u S_T^2,
-// so no cancellation happens here; each family computes its four integrals stably.
-struct TruncatedIntegrals {
-  double a1, a2, b1, b2;
-};
-
-RISKCORE_HD inline double gtc_combine(double y, double l, double u, double lmass, double umass, double kappa,
-                                      const TruncatedIntegrals& t) {
-  const double c = fmin(fmax(y, l), u);
-  double out = fabs(y - c) + kappa * kappa * (t.a2 + t.b2);
-  if (lmass > 0.0) out += lmass * (lmass * (c - l) + 2.0 * kappa * t.a1);
-  if (umass > 0.0) out += umass * (umass * (u - c) + 2.0 * kappa * t.b1);
-  return out;
-}
-
-// The standard normal truncated to [l, u], l >= 0: everything relative to Q(l) (no underflow, no
-// cancellation far in the tail). q(x) = Q(x)/Q(l) = e(x) R(x)/R(l), e(x) = exp(-(x - l)(x + l)/2);
-// int_a^b q = [e V]_b^a / R(l), int_a^b q^2 = [e^2 Z]_a^b / R(l)^2 with Z = W - R V (special.hpp).
-RISKCORE_HD inline TruncatedIntegrals normal_upper_tail_integrals(double l, double u, double c) {
-  const double rl = mills(l);
-  auto e = [l](double x) { return isinf(x) ? 0.0 : exp(-0.5 * (x - l) * (x + l)); };
-  auto jq = [&](double x) { return isinf(x) ? 0.0 : e(x) * mills_v(x) / rl; };  // int_x^inf q
-  auto jq2 = [&](double x) {                                                   // int_x^inf q^2
-    if (isinf(x)) return 0.0;
-    const double ex = e(x) / rl;
-    return -ex * ex * (mills_w(x) - mills(x) * mills_v(x));
-  };
-  const bool bounded = !isinf(u);
-  const double qu = bounded ? e(u) * mills(u) / rl : 0.0;
-  const double mass = 1.0 - qu;
-  const double iq_lc = jq(l) - jq(c), iq_cu = jq(c) - jq(u);
-  const double iq2_lc = jq2(l) - jq2(c), iq2_cu = jq2(c) - jq2(u);
-  const double tail = bounded ? u - c : 0.0;
-  TruncatedIntegrals t;
-  t.a1 = ((c - l) - iq_lc) / mass;
-  t.a2 = ((c - l) - 2.0 * iq_lc + iq2_lc) / (mass * mass);
-  t.b1 = (iq_cu - qu * tail) / mass;
-  t.b2 = (iq2_cu - 2.0 * qu * iq_cu + qu * qu * tail) / (mass * mass);
-  return t;
-}
-
-// The four integrals of the standard normal truncated to [l, u] (standardised bounds, c in [l, u]):
-// upper tail (l >= 0) as above, lower tail (u <= 0) by reflection, otherwise (l < 0 < u: the interval
-// holds the mode) from int_x^inf Q and int_x^inf Q^2 directly.
-RISKCORE_HD inline TruncatedIntegrals normal_truncated_integrals(double l, double u, double c) {
-  if (l >= 0.0) return normal_upper_tail_integrals(l, u, c);
-  if (u <= 0.0) {
-    const TruncatedIntegrals r = normal_upper_tail_integrals(-u, -l, -c);
-    return TruncatedIntegrals{r.b1, r.b2, r.a1, r.a2};
-  }
-  const double fl = normal_cdf(l), su = normal_cdf(-u);
-  const double mass = 1.0 - fl - su;
-  // int_a^b Phi = JQ(-b) - JQ(-a), int_a^b Phi^2 = KQ(-b) - KQ(-a), same for Q with +a, +b.
-  const double ip = normal_q_integral(-c) - normal_q_integral(-l);
-  const double ip2 = normal_q2_integral(-c) - normal_q2_integral(-l);
-  const double iq = normal_q_integral(c) - normal_q_integral(u);
-  const double iq2 = normal_q2_integral(c) - normal_q2_integral(u);
-  const double head = fl > 0.0 ? c - l : 0.0, tail = su > 0.0 ? u - c : 0.0;
-  TruncatedIntegrals t;
-  t.a1 = (ip - fl * head) / mass;
-  t.a2 = (ip2 - 2.0 * fl * ip + fl * fl * head) / (mass * mass);
-  t.b1 = (iq - su * tail) / mass;
-  t.b2 = (iq2 - 2.0 * su * iq + su * su * tail) / (mass * mass);
-  return t;
-}
-
-// Probability of [l, u] under N(0, 1), from the tail that keeps it exact.
-RISKCORE_HD inline double normal_interval_mass(double l, double u) {
-  if (l >= 0.0) return normal_cdf(-l) - normal_cdf(-u);
-  if (u <= 0.0) return normal_cdf(u) - normal_cdf(l);
-  return 1.0 - normal_cdf(l) - normal_cdf(-u);
-}
-
-// N(mu, sigma^2) on [lower, upper] with point masses lmass, umass (gtcnormal).
-RISKCORE_HD inline double crps_gtc_normal(double y, double mu, double sigma, double lower, double upper,
-                                          double lmass, double umass) {
-  const double w = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
-  const double c = fmin(fmax(w, l), u);
-  const double kappa = 1.0 - lmass - umass;
-  return sigma * gtc_combine(w, l, u, lmass, umass, kappa, normal_truncated_integrals(l, u, c));
-}
-
+// (crps_truncated.hpp: the gtc decomposition, exact in the tails, for the normal, logistic and t)
 struct GtcNormalCrps {
   static constexpr int arity = 6;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper, double lmass,
                                 double umass) const {
-    return crps_gtc_normal(y, mu, sigma, lower, upper, lmass, umass);
+    return crps_gtc(NormalFamily{}, y, mu, sigma, lower, upper, lmass, umass);
   }
 };
 
-// Censoring: lmass = Phi(l), umass = Q(u), kappa = the interval's mass (computed from its own tail).
 struct CensoredNormalCrps {
   static constexpr int arity = 4;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
-    const double w = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
-    const double c = fmin(fmax(w, l), u);
-    return sigma * gtc_combine(w, l, u, normal_cdf(l), normal_cdf(-u), normal_interval_mass(l, u),
-                               normal_truncated_integrals(l, u, c));
+    return crps_censored(NormalFamily{}, y, mu, sigma, lower, upper);
   }
 };
 
 struct TruncatedNormalCrps {
   static constexpr int arity = 4;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
-    return crps_gtc_normal(y, mu, sigma, lower, upper, 0.0, 0.0);
+    return crps_gtc(NormalFamily{}, y, mu, sigma, lower, upper, 0.0, 0.0);
   }
 };
 
@@ -221,14 +144,17 @@ struct TruncatedNormalCrps {
 // (Gamma(0, x) = E1(x): the Gumbel case is the same line), with no 1/xi cancellation left:
 //   C = [-expm1(lg) + expm1(xi log 2) e^lg] / xi, lg = lgamma(1 - xi), C(0) = log 2 - euler.
 // Outside the support: scale [-z - C] below it (xi > 0), scale [z - 2 expm1(lg)/xi - C] above (xi < 0).
+RISKCORE_HD inline double gev_constant(double shape, double lg) {  // C(xi), lg = lgamma(1 - xi)
+  return shape == 0.0 ? 0.69314718055994530942 - kEulerGamma
+                      : (-expm1(lg) + expm1(shape * 0.69314718055994530942) * exp(lg)) / shape;
+}
+
 struct GevCrps {
   static constexpr int arity = 3;
   RISKCORE_HD double operator()(double y, double shape, double location, double scale) const {
     const double z = (y - location) / scale;
     const double lg = lgamma1p(-shape);
-    const double constant =
-        shape == 0.0 ? 0.69314718055994530942 - kEulerGamma
-                     : (-expm1(lg) + expm1(shape * 0.69314718055994530942) * exp(lg)) / shape;
+    const double constant = gev_constant(shape, lg);
     const double t = 1.0 + shape * z;
     if (t <= 0.0) return scale * (shape > 0 ? -z - constant : z - 2.0 * expm1(lg) / shape - constant);
     const double log_x = shape == 0.0 ? -z : -log1p(shape * z) / shape;
@@ -236,7 +162,15 @@ struct GevCrps {
   }
 };
 
-// Every elementwise closed form: X(name, functor). Used by the CPU bindings and the CUDA launchers.
+}  // namespace riskcore
+
+#include "crps_discrete.hpp"
+#include "crps_families.hpp"
+#include "crps_grad.hpp"
+#include "log_scores.hpp"
+
+// Every elementwise closed form and log score: X(name, functor). Used by the CPU bindings and the CUDA
+// launchers (at most 7 parameters: the launcher packs 8 pointers).
 #define RISKCORE_PARAMETRIC_CRPS(X)            \
   X(normal, NormalCrps)                        \
   X(logistic, LogisticCrps)                    \
@@ -249,7 +183,62 @@ struct GevCrps {
   X(censored_normal, CensoredNormalCrps)       \
   X(truncated_normal, TruncatedNormalCrps)     \
   X(gev, GevCrps)                              \
-  X(gtcnormal, GtcNormalCrps)
+  X(gtcnormal, GtcNormalCrps)                  \
+  X(twopexponential, TwoPieceExponentialCrps)  \
+  X(twopnormal, TwoPieceNormalCrps)            \
+  X(beta, BetaCrps)                            \
+  X(csg0, Csg0Crps)                            \
+  X(gpd, GpdCrps)                              \
+  X(exponentialm, ExponentialMCrps)            \
+  X(loglaplace, LogLaplaceCrps)                \
+  X(loglogistic, LogLogisticCrps)              \
+  X(gtclogistic, GtcLogisticCrps)              \
+  X(tlogistic, TruncatedLogisticCrps)          \
+  X(clogistic, CensoredLogisticCrps)           \
+  X(gtct, GtcTCrps)                            \
+  X(tt, TruncatedTCrps)                        \
+  X(ct, CensoredTCrps)                         \
+  X(binomial, BinomialCrps)                    \
+  X(poisson, PoissonCrps)                      \
+  X(negbinom, NegBinomialCrps)                 \
+  X(hypergeometric, HypergeometricCrps)        \
+  X(logs_normal, NormalLogs)                   \
+  X(logs_logistic, LogisticLogs)               \
+  X(logs_laplace, LaplaceLogs)                 \
+  X(logs_t, TLogs)                             \
+  X(logs_exponential, ExponentialLogs)         \
+  X(logs_exponential2, Exponential2Logs)       \
+  X(logs_twopexponential, TwoPieceExponentialLogs) \
+  X(logs_twopnormal, TwoPieceNormalLogs)       \
+  X(logs_uniform, UniformLogs)                 \
+  X(logs_gamma, GammaLogs)                     \
+  X(logs_beta, BetaLogs)                       \
+  X(logs_lognormal, LognormalLogs)             \
+  X(logs_loglaplace, LogLaplaceLogs)           \
+  X(logs_loglogistic, LogLogisticLogs)         \
+  X(logs_gev, GevLogs)                         \
+  X(logs_gpd, GpdLogs)                         \
+  X(logs_tnormal, TruncatedNormalLogs)         \
+  X(logs_tlogistic, TruncatedLogisticLogs)     \
+  X(logs_tt, TruncatedTLogs)                   \
+  X(logs_binomial, BinomialLogs)               \
+  X(logs_poisson, PoissonLogs)                 \
+  X(logs_negbinom, NegBinomialLogs)            \
+  X(logs_hypergeometric, HypergeometricLogs)   \
+  X(grad_normal_mu, NormalGradMu)              \
+  X(grad_normal_sigma, NormalGradSigma)        \
+  X(grad_logistic_mu, LogisticGradMu)          \
+  X(grad_logistic_sigma, LogisticGradSigma)    \
+  X(grad_laplace_location, LaplaceGradLocation) \
+  X(grad_laplace_scale, LaplaceGradScale)      \
+  X(grad_t_location, StudentTGradLocation)     \
+  X(grad_t_scale, StudentTGradScale)           \
+  X(grad_lognormal_mulog, LognormalGradMulog)  \
+  X(grad_lognormal_sigmalog, LognormalGradSigmalog) \
+  X(grad_gev_location, GevGradLocation)        \
+  X(grad_gev_scale, GevGradScale)
+
+namespace riskcore {
 
 // Mixture of normals with K components (weights normalised here):
 //   sum_k w_k A(y - m_k, s_k) - 1/2 sum_jk w_j w_k A(m_j - m_k, sqrt(s_j^2 + s_k^2)),

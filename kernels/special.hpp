@@ -168,6 +168,17 @@ RISKCORE_HD inline double mills_w(double x) {
   return sum;
 }
 
+// R(x), V(x) and W(x) at one point (two Mills ratios in all).
+struct MillsTriple {
+  double r, v, w;
+};
+
+RISKCORE_HD inline MillsTriple mills_triple(double x) {
+  const double r = mills(x);
+  if (x < 10.0) return MillsTriple{r, 1.0 - x * r, 1.41421356237309504880 * mills(1.41421356237309504880 * x) - r};
+  return MillsTriple{r, mills_v(x), mills_w(x)};
+}
+
 // int_x^inf Q(t) dt and int_x^inf Q(t)^2 dt for any x (inf at -inf); the second is
 //   -x Q^2 + 2 phi Q - Q(sqrt2 x)/sqrt(pi) = -phi(x)^2 [W - R V] for x >= 0.
 RISKCORE_HD inline double normal_q_integral(double x) {
@@ -184,6 +195,32 @@ RISKCORE_HD inline double normal_q2_integral(double x) {
   }
   const double q = normal_cdf(-x);
   return -x * q * q + 2.0 * normal_pdf(x) * q - normal_cdf(-1.41421356237309504880 * x) / sqrt(kPi);
+}
+
+// ------------------------------------------------------------------------------ logistic and t
+RISKCORE_HD inline double logistic_cdf(double x) {
+  return x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+}
+
+// g(s) = -log(1 - s)/s = sum_{n>=1} s^(n-1)/n and h(s) = (-log(1 - s) - s)/s^2 = sum_{n>=2} s^(n-2)/n
+// for 0 <= s <= 1/2: the series below s = 0.05 (where h's closed form would cancel), else closed form.
+RISKCORE_HD inline double log1m_over(double s) {
+  if (s >= 0.05) return -log1p(-s) / s;
+  double sum = 0.0;
+  for (int n = 14; n >= 1; --n) sum = 1.0 / n + s * sum;
+  return sum;
+}
+
+RISKCORE_HD inline double log1m_minus_over2(double s) {
+  if (s >= 0.05) return (-log1p(-s) - s) / (s * s);
+  double sum = 0.0;
+  for (int n = 15; n >= 2; --n) sum = 1.0 / n + s * sum;
+  return sum;
+}
+
+// Student t survival function at x >= 0: I_{df/(df + x^2)}(df/2, 1/2) / 2 (x = inf gives 0).
+RISKCORE_HD inline double student_sf(double x, double df) {
+  return 0.5 * beta_inc(0.5 * df, 0.5, df / (df + x * x));
 }
 
 // ------------------------------------------------------------------------- incomplete gamma, a > -1

@@ -10,6 +10,10 @@ import pytest
 MODULES = [
     "riskcore.crps.ensemble",
     "riskcore.crps.parametric",
+    "riskcore.crps.families",
+    "riskcore.crps.log_scores",
+    "riskcore.crps.parametric_grad",
+    "riskcore.crps.quantile_forecast",
     "riskcore.crps.univariate",
     "riskcore.crps.categorical",
     "riskcore.crps.quantile",

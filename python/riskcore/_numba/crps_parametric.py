@@ -7,19 +7,16 @@ import math
 import numba
 import numpy as np
 
+from riskcore._numba import crps_families, crps_grad, log_scores
+from riskcore._numba.crps_grad import gev_constant, lognormal_terms
+from riskcore._numba.crps_truncated import NORMAL, crps_censored, crps_gtc
 from riskcore._numba.special import (
-    EULER_GAMMA,
     beta_inc,
     gamma_p,
     lgamma1p,
     log_gamma_ratio,
-    mills,
-    mills_v,
-    mills_w,
     normal_cdf,
     normal_pdf,
-    normal_q2_integral,
-    normal_q_integral,
     upper_gamma,
 )
 
@@ -52,23 +49,18 @@ def exponential(y, rate):
 
 
 @numba.njit(cache=True)
-def uniform(y, lower, upper):
+def uniform(y, lower, upper, lmass, umass):
     width = upper - lower
+    kappa = 1.0 - lmass - umass
     w = (y - lower) / width
     f = min(max(w, 0.0), 1.0)
-    return width * (abs(w - f) + f * f - f + 1.0 / 3.0)
+    return width * (abs(w - f) + kappa * f * f - (1.0 - 2.0 * lmass) * f + kappa * kappa / 3.0 + (1.0 - lmass) * umass)
 
 
 @numba.njit(cache=True)
 def lognormal(y, mulog, sigmalog):
     w = (math.log(y) - mulog) / sigmalog if y > 0 else -math.inf
-    if sigmalog >= w:
-        below = y * normal_pdf(w) * mills(sigmalog - w) if y > 0 else 0.0
-    else:
-        below = math.exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog)
-    spread = (
-        math.exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) * 0.3989422804014327
-    )
+    below, spread = lognormal_terms(y, mulog, sigmalog)
     return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread)
 
 
@@ -94,120 +86,25 @@ def t(y, df, location, scale):
 
 
 @numba.njit(cache=True)
-def _gtc_combine(y, lo, u, lmass, umass, kappa, a1, a2, b1, b2):
-    c = min(max(y, lo), u)
-    out = abs(y - c) + kappa * kappa * (a2 + b2)
-    if lmass > 0.0:
-        out += lmass * (lmass * (c - lo) + 2.0 * kappa * a1)
-    if umass > 0.0:
-        out += umass * (umass * (u - c) + 2.0 * kappa * b1)
-    return out
-
-
-@numba.njit(cache=True)
-def _tail_e(x, lo):
-    return 0.0 if math.isinf(x) else math.exp(-0.5 * (x - lo) * (x + lo))
-
-
-@numba.njit(cache=True)
-def _tail_jq(x, lo, rl):
-    return 0.0 if math.isinf(x) else _tail_e(x, lo) * mills_v(x) / rl
-
-
-@numba.njit(cache=True)
-def _tail_jq2(x, lo, rl):
-    if math.isinf(x):
-        return 0.0
-    ex = _tail_e(x, lo) / rl
-    return -ex * ex * (mills_w(x) - mills(x) * mills_v(x))
-
-
-@numba.njit(cache=True)
-def _normal_upper_tail_integrals(lo, u, c):
-    rl = mills(lo)
-    bounded = not math.isinf(u)
-    qu = _tail_e(u, lo) * mills(u) / rl if bounded else 0.0
-    mass = 1.0 - qu
-    iq_lc = _tail_jq(lo, lo, rl) - _tail_jq(c, lo, rl)
-    iq_cu = _tail_jq(c, lo, rl) - _tail_jq(u, lo, rl)
-    iq2_lc = _tail_jq2(lo, lo, rl) - _tail_jq2(c, lo, rl)
-    iq2_cu = _tail_jq2(c, lo, rl) - _tail_jq2(u, lo, rl)
-    tail = u - c if bounded else 0.0
-    return (
-        ((c - lo) - iq_lc) / mass,
-        ((c - lo) - 2.0 * iq_lc + iq2_lc) / (mass * mass),
-        (iq_cu - qu * tail) / mass,
-        (iq2_cu - 2.0 * qu * iq_cu + qu * qu * tail) / (mass * mass),
-    )
-
-
-@numba.njit(cache=True)
-def _normal_truncated_integrals(lo, u, c):
-    if lo >= 0.0:
-        return _normal_upper_tail_integrals(lo, u, c)
-    if u <= 0.0:
-        a1, a2, b1, b2 = _normal_upper_tail_integrals(-u, -lo, -c)
-        return b1, b2, a1, a2
-    fl, su = normal_cdf(lo), normal_cdf(-u)
-    mass = 1.0 - fl - su
-    ip = normal_q_integral(-c) - normal_q_integral(-lo)
-    ip2 = normal_q2_integral(-c) - normal_q2_integral(-lo)
-    iq = normal_q_integral(c) - normal_q_integral(u)
-    iq2 = normal_q2_integral(c) - normal_q2_integral(u)
-    head = c - lo if fl > 0.0 else 0.0
-    tail = u - c if su > 0.0 else 0.0
-    return (
-        (ip - fl * head) / mass,
-        (ip2 - 2.0 * fl * ip + fl * fl * head) / (mass * mass),
-        (iq - su * tail) / mass,
-        (iq2 - 2.0 * su * iq + su * su * tail) / (mass * mass),
-    )
-
-
-@numba.njit(cache=True)
-def _normal_interval_mass(lo, u):
-    if lo >= 0.0:
-        return normal_cdf(-lo) - normal_cdf(-u)
-    if u <= 0.0:
-        return normal_cdf(u) - normal_cdf(lo)
-    return 1.0 - normal_cdf(lo) - normal_cdf(-u)
-
-
-@numba.njit(cache=True)
 def gtcnormal(y, mu, sigma, lower, upper, lmass, umass):
-    w = (y - mu) / sigma
-    lo = (lower - mu) / sigma
-    u = (upper - mu) / sigma
-    a1, a2, b1, b2 = _normal_truncated_integrals(lo, u, min(max(w, lo), u))
-    return sigma * _gtc_combine(w, lo, u, lmass, umass, 1.0 - lmass - umass, a1, a2, b1, b2)
+    return crps_gtc(NORMAL, 0.0, y, mu, sigma, lower, upper, lmass, umass)
 
 
 @numba.njit(cache=True)
 def censored_normal(y, mu, sigma, lower, upper):
-    w = (y - mu) / sigma
-    lo = (lower - mu) / sigma
-    u = (upper - mu) / sigma
-    a1, a2, b1, b2 = _normal_truncated_integrals(lo, u, min(max(w, lo), u))
-    kappa = _normal_interval_mass(lo, u)
-    return sigma * _gtc_combine(w, lo, u, normal_cdf(lo), normal_cdf(-u), kappa, a1, a2, b1, b2)
+    return crps_censored(NORMAL, 0.0, y, mu, sigma, lower, upper)
 
 
 @numba.njit(cache=True)
 def truncated_normal(y, mu, sigma, lower, upper):
-    return gtcnormal(y, mu, sigma, lower, upper, 0.0, 0.0)
-
-
-_LOG2 = math.log(2.0)
+    return crps_gtc(NORMAL, 0.0, y, mu, sigma, lower, upper, 0.0, 0.0)
 
 
 @numba.njit(cache=True)
 def gev(y, shape, location, scale):
     z = (y - location) / scale
     lg = lgamma1p(-shape)
-    if shape == 0.0:
-        constant = _LOG2 - EULER_GAMMA
-    else:
-        constant = (-math.expm1(lg) + math.expm1(shape * _LOG2) * math.exp(lg)) / shape
+    constant = gev_constant(shape, lg)
     t_ = 1.0 + shape * z
     if t_ <= 0.0:
         return scale * (-z - constant if shape > 0 else z - 2.0 * math.expm1(lg) / shape - constant)
@@ -251,6 +148,19 @@ def _map4(f, a0, a1, a2, a3, a4, out):
 
 
 @numba.njit  # not cached: Numba cannot cache a function that takes a function
+def _map5(f, a0, a1, a2, a3, a4, a5, out):
+    for i in range(out.size):
+        out[i] = f(
+            np.float64(a0[i % a0.size]),
+            np.float64(a1[i % a1.size]),
+            np.float64(a2[i % a2.size]),
+            np.float64(a3[i % a3.size]),
+            np.float64(a4[i % a4.size]),
+            np.float64(a5[i % a5.size]),
+        )
+
+
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
 def _map6(f, a0, a1, a2, a3, a4, a5, a6, out):
     for i in range(out.size):
         out[i] = f(
@@ -261,6 +171,21 @@ def _map6(f, a0, a1, a2, a3, a4, a5, a6, out):
             np.float64(a4[i % a4.size]),
             np.float64(a5[i % a5.size]),
             np.float64(a6[i % a6.size]),
+        )
+
+
+@numba.njit  # not cached: Numba cannot cache a function that takes a function
+def _map7(f, a0, a1, a2, a3, a4, a5, a6, a7, out):
+    for i in range(out.size):
+        out[i] = f(
+            np.float64(a0[i % a0.size]),
+            np.float64(a1[i % a1.size]),
+            np.float64(a2[i % a2.size]),
+            np.float64(a3[i % a3.size]),
+            np.float64(a4[i % a4.size]),
+            np.float64(a5[i % a5.size]),
+            np.float64(a6[i % a6.size]),
+            np.float64(a7[i % a7.size]),
         )
 
 
@@ -277,8 +202,11 @@ _DISTRIBUTIONS = {
     "truncated_normal": truncated_normal,
     "gev": gev,
     "gtcnormal": gtcnormal,
+    **crps_families.DISTRIBUTIONS,
+    **log_scores.DISTRIBUTIONS,
+    **crps_grad.DISTRIBUTIONS,
 }
-_MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4, 7: _map6}
+_MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4, 6: _map5, 7: _map6, 8: _map7}
 
 
 def crps_parametric(name, args):

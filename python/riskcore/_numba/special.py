@@ -284,3 +284,45 @@ def log_gamma_ratio(x, a):
     if x < 10.0:
         return math.lgamma(x + a) - math.lgamma(x)
     return (x - 0.5) * math.log1p(a / x) + a * math.log(x + a) - a + _stirling_delta(x + a) - _stirling_delta(x)
+
+
+@numba.njit(cache=True)
+def mills_triple(x):
+    """R(x), V(x), W(x) at one point (two Mills ratios)."""
+    r = mills(x)
+    if x < 10.0:
+        return r, 1.0 - x * r, _SQRT2 * mills(_SQRT2 * x) - r
+    return r, mills_v(x), mills_w(x)
+
+
+@numba.njit(cache=True)
+def logistic_cdf(x):
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+@numba.njit(cache=True)
+def log1m_over(s):
+    """-log(1 - s)/s for 0 <= s <= 1/2 (series below 0.05)."""
+    if s >= 0.05:
+        return -math.log1p(-s) / s
+    total = 0.0
+    for n in range(14, 0, -1):
+        total = 1.0 / n + s * total
+    return total
+
+
+@numba.njit(cache=True)
+def log1m_minus_over2(s):
+    """(-log(1 - s) - s)/s^2 for 0 <= s <= 1/2 (series below 0.05)."""
+    if s >= 0.05:
+        return (-math.log1p(-s) - s) / (s * s)
+    total = 0.0
+    for n in range(15, 1, -1):
+        total = 1.0 / n + s * total
+    return total
+
+
+@numba.njit(cache=True)
+def student_sf(x, df):
+    """Student t survival function at x >= 0."""
+    return 0.5 * beta_inc(0.5 * df, 0.5, df / (df + x * x))

@@ -16,9 +16,22 @@ from riskcore.crps.ensemble import *  # noqa: F403
 from riskcore.crps.parametric import *  # noqa: F403
 
 # isort: split
-from riskcore.crps import categorical, quantile, univariate, weighted
+from riskcore.crps import (
+    categorical,
+    families,
+    log_scores,
+    parametric_grad,
+    quantile,
+    quantile_forecast,
+    univariate,
+    weighted,
+)
 from riskcore.crps.categorical import *  # noqa: F403
+from riskcore.crps.families import *  # noqa: F403
+from riskcore.crps.log_scores import *  # noqa: F403
+from riskcore.crps.parametric_grad import *  # noqa: F403
 from riskcore.crps.quantile import *  # noqa: F403
+from riskcore.crps.quantile_forecast import *  # noqa: F403
 from riskcore.crps.univariate import *  # noqa: F403
 from riskcore.crps.weighted import *  # noqa: F403
 
@@ -30,3 +43,4 @@ from riskcore.crps.multivariate import *  # noqa: F403
 __all__ = [*ensemble.__all__, *parametric.__all__]
 __all__ += [*categorical.__all__, *quantile.__all__, *univariate.__all__, *weighted.__all__]
 __all__ += [*kernel.__all__, *multivariate.__all__]
+__all__ += [*families.__all__, *log_scores.__all__, *parametric_grad.__all__, *quantile_forecast.__all__]

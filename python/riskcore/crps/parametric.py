@@ -86,16 +86,31 @@ def crps_exponential(obs: ArrayLike, rate: ArrayLike = 1.0, *, backend: str = "a
     return _closed_form("exponential", obs, {"rate": rate}, {"rate must be > 0": lambda p: p["rate"] <= 0}, backend)
 
 
-def crps_uniform(obs: ArrayLike, lower: ArrayLike = 0.0, upper: ArrayLike = 1.0, *, backend: str = "auto") -> Any:
-    r"""CRPS of a uniform forecast on [lower, upper] (scoringrules calls these min, max):
+def crps_uniform(
+    obs: ArrayLike,
+    lower: ArrayLike = 0.0,
+    upper: ArrayLike = 1.0,
+    lmass: ArrayLike = 0.0,
+    umass: ArrayLike = 0.0,
+    *,
+    backend: str = "auto",
+) -> Any:
+    r"""CRPS of a uniform forecast on [lower, upper] (scoringrules calls these min, max), given weight
+    :math:`\kappa = 1 - L - U`, with point masses :math:`L` = ``lmass`` at lower and :math:`U` =
+    ``umass`` at upper (Jordan, Krueger & Lerch 2019, unif):
 
-    .. math:: (b - a)\,[|w - F| + F^2 - F + 1/3], \quad w = (y - a)/(b - a),\ F = \min(\max(w, 0), 1)
+    .. math:: (b - a)\,[|w - F| + \kappa F^2 - (1 - 2L) F + \kappa^2/3 + (1 - L) U],
+              \quad w = (y - a)/(b - a),\ F = \min(\max(w, 0), 1)
 
     >>> import riskcore
     >>> round(float(riskcore.crps_uniform(0.5)), 6)
     0.083333
+    >>> round(float(riskcore.crps_uniform(0.3, 0.0, 1.0, 0.2, 0.1)), 6)
+    0.126333
     """
-    return _closed_form("uniform", obs, {"lower": lower, "upper": upper}, _ORDERED, backend)
+    params = {"lower": lower, "upper": upper, "lmass": lmass, "umass": umass}
+    masses = {k: v for k, v in _MASSES.items() if "finite" not in k}
+    return _closed_form("uniform", obs, params, {**_ORDERED, **masses}, backend)
 
 
 def crps_lognormal(obs: ArrayLike, mulog: ArrayLike = 0.0, sigmalog: ArrayLike = 1.0, *, backend: str = "auto") -> Any:

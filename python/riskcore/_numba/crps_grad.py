@@ -1,0 +1,145 @@
+"""Partial derivatives of the closed-form CRPS in Numba (mirror of kernels/crps_grad.hpp)."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+from riskcore._numba.crps_truncated import t_log_c
+from riskcore._numba.special import (
+    EULER_GAMMA,
+    beta_inc,
+    lgamma1p,
+    log_gamma_ratio,
+    logistic_cdf,
+    mills,
+    normal_cdf,
+    normal_pdf,
+    upper_gamma,
+)
+
+_LOG2 = math.log(2.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def lognormal_terms(y, mulog, sigmalog):
+    """e^{mu + s^2/2} Phi(w - s) and e^{mu + s^2/2} Q(s / sqrt 2) in scaled form (as in C++)."""
+    w = (math.log(y) - mulog) / sigmalog if y > 0 else -math.inf
+    if sigmalog >= w:
+        below = y * normal_pdf(w) * mills(sigmalog - w) if y > 0 else 0.0
+    else:
+        below = math.exp(mulog + 0.5 * sigmalog * sigmalog) * normal_cdf(w - sigmalog)
+    spread = (
+        math.exp(mulog + 0.25 * sigmalog * sigmalog) * mills(sigmalog * 0.70710678118654752440) * 0.3989422804014327
+    )
+    return below, spread
+
+
+@numba.njit(cache=True, error_model="numpy")
+def normal_mu(y, mu, sigma):
+    return 2.0 * normal_cdf(-(y - mu) / sigma) - 1.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def normal_sigma(y, mu, sigma):
+    return 2.0 * normal_pdf((y - mu) / sigma) - 1.0 / math.sqrt(math.pi)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def logistic_mu(y, mu, sigma):
+    return -math.tanh(0.5 * (y - mu) / sigma)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def logistic_sigma(y, mu, sigma):
+    a = abs((y - mu) / sigma)
+    return 2.0 * a * logistic_cdf(-a) + 2.0 * math.log1p(math.exp(-a)) - 1.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def laplace_location(y, location, scale):
+    z = (y - location) / scale
+    if z > 0:
+        return math.expm1(-z)
+    return -math.expm1(z) if z < 0 else 0.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def laplace_scale(y, location, scale):
+    a = abs((y - location) / scale)
+    return (1.0 + a) * math.exp(-a) - 0.75
+
+
+@numba.njit(cache=True, error_model="numpy")
+def t_location(y, df, location, scale):
+    z = (y - location) / scale
+    return -math.copysign(beta_inc(0.5, 0.5 * df, z * z / (df + z * z)), z)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def t_scale(y, df, location, scale):
+    z = (y - location) / scale
+    g = math.exp(t_log_c(df) - 0.5 * (df - 1.0) * math.log1p(z * z / df)) * df / (df - 1.0)
+    half_ratio = log_gamma_ratio(0.5 * df, 0.5)
+    constant = 2.0 * math.sqrt(df / math.pi) / (df - 1.0) * math.exp(2.0 * half_ratio - log_gamma_ratio(df - 0.5, 0.5))
+    return 2.0 * g - constant
+
+
+@numba.njit(cache=True, error_model="numpy")
+def lognormal_mulog(y, mulog, sigmalog):
+    below, spread = lognormal_terms(y, mulog, sigmalog)
+    return 2.0 * (spread - below)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def lognormal_sigmalog(y, mulog, sigmalog):
+    below, spread = lognormal_terms(y, mulog, sigmalog)
+    pdf_term = 2.0 * y * normal_pdf((math.log(y) - mulog) / sigmalog) if y > 0 else 0.0
+    return (
+        pdf_term - 2.0 * sigmalog * (below - spread) - math.exp(mulog + 0.25 * sigmalog * sigmalog) / math.sqrt(math.pi)
+    )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gev_constant(shape, lg):
+    if shape == 0.0:
+        return _LOG2 - EULER_GAMMA
+    return (-math.expm1(lg) + math.expm1(shape * _LOG2) * math.exp(lg)) / shape
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gev_location(y, shape, location, scale):
+    z = (y - location) / scale
+    if 1.0 + shape * z <= 0.0:
+        return 1.0 if shape > 0 else -1.0
+    log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
+    return 1.0 - 2.0 * math.exp(-math.exp(log_x))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gev_scale(y, shape, location, scale):
+    z = (y - location) / scale
+    lg = lgamma1p(-shape)
+    constant = gev_constant(shape, lg)
+    if 1.0 + shape * z <= 0.0:
+        return -constant if shape > 0 else -2.0 * math.expm1(lg) / shape - constant
+    log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
+    x = math.exp(log_x)
+    return 2.0 * upper_gamma(-shape, x) - constant - 2.0 * z * math.exp(-x)
+
+
+DISTRIBUTIONS = {
+    "grad_normal_mu": normal_mu,
+    "grad_normal_sigma": normal_sigma,
+    "grad_logistic_mu": logistic_mu,
+    "grad_logistic_sigma": logistic_sigma,
+    "grad_laplace_location": laplace_location,
+    "grad_laplace_scale": laplace_scale,
+    "grad_t_location": t_location,
+    "grad_t_scale": t_scale,
+    "grad_lognormal_mulog": lognormal_mulog,
+    "grad_lognormal_sigmalog": lognormal_sigmalog,
+    "grad_gev_location": gev_location,
+    "grad_gev_scale": gev_scale,
+}

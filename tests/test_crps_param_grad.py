@@ -1,0 +1,123 @@
+"""Gradients of the closed forms with respect to their parameters against central differences
+(mpmath, 40 digits) of the mpmath closed forms of test_crps_tails, swept into the tails; backends agree."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from test_crps_tails import _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
+
+import riskcore
+
+mp = pytest.importorskip("mpmath")
+
+
+def _derivatives(oracle, point, which):
+    """d oracle / d point[i] for i in which: central differences at 40 digits with step 1e-15 |x|
+    (truncation ~1e-30, rounding ~1e-25; the oracles keep 50 digits)."""
+    out = []
+    with mp.workdps(40):
+        for i in which:
+            x = mp.mpf(point[i])
+            h = mp.mpf("1e-15") * max(abs(x), 1)
+
+            def f(v, i=i):
+                p = list(point)
+                p[i] = v
+                return oracle(*p)
+
+            out.append(float((f(x + h) - f(x - h)) / (2 * h)))
+    return out
+
+
+# (gradient function, mpmath CRPS taking (obs, *params), grid of (obs, *params), indices differentiated)
+CASES = {
+    "normal": (riskcore.crps_normal_grad, _normal, [[-40, -3, -0.2, 0, 0.5, 7, 1e3], [0.3], [0.01, 1, 20]], (1, 2)),
+    "logistic": (
+        riskcore.crps_logistic_grad,
+        _logistic,
+        [[-700, -30, -0.2, 0, 0.5, 7, 1e3], [0.3], [0.01, 1, 20]],
+        (1, 2),
+    ),
+    "laplace": (
+        riskcore.crps_laplace_grad,
+        _laplace,
+        [[-700, -30, -0.2, 0.31, 0.5, 7, 1e3], [0.3], [0.01, 1, 20]],
+        (1, 2),
+    ),
+    "t": (
+        riskcore.crps_t_grad,
+        _student_t,
+        [[-1e3, -4, -0.2, 0.31, 0.5, 7, 1e4], [1.5, 4.0, 60.0], [0.3], [0.1, 2.0]],
+        (2, 3),
+    ),
+    "lognormal": (
+        riskcore.crps_lognormal_grad,
+        _lognormal,
+        [[1e-6, 0.2, 1.0, 2.0, 30.0, 1e4], [-1.0, 0.5], [0.05, 0.7, 2.0]],
+        (1, 2),
+    ),
+    "gev": (
+        riskcore.crps_gev_grad,
+        lambda y, xi, m, s: gev_oracle(y, xi, m, s),
+        [[-20, -1.5, 0.0, 0.5, 3.0, 40.0], [-0.4, -1e-6, 0.0, 0.25, 0.7], [0.3], [0.5, 2.0]],
+        (2, 3),
+    ),
+}
+
+
+def _points(name):
+    return list(itertools.product(*CASES[name][2]))
+
+
+def _columns(points):
+    return [np.array(c, dtype=float) for c in zip(*points, strict=True)]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradient_matches_numerical_derivative(backend, name):
+    fn, oracle, _, which = CASES[name]
+    points = _points(name)
+    got = np.stack(fn(*_columns(points), backend=backend), axis=-1)
+    want = np.array([_derivatives(oracle, p, which) for p in points])
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradient_cpu_and_numba_agree(name):
+    fn = CASES[name][0]
+    cols = _columns(_points(name))
+    for a, b in zip(fn(*cols, backend="cpu"), fn(*cols, backend="numba"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-300)
+
+
+def test_properscoring_convention():
+    """crps_gaussian(grad=True) returns [d/dmu, d/dsig]; so does crps_normal_grad, stacked."""
+    grad = np.stack(riskcore.crps_normal_grad(np.array([-1.0, 0.5]), 0.2, 1.3))
+    from riskcore.compat import properscoring as ps
+
+    np.testing.assert_allclose(grad, ps.crps_gaussian(np.array([-1.0, 0.5]), 0.2, 1.3, grad=True)[1], rtol=1e-15)
+
+
+def test_float32_and_shapes(backend):
+    y = np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3)
+    dmu, dsig = riskcore.crps_logistic_grad(y, np.float32(0.1), np.float32(1.5), backend=backend)
+    assert dmu.shape == dsig.shape == (2, 3) and dmu.dtype == dsig.dtype == np.float32
+    assert np.ndim(riskcore.crps_gev_grad(0.0, 0.1, backend=backend)[0]) == 0
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: riskcore.crps_normal_grad(0.0, 0.0, -1.0), "sigma must be > 0"),
+        (lambda: riskcore.crps_t_grad(0.0, 1.0), "df must be > 1"),
+        (lambda: riskcore.crps_gev_grad(0.0, 1.0), "shape must be < 1"),
+        (lambda: riskcore.crps_lognormal_grad(1.0, 0.0, 0.0), "sigmalog must be > 0"),
+        (lambda: riskcore.crps_laplace_grad(1.0, 0.0, 0.0), "scale must be > 0"),
+    ],
+)
+def test_invalid_parameters_raise(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
