@@ -87,7 +87,7 @@ __device__ inline int gather_block(const T* fct, const T* weights, index_t m, bo
     const double largest = block_max(me.in ? me.w : 0.0, red);
     const double scaled = me.in ? me.w / largest : 0.0;
     double total[1] = {scaled};
-    block_sum<1>(total, red);
+    block_sum(total, red);
     me.w = me.in ? scaled / total[0] : 0.0;
   } else {
     me.w = me.in ? 1.0 / static_cast<double>(n) : 0.0;
@@ -115,7 +115,7 @@ __device__ inline double akr_block(const Member& me, int n, double y, EnsembleEs
     g = (sign_of(me.key - y) - 0.5 * (sign_of(me.key - sh.key[up]) - sign_of(sh.key[down] - me.key))) /
         static_cast<double>(n);
   }
-  block_sum<2>(sums, sh.red);
+  block_sum(sums, sh.red);
   const bool infinite = block_count(!finite, sh.red) > 0, unequal = block_count(!equal, sh.red) > 0;
   const double score = infinite ? (unequal ? static_cast<double>(INFINITY) : 0.0)
                                 : sums[0] / static_cast<double>(n) - 0.5 * sums[1] / static_cast<double>(n);
@@ -181,7 +181,7 @@ __device__ double ensemble_block_row(const T* fct, const T* weights, index_t m, 
       sums[0] = cdf * cdf * below + (1.0 - cdf) * (1.0 - cdf) * above;
     }
     double total[1] = {sums[0]};
-    block_sum<1>(total, sh.red);
+    block_sum(total, sh.red);
     return fmax(sh.key[0] - y, 0.0) + fmax(y - sh.key[n - 1], 0.0) + total[0];
   }
   if (est == EnsembleEstimator::pwm) {
@@ -192,7 +192,7 @@ __device__ double ensemble_block_row(const T* fct, const T* weights, index_t m, 
       sums[1] = d * inv_m;
       sums[2] = d * static_cast<double>(t) * pair_norm;
     }
-    block_sum<kSums>(sums, sh.red);
+    block_sum(sums, sh.red);
     return sums[0] + sums[1] - 2.0 * sums[2];
   }
   if (valid) {
@@ -201,7 +201,7 @@ __device__ double ensemble_block_row(const T* fct, const T* weights, index_t m, 
     sums[2] = s.w * d * s.above;
     sums[3] = 2.0 * s.w * s.above;
   }
-  block_sum<kSums>(sums, sh.red);
+  block_sum(sums, sh.red);
   return sums[0] - scaled_spread(est, alpha, sums[1] - sums[2], sums[3]);
 }
 
@@ -239,7 +239,7 @@ __device__ void grad_block_row(const T* fct, const T* weights, index_t m, double
     return;
   }
   double pair_weight[1] = {t < n ? 2.0 * s.w * s.above : 0.0};
-  block_sum<1>(pair_weight, sh.red);
+  block_sum(pair_weight, sh.red);
   if (t < m && !me.in) grad[t] = static_cast<T>(0);
   if (t < n) {
     const double below = sh.prefix[lower_bound(sh.key, n, s.key)];
@@ -328,7 +328,7 @@ __global__ void energy_block_kernel(const T* obs, const T* fct, T* out, index_t 
         sums[1] += sqrt(squared_distance(a_tile + (p / nb) * d, b_tile + (p % nb) * d, d));
     }
   }
-  block_sum<2>(sums, red);
+  block_sum(sums, red);
   const double md = static_cast<double>(m);
   if (t == 0) out[r] = static_cast<T>(sums[0] / md - sums[1] / (fair ? md * (md - 1.0) : md * md));
 }
@@ -368,7 +368,7 @@ __global__ void mixnorm_block_kernel(const T* obs, const T* mu, const T* sd, con
   const T *mr = mu + r * k, *sr = sd + r * k, *wr = w + r * k;
   double wsum[1] = {0.0};
   for (index_t j = t; j < k; j += step) wsum[0] += static_cast<double>(wr[j]);
-  block_sum<1>(wsum, red);
+  block_sum(wsum, red);
   const double y = static_cast<double>(obs[r]);
   double sums[2] = {0.0, 0.0};  // sum_j w_j A(y - m_j, s_j), sum_jk w_j w_k A(m_j - m_k, ...)
   for (index_t a0 = 0; a0 < k; a0 += kComponentTile) {
@@ -388,7 +388,7 @@ __global__ void mixnorm_block_kernel(const T* obs, const T* mu, const T* sd, con
       }
     }
   }
-  block_sum<2>(sums, red);
+  block_sum(sums, red);
   if (t == 0) out[r] = static_cast<T>(sums[0] - 0.5 * sums[1]);
 }
 

@@ -2,7 +2,8 @@
 //
 // Every helper is called by all threads of a block (blockDim.x a multiple of 32, at most 1024) and
 // synchronises it; `scratch` is shared memory of kReduceScratch doubles per summed value.
-//   block_sum<K>(v, scratch)              v[0..K) summed over the block, the same result in every thread
+//   block_sum(v, scratch)                 v[0..K) (double or integer) summed over the block, the same
+//                                         result in every thread
 //   block_max(v, scratch), block_count    the largest v / the number of threads with a true flag
 //   block_scan(v, scratch)                {sum of v over the threads before this one, ... up to it}
 //   bitonic_sort(key, w, pos, P)          key[0..P) ascending (P = blockDim.x, a power of two) with w and
@@ -12,14 +13,15 @@
 #pragma once
 #include "config.hpp"
 #include "cuda_launch.cuh"
+#include "sort.hpp"
 
 namespace riskcore::cuda {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kReduceScratch = 32;  // one slot per warp
 
-template <int K>
-__device__ inline void block_sum(double (&v)[K], double* scratch) {
+template <int K, class T>
+__device__ inline void block_sum(T (&v)[K], T* scratch) {
   for (int o = 16; o > 0; o >>= 1)
     for (int k = 0; k < K; ++k) v[k] += __shfl_xor_sync(kFullMask, v[k], o);
   const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
@@ -50,7 +52,7 @@ __device__ inline double block_max(double v, double* scratch) {
 // Counts are exact in double up to 2^53.
 __device__ inline int block_count(bool flag, double* scratch) {
   double v[1] = {flag ? 1.0 : 0.0};
-  block_sum<1>(v, scratch);
+  block_sum(v, scratch);
   return static_cast<int>(v[0]);
 }
 

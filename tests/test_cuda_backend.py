@@ -17,6 +17,7 @@ import pytest
 
 import riskcore
 from riskcore import conformal, mc, tail
+from riskcore.random import philox4x64
 
 try:
     from riskcore import _core
@@ -168,9 +169,9 @@ def test_bindings_check_what_the_cpu_bindings_check():
     cdf = np.cumsum(P, axis=1)[None]
     hazard, kind = np.zeros((1, 5)), np.zeros((1, 5), np.uint8)
     with pytest.raises(ValueError, match="start state out of range"):
-        _core.cuda_simulate_chunk(cdf, cdf, hazard, kind, np.array([5]), 4, 1, 0, 10, 0)
+        _core.cuda_simulate_moments(cdf, cdf, hazard, kind, np.array([5]), 4, 1, 0, 10, 0)
     with pytest.raises(ValueError, match="one chain per query"):
-        _core.cuda_simulate_chunk(np.repeat(cdf, 2, 0), np.repeat(cdf, 2, 0), np.zeros((2, 5)),
+        _core.cuda_simulate_moments(np.repeat(cdf, 2, 0), np.repeat(cdf, 2, 0), np.zeros((2, 5)),
                                   np.zeros((2, 5), np.uint8), np.zeros(3, np.int64), 4, 1, 0, 10, 0)  # fmt: skip
     with pytest.raises(ValueError, match=r"energy_score.*exceed one launch.s grid"):
         _core.cuda_energy_score(8, 1, 1, 1, 2**40, 3, 2, False, 0)
@@ -290,3 +291,51 @@ def test_mixture_tiles_match_the_cpu(k):
     sd, w = rng.uniform(0.2, 2.0, size=(2, k)), rng.uniform(0.0, 1.0, size=(2, k))
     cuda = riskcore.crps_mixnorm(obs, mu, sd, w, backend="cuda")
     np.testing.assert_allclose(cuda, riskcore.crps_mixnorm(obs, mu, sd, w, backend="cpu"), rtol=1e-12)
+
+
+def test_simulator_uploads_the_tables_once_and_sums_on_the_device():
+    cupy = pytest.importorskip("cupy")
+    pool = cupy.get_default_memory_pool()
+    if not hasattr(pool, "allocations"):
+        pytest.skip("counts allocations through the stand-in's pool")
+    counts = []
+    for chunk, n in ((10, 200), (65_536, 200), (10, 2000)):
+        before = pool.allocations
+        mc.simulate_outcome_risk(P, [0, 1], [3], [4], 12, n, 5, chunk=chunk, backend="cuda")
+        counts.append(pool.allocations - before)
+    assert counts[0] == counts[1] == counts[2]  # neither the chunk nor the trajectories add transfers
+    moments, steps = _core.cuda_simulate_moments(*_tables(), np.array([0, 1]), 12, 5, 0, 2000, 0)
+    assert moments.shape == (2, 3, 2) and steps.shape == (2,)  # per-query totals only
+
+
+def _tables():
+    from riskcore import _markov_chain
+
+    tables = _markov_chain.sampling_tables(_markov_chain.validate(P, [0, 1], [3], [4]))
+    return tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"]
+
+
+def test_simulator_moments_on_cuda_match_the_cpu_over_many_blocks():
+    cuda = mc.simulate_outcome_risk(P, [0, 1, 2], [3], [4], 25, 20_000, 9, backend="cuda")
+    cpu = mc.simulate_outcome_risk(P, [0, 1, 2], [3], [4], 25, 20_000, 9, chunk=4096, backend="cpu")
+    assert cuda.steps == cpu.steps
+    np.testing.assert_array_equal(cuda.mc.accumulator.count, cpu.mc.accumulator.count)
+    # MC sums are integer counts: the device mean is count / n exactly, the CPU merges chunk means
+    np.testing.assert_allclose(cuda.mc.estimate, cpu.mc.estimate, rtol=1e-14)
+    for kind in mc.KINDS:
+        a, b = getattr(cuda, kind).accumulator, getattr(cpu, kind).accumulator
+        np.testing.assert_allclose(a.mean, b.mean, rtol=1e-13)
+        np.testing.assert_allclose(a.m2, b.m2, rtol=1e-10)  # from sums of squares: mean^2 / variance ulps
+
+
+def test_philox_and_the_tail_samplers_run_on_the_host_under_riskcore_backend_cuda(monkeypatch):
+    monkeypatch.setenv("RISKCORE_BACKEND", "cuda")
+    block = philox4x64([[1, 0, 0, 0]], [7, 0])
+    assert type(block) is np.ndarray
+    np.testing.assert_array_equal(block[0], np.random.Philox(key=7, counter=0).random_raw(4))
+    with pytest.raises(ValueError, match="runs on the host"):
+        philox4x64([[1, 0, 0, 0]], [7, 0], backend="cuda")
+    r = tail.gaussian_tail_is(np.ones(3), 4.0, n=500, seed=1)  # auto -> cuda for the sums, host draws
+    monkeypatch.delenv("RISKCORE_BACKEND")
+    np.testing.assert_allclose(r.estimate, tail.gaussian_tail_is(np.ones(3), 4.0, 500, 1, backend="cpu").estimate,
+                               rtol=1e-13)  # fmt: skip

@@ -55,7 +55,8 @@ def simulate_outcome_risk(
         results are identical on every backend and thread count; ``first_trajectory`` offsets the
         trajectory range, so shards [a, b) and [b, c) merge into the run of [a, c) (overlaps raise)
     estimators : subset of ("mc", "scope", "reach"); efficiency is reported against MC when present
-    chunk : trajectories per kernel call (bounds memory; does not change results)
+    chunk : trajectories per kernel call on the CPU and Numba (bounds memory; does not change results);
+        the CUDA backend simulates the whole range in one call and sums the values on the device
 
     Returns
     -------
@@ -91,27 +92,14 @@ def simulate_outcome_risk(
             "use a smaller horizon or fewer trajectories",
         )
     tables = _markov_chain.sampling_tables(chains)
-    kernel = implementation("simulate_chunk", resolve(backend))
-    accumulators: list[RiskAccumulator | None] = [None, None, None]
-    steps = 0
+    name = resolve(backend)
     began = time.perf_counter()
-    for offset in range(0, n, chunk):
-        count = min(chunk, n - offset)
-        values, chunk_steps = kernel(
-            tables["cdf"],
-            tables["masked_cdf"],
-            tables["hazard"],
-            tables["kind"],
-            chains.start,
-            horizon,
-            seed,
-            first + offset,
-            count,
+    if name == "cuda":  # the whole range in one call: the device sums the values, `chunk` is not needed
+        accumulators, steps = _moments_on_device(tables, chains.start, horizon, seed, first, n)
+    else:
+        accumulators, steps = _moments_by_chunks(
+            implementation("simulate_chunk", name), tables, chains.start, horizon, seed, first, n, chunk
         )
-        steps += int(chunk_steps)
-        for k in range(3):
-            acc = RiskAccumulator.from_values(np.asarray(values[k]), ((first + offset, first + offset + count),))
-            accumulators[k] = acc if accumulators[k] is None else accumulators[k].merge(acc)
     estimates: dict[str, RiskEstimate | None] = {}
     for k, kind in enumerate(KINDS):
         acc = accumulators[k]
@@ -121,6 +109,46 @@ def simulate_outcome_risk(
         else:
             estimates[kind] = None
     return with_efficiency(estimates, steps, time.perf_counter() - began)
+
+
+def _moments_on_device(tables, start, horizon, seed, first, n):
+    """Accumulators from the per-query sums and sums of squares of the CUDA simulator:
+    mean = sum / n, M2 = sum of squares - sum * mean (clipped at 0)."""
+    moments, steps = implementation("simulate_moments", "cuda")(
+        tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"], start, horizon, seed, first, n
+    )
+    ranges = ((first, first + n),)
+    accumulators = []
+    for k in range(3):
+        total, squares = moments[:, k, 0], moments[:, k, 1]
+        mean = total / n
+        m2 = np.maximum(squares - total * mean, 0.0)
+        accumulators.append(RiskAccumulator(np.full(total.shape, float(n)), mean, m2, ranges))
+    return accumulators, int(steps.sum())
+
+
+def _moments_by_chunks(kernel, tables, start, horizon, seed, first, n, chunk):
+    """Accumulators of per-trajectory values computed chunk by chunk (two-pass moments, merged exactly)."""
+    accumulators: list[RiskAccumulator | None] = [None, None, None]
+    steps = 0
+    for offset in range(0, n, chunk):
+        count = min(chunk, n - offset)
+        values, chunk_steps = kernel(
+            tables["cdf"],
+            tables["masked_cdf"],
+            tables["hazard"],
+            tables["kind"],
+            start,
+            horizon,
+            seed,
+            first + offset,
+            count,
+        )
+        steps += int(chunk_steps)
+        for k in range(3):
+            acc = RiskAccumulator.from_values(np.asarray(values[k]), ((first + offset, first + offset + count),))
+            accumulators[k] = acc if accumulators[k] is None else accumulators[k].merge(acc)
+    return accumulators, steps
 
 
 def exact_outcome_risk(
