@@ -155,10 +155,10 @@ void bind_cuda(py::module_& m) {
     cuda::knapsack_max_sums(v, slots, ms.data(), t_max.data(), po, stream);
     return out;
   });
-  m.def("cuda_simulate_chunk", [](const CArray<double>& cdf, const CArray<double>& masked_cdf,
-                                  const CArray<double>& hazard, const CArray<std::uint8_t>& kind,
-                                  const CArray<std::int64_t>& start, index_t horizon, std::uint64_t seed,
-                                  index_t first, index_t count, std::uintptr_t stream) {
+  m.def("cuda_simulate_moments", [](const CArray<double>& cdf, const CArray<double>& masked_cdf,
+                                    const CArray<double>& hazard, const CArray<std::uint8_t>& kind,
+                                    const CArray<std::int64_t>& start, index_t horizon, std::uint64_t seed,
+                                    index_t first, index_t count, std::uintptr_t stream) {
     require_shape(cdf, "cdf", {-1, -1, -1});
     const index_t chains = cdf.shape(0), states = cdf.shape(1), queries = start.size();
     require_shape(cdf, "cdf", {chains, states, states});
@@ -169,14 +169,15 @@ void bind_cuda(py::module_& m) {
     require(horizon >= 0 && count >= 0 && first >= 0, "horizon, first and count must be >= 0");
     for (index_t q = 0; q < queries; ++q)
       require(start.data()[q] >= 0 && start.data()[q] < states, "start state out of range");
-    CArray<double> values({index_t{3}, queries, count});
-    std::int64_t steps;
+    CArray<double> moments({queries, index_t{3}, index_t{2}});
+    CArray<std::int64_t> steps(queries);
     {
       py::gil_scoped_release release;
-      steps = cuda::simulate_chunk(cdf.data(), masked_cdf.data(), hazard.data(), kind.data(), start.data(), chains,
-                                   states, queries, horizon, seed, first, count, values.mutable_data(), stream);
+      cuda::simulate_moments(cdf.data(), masked_cdf.data(), hazard.data(), kind.data(), start.data(), chains, states,
+                             queries, horizon, seed, first, count, moments.mutable_data(), steps.mutable_data(),
+                             stream);
     }
-    return py::make_tuple(values, steps);
+    return py::make_tuple(moments, steps);
   });
   m.def("cuda_log_sums", [](std::uintptr_t log_weights, std::uintptr_t event, index_t queries, index_t n,
                             std::uintptr_t stream) {

@@ -39,11 +39,13 @@ void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, c
 void knapsack_max_sums(const std::vector<const double*>& values, const std::vector<index_t>& slots,
                        const std::int64_t* m, const std::int64_t* t_max, double* out, std::uintptr_t stream);
 
-// Markov-chain simulator: host tables in, host values (3, queries, count) out; returns the steps taken.
-std::int64_t simulate_chunk(const double* cdf, const double* masked_cdf, const double* hazard,
-                            const std::uint8_t* kind, const std::int64_t* start, index_t chains, index_t states,
-                            index_t queries, index_t horizon, std::uint64_t seed, index_t first, index_t count,
-                            double* values, std::uintptr_t stream);
+// Markov-chain simulator over trajectories [first, first + count) of every query: host tables in; host
+// moments (queries, 3, 2) out: the sum and the sum of squares of the MC, SCOPE and REACH values; and the
+// transitions taken per query in steps (queries).
+void simulate_moments(const double* cdf, const double* masked_cdf, const double* hazard, const std::uint8_t* kind,
+                      const std::int64_t* start, index_t chains, index_t states, index_t queries, index_t horizon,
+                      std::uint64_t seed, index_t first, index_t count, double* moments, std::int64_t* steps,
+                      std::uintptr_t stream);
 
 // Importance-sampling log-sums: device log_weights (Q, n) and event (Q, n); host out (Q, 5).
 void log_sums(const double* log_weights, const std::uint8_t* event, index_t queries, index_t n, double* out,

@@ -30,6 +30,36 @@ def test_auto_prefers_cuda_then_cpu_then_numba(monkeypatch):
     assert _backend.resolve("auto", big) == ("cuda" if gpu else on_host)  # nor to an emulated one
 
 
+def test_auto_keeps_small_host_inputs_on_the_cpu_and_sends_large_ones_to_a_gpu(monkeypatch):
+    if not (riskcore.backends()["cuda"].available and _core_flag("cuda_emulated")):
+        pytest.skip("needs the emulated CUDA build and the CuPy stand-in")
+    import cupy
+
+    monkeypatch.delenv("RISKCORE_BACKEND", raising=False)
+    monkeypatch.setattr(_backend, "_emulated", lambda: False)  # the emulation plays a real GPU here
+    limit = _backend.AUTO_GPU_MIN_ELEMENTS
+    assert limit == 2**20
+    assert _backend.resolve("auto", np.zeros(limit - 1)) == "cpu"
+    assert _backend.resolve("auto", np.zeros(limit // 2), np.zeros(limit // 2)) == "cuda"  # counted together
+    assert _backend.resolve("auto", np.zeros(limit)) == "cuda"
+    assert _backend.resolve("auto") == "cpu"  # no arrays: small
+    assert _backend.resolve("auto", cupy.zeros(3)) == "cuda"  # device arrays always go to the GPU
+    obs, fct = np.zeros(3), np.ones((3, 4))
+    small = riskcore.crps_ensemble(obs, fct)
+    assert type(small) is np.ndarray  # host in, host out whichever backend ran
+    monkeypatch.setattr(_backend, "AUTO_GPU_MIN_ELEMENTS", 10)  # now the same call is large: cuda runs it
+    calls = []
+    cuda_kernel = _backend.implementation("crps_ensemble", "cuda")
+    from riskcore import _crps_args
+
+    monkeypatch.setattr(
+        _crps_args, "implementation", lambda op, name: (calls.append(name), cuda_kernel if name == "cuda" else None)[1]
+    )
+    big = riskcore.crps_ensemble(obs, fct)
+    assert calls == ["cuda"] and type(big) is np.ndarray
+    np.testing.assert_array_equal(big, small)
+
+
 def _core_flag(name: str) -> bool:
     from riskcore import _core
 

@@ -17,6 +17,7 @@ import pytest
 
 import riskcore
 from riskcore import conformal, mc, tail
+from riskcore.random import philox4x64
 
 try:
     from riskcore import _core
@@ -32,10 +33,13 @@ OBS = RNG.normal(size=(7, 5))
 FCT = RNG.normal(size=(7, 5, 9))
 P = np.array([[0.6, 0.25, 0.05, 0.1, 0.0], [0.2, 0.5, 0.2, 0.05, 0.05], [0.1, 0.2, 0.4, 0.25, 0.05], [0, 0, 0, 1, 0],
               [0, 0, 0, 0, 1]])  # fmt: skip
-# What a real GPU is held to against the CPU (float64, relative). The emulated build is bit-identical
-# for the ensemble kernels (the same operations in the same order, the same host libm, no FMA contraction);
-# the CPU's closed forms use glibc's vector math (libmvec), within an ulp or two of the scalar libm the
-# emulated kernels call. On a GPU, FMA contraction and CUDA's exp/log1p/expm1/erfc move results by a few ulp.
+# What the CUDA kernels are held to against the CPU (float64, relative). The ensemble CRPS, its
+# gradient, the energy score and the mixture sum the CPU's terms as block scans and block sums (another
+# order: a few ulp apart, emulated or not); the CPU's closed forms use glibc's vector math (libmvec),
+# within an ulp or two of the scalar libm the emulated kernels call. On a GPU, FMA contraction and CUDA's
+# exp/log1p/expm1/erfc move results by a few ulp more.
+BLOCK_SUMS = {"crps_ensemble", "crps_ensemble fair weighted", "crps_ensemble pwm", "crps_ensemble int",
+              "crps_ensemble_grad", "twcrps_ensemble", "energy_score", "crps_mixnorm"}  # fmt: skip
 CLOSED_FORMS = {"crps_normal", "crps_gev", "crps_mixnorm"}
 CRPS_CALLS = {  # name -> (call, rtol on a GPU)
     "crps_ensemble": (lambda b, x=OBS, f=FCT: riskcore.crps_ensemble(x, f, backend=b), 1e-13),
@@ -63,7 +67,7 @@ def test_host_inputs_give_host_results_within_the_gpu_tolerance(name):
     cuda, cpu = call("cuda"), call("cpu")
     assert type(cuda) is type(cpu) is np.ndarray and cuda.dtype == cpu.dtype and cuda.shape == cpu.shape
     np.testing.assert_allclose(cuda, cpu, rtol=rtol, atol=1e-300)
-    if _core.cuda_emulated and name not in CLOSED_FORMS:  # the same operations in the same order
+    if _core.cuda_emulated and name not in CLOSED_FORMS | BLOCK_SUMS:  # the same operations in the same order
         np.testing.assert_array_equal(cuda, cpu)
 
 
@@ -114,11 +118,13 @@ def test_results_do_not_depend_on_the_order_blocks_and_threads_run_in(order, mon
         pytest.skip("the execution order is chosen only by the emulation")
     monkeypatch.setenv("RISKCORE_EMULATE_ORDER", order)
     monkeypatch.setenv("RISKCORE_EMULATE_SEED", "3")
-    fct = np.random.default_rng(1).normal(size=(600, 40))
-    obs = np.random.default_rng(2).normal(size=600)
-    np.testing.assert_array_equal(
-        riskcore.crps_ensemble_grad(obs, fct, backend="cuda"), riskcore.crps_ensemble_grad(obs, fct, backend="cpu")
-    )
+    fct = np.random.default_rng(1).normal(size=(300, 40))
+    obs = np.random.default_rng(2).normal(size=300)
+    grad = riskcore.crps_ensemble_grad(obs, fct, backend="cuda")
+    np.testing.assert_allclose(grad, riskcore.crps_ensemble_grad(obs, fct, backend="cpu"), rtol=1e-13, atol=1e-16)
+    monkeypatch.setenv("RISKCORE_EMULATE_ORDER", "forward")
+    np.testing.assert_array_equal(grad, riskcore.crps_ensemble_grad(obs, fct, backend="cuda"))  # fixed sum order
+    monkeypatch.setenv("RISKCORE_EMULATE_ORDER", order)
     r = mc.simulate_outcome_risk(P, 0, [3], [4], 10, 700, 3, backend="cuda")
     assert r.steps == mc.simulate_outcome_risk(P, 0, [3], [4], 10, 700, 3, backend="cpu").steps
 
@@ -163,9 +169,9 @@ def test_bindings_check_what_the_cpu_bindings_check():
     cdf = np.cumsum(P, axis=1)[None]
     hazard, kind = np.zeros((1, 5)), np.zeros((1, 5), np.uint8)
     with pytest.raises(ValueError, match="start state out of range"):
-        _core.cuda_simulate_chunk(cdf, cdf, hazard, kind, np.array([5]), 4, 1, 0, 10, 0)
+        _core.cuda_simulate_moments(cdf, cdf, hazard, kind, np.array([5]), 4, 1, 0, 10, 0)
     with pytest.raises(ValueError, match="one chain per query"):
-        _core.cuda_simulate_chunk(np.repeat(cdf, 2, 0), np.repeat(cdf, 2, 0), np.zeros((2, 5)),
+        _core.cuda_simulate_moments(np.repeat(cdf, 2, 0), np.repeat(cdf, 2, 0), np.zeros((2, 5)),
                                   np.zeros((2, 5), np.uint8), np.zeros(3, np.int64), 4, 1, 0, 10, 0)  # fmt: skip
     with pytest.raises(ValueError, match=r"energy_score.*exceed one launch.s grid"):
         _core.cuda_energy_score(8, 1, 1, 1, 2**40, 3, 2, False, 0)
@@ -176,15 +182,16 @@ def test_device_memory_comes_from_cupys_pool_and_is_released_on_errors():
     pool = cupy.get_default_memory_pool()
     if not hasattr(pool, "allocations"):
         pytest.skip("counts allocations through the stand-in's pool")
+    big = np.random.default_rng(5).normal(size=(3, 1100))  # above the shared-memory sort: global scratch
     before = pool.allocations
-    riskcore.crps_ensemble_grad(OBS, FCT, backend="cuda")
+    riskcore.crps_ensemble_grad(0.0, big, backend="cuda")
     mc.simulate_outcome_risk(P, 0, [3], [4], 5, 100, 1, backend="cuda")
     assert pool.allocations > before + 3  # scratch and tables of the launchers went through the pool
     assert _core.cuda_allocations() == 0
     try:
-        pool.set_limit(size=pool.used_bytes() + FCT.size * 8 + 64)  # one of the three scratch arrays fits
+        pool.set_limit(size=pool.used_bytes() + big.size * 8 + 64)  # one of the three scratch arrays fits
         with pytest.raises(MemoryError):
-            riskcore.crps_ensemble_grad(OBS, FCT, backend="cuda")
+            riskcore.crps_ensemble_grad(np.zeros(3), big, backend="cuda")
     finally:
         pool.set_limit(size=0)
     assert _core.cuda_allocations() == 0  # the buffers allocated before the failure were freed
@@ -198,3 +205,138 @@ def test_one_launch_solves_problems_of_different_sizes_like_the_cpu():
         _core.cuda_knapsack_max_sums(values, m, t_max, 0), _core.knapsack_max_sums(values, m, t_max), rtol=1e-14
     )
     assert _core.cuda_knapsack_max_sums([], np.zeros(0, np.int64), np.zeros(0, np.int64), 0).shape == (0,)
+
+
+def test_ensembles_sorted_in_shared_memory_allocate_nothing_but_the_result():
+    cupy = pytest.importorskip("cupy")
+    pool = cupy.get_default_memory_pool()
+    if not hasattr(pool, "allocations"):
+        pytest.skip("counts allocations through the stand-in's pool")
+    obs, fct = cupy.asarray(OBS), cupy.asarray(FCT)
+    weights = cupy.asarray(np.abs(FCT) + 0.1)
+    for call in (riskcore.crps_ensemble, riskcore.crps_ensemble_grad):
+        before = pool.allocations
+        call(obs, fct, weights=weights, estimator="fair")
+        assert pool.allocations == before  # (the stand-in's arrays, the result among them, are not counted)
+
+
+def _tricky_ensembles(m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with ties, NaNs, infinities, zero weights and observations on a member, for m members."""
+    fct = rng.normal(size=(12, m)).round(1)  # rounding makes ties
+    fct[1, : m // 2] = fct[1, 0]  # a large tie group
+    fct[2, -1] = np.nan
+    fct[3, 0] = np.inf
+    fct[4, :] = -np.inf
+    fct[5, :] = np.nan
+    obs = rng.normal(size=12).round(1)
+    obs[4] = -np.inf
+    obs[6] = fct[6, m // 2]
+    obs[7] = np.nan
+    weights = rng.uniform(0.1, 2.0, size=(12, m)).round(1)
+    weights[8, : m // 3] = 0.0
+    return obs, fct, weights
+
+
+ALL_ESTIMATORS = ("nrg", "fair", "afcrps", "pwm", "int", "akr", "akr_circperm")
+
+
+@pytest.mark.parametrize(
+    ("m", "dtype", "estimators"),
+    [(m, dtype, ALL_ESTIMATORS) for m in (1, 2, 31, 32, 33, 1025) for dtype in (np.float64, np.float32)]
+    + [(257, np.float64, ("fair", "pwm", "int", "akr_circperm"))]  # many emulated threads per block: slow
+    + [(1024, np.float64, ("fair", "int", "akr"))],
+)
+def test_ensemble_blocks_match_the_cpu_on_ties_nans_infinities_and_weights(m, dtype, estimators):
+    obs, fct, weights = (a.astype(dtype) for a in _tricky_ensembles(m, np.random.default_rng(m)))
+    rtol = 1e-13 if dtype == np.float64 else 2e-7  # float32: one rounding of the float64 result
+    exact = _core.cuda_emulated and m > 1024  # one thread per row on the CPU's row function
+    for policy in ("propagate", "omit"):
+        for estimator in estimators:
+            for w in (None, weights):
+                if w is not None and estimator in ("pwm", "akr", "akr_circperm"):
+                    continue
+                kw = {"weights": w, "estimator": estimator, "nan_policy": policy}
+                if m < 2 and estimator in ("fair", "afcrps", "pwm"):
+                    continue  # rejected by the validation, before any backend
+                cuda = riskcore.crps_ensemble(obs, fct, backend="cuda", **kw)
+                cpu = riskcore.crps_ensemble(obs, fct, backend="cpu", **kw)
+                np.testing.assert_allclose(cuda, cpu, rtol=rtol, atol=1e-15, err_msg=str(kw))
+                if exact:
+                    np.testing.assert_array_equal(cuda, cpu)
+                if estimator in ("pwm", "int"):
+                    continue
+                cuda = riskcore.crps_ensemble_grad(obs, fct, backend="cuda", **kw)
+                cpu = riskcore.crps_ensemble_grad(obs, fct, backend="cpu", **kw)
+                # a member's gradient is its weight times a difference of weight sums: within rtol of 1/m
+                np.testing.assert_allclose(cuda, cpu, rtol=rtol, atol=rtol / m, err_msg=str(kw))
+                if exact:
+                    np.testing.assert_array_equal(cuda, cpu)
+
+
+@pytest.mark.parametrize(("m", "d"), [(1, 1), (2, 3), (7, 1), (70, 2), (300, 40), (5, 1400)])
+def test_energy_score_tiles_match_the_cpu(m, d):
+    rng = np.random.default_rng(d)
+    obs, fct = rng.normal(size=(3, d)), rng.normal(size=(3, m, d))
+    for estimator in ("nrg", "fair") if m > 1 else ("nrg",):
+        cuda = riskcore.energy_score(obs, fct, estimator=estimator, backend="cuda")
+        cpu = riskcore.energy_score(obs, fct, estimator=estimator, backend="cpu")
+        np.testing.assert_allclose(cuda, cpu, rtol=1e-13, atol=1e-15)
+        if _core.cuda_emulated and d > 1344:  # one thread per row on the CPU's row function
+            np.testing.assert_array_equal(cuda, cpu)
+
+
+@pytest.mark.parametrize("k", [1, 3, 650, 1400])
+def test_mixture_tiles_match_the_cpu(k):
+    rng = np.random.default_rng(k)
+    obs, mu = rng.normal(size=2), rng.normal(size=(2, k))
+    sd, w = rng.uniform(0.2, 2.0, size=(2, k)), rng.uniform(0.0, 1.0, size=(2, k))
+    cuda = riskcore.crps_mixnorm(obs, mu, sd, w, backend="cuda")
+    np.testing.assert_allclose(cuda, riskcore.crps_mixnorm(obs, mu, sd, w, backend="cpu"), rtol=1e-12)
+
+
+def test_simulator_uploads_the_tables_once_and_sums_on_the_device():
+    cupy = pytest.importorskip("cupy")
+    pool = cupy.get_default_memory_pool()
+    if not hasattr(pool, "allocations"):
+        pytest.skip("counts allocations through the stand-in's pool")
+    counts = []
+    for chunk, n in ((10, 200), (65_536, 200), (10, 2000)):
+        before = pool.allocations
+        mc.simulate_outcome_risk(P, [0, 1], [3], [4], 12, n, 5, chunk=chunk, backend="cuda")
+        counts.append(pool.allocations - before)
+    assert counts[0] == counts[1] == counts[2]  # neither the chunk nor the trajectories add transfers
+    moments, steps = _core.cuda_simulate_moments(*_tables(), np.array([0, 1]), 12, 5, 0, 2000, 0)
+    assert moments.shape == (2, 3, 2) and steps.shape == (2,)  # per-query totals only
+
+
+def _tables():
+    from riskcore import _markov_chain
+
+    tables = _markov_chain.sampling_tables(_markov_chain.validate(P, [0, 1], [3], [4]))
+    return tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"]
+
+
+def test_simulator_moments_on_cuda_match_the_cpu_over_many_blocks():
+    cuda = mc.simulate_outcome_risk(P, [0, 1, 2], [3], [4], 25, 20_000, 9, backend="cuda")
+    cpu = mc.simulate_outcome_risk(P, [0, 1, 2], [3], [4], 25, 20_000, 9, chunk=4096, backend="cpu")
+    assert cuda.steps == cpu.steps
+    np.testing.assert_array_equal(cuda.mc.accumulator.count, cpu.mc.accumulator.count)
+    # MC sums are integer counts: the device mean is count / n exactly, the CPU merges chunk means
+    np.testing.assert_allclose(cuda.mc.estimate, cpu.mc.estimate, rtol=1e-14)
+    for kind in mc.KINDS:
+        a, b = getattr(cuda, kind).accumulator, getattr(cpu, kind).accumulator
+        np.testing.assert_allclose(a.mean, b.mean, rtol=1e-13)
+        np.testing.assert_allclose(a.m2, b.m2, rtol=1e-10)  # from sums of squares: mean^2 / variance ulps
+
+
+def test_philox_and_the_tail_samplers_run_on_the_host_under_riskcore_backend_cuda(monkeypatch):
+    monkeypatch.setenv("RISKCORE_BACKEND", "cuda")
+    block = philox4x64([[1, 0, 0, 0]], [7, 0])
+    assert type(block) is np.ndarray
+    np.testing.assert_array_equal(block[0], np.random.Philox(key=7, counter=0).random_raw(4))
+    with pytest.raises(ValueError, match="runs on the host"):
+        philox4x64([[1, 0, 0, 0]], [7, 0], backend="cuda")
+    r = tail.gaussian_tail_is(np.ones(3), 4.0, n=500, seed=1)  # auto -> cuda for the sums, host draws
+    monkeypatch.delenv("RISKCORE_BACKEND")
+    np.testing.assert_allclose(r.estimate, tail.gaussian_tail_is(np.ones(3), 4.0, 500, 1, backend="cpu").estimate,
+                               rtol=1e-13)  # fmt: skip

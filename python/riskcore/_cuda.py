@@ -90,9 +90,11 @@ def knapsack_max_sums(values, m, t_max):
     )
 
 
-def simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count):
-    """The simulator's tables are small host arrays; trajectories run on the device."""
-    return _core.cuda_simulate_chunk(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, _stream())
+def simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count):
+    """Trajectories [first, first + count) of every query in one call: the tables (small host arrays) are
+    uploaded once, the values are summed on the device. Returns (moments (queries, 3, 2): the sum and the
+    sum of squares of the MC, SCOPE and REACH values; steps (queries,))."""
+    return _core.cuda_simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, _stream())
 
 
 def log_sums(log_weights, event):

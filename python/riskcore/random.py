@@ -46,6 +46,9 @@ def philox4x64(counters: ArrayLike, key: ArrayLike, *, backend: str = "auto") ->
         Counter words, least significant first.
     key : array_like of uint64, shape (2,)
     backend : {"auto", "cpu", "numba"}
+        There is no CUDA kernel: blocks are drawn on the host and come back as NumPy arrays.
+        ``"auto"`` with ``RISKCORE_BACKEND=cuda`` (or a CUDA build) uses the CPU kernel; an explicit
+        ``backend="cuda"`` raises ValueError.
 
     Returns
     -------

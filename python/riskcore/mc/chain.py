@@ -56,7 +56,8 @@ def simulate_outcome_risk(
         results are identical on every backend and thread count; ``first_trajectory`` offsets the
         trajectory range, so shards [a, b) and [b, c) merge into the run of [a, c) (overlaps raise)
     estimators : subset of ("mc", "scope", "reach"); efficiency is reported against MC when present
-    chunk : trajectories per kernel call (bounds memory; does not change results)
+    chunk : trajectories per kernel call on the CPU and Numba (bounds memory; does not change results);
+        the CUDA backend simulates the whole range in one call and sums the values on the device
 
     Returns
     -------
@@ -92,11 +93,50 @@ def simulate_outcome_risk(
             "use a smaller horizon or fewer trajectories",
         )
     tables = _markov_chain.sampling_tables(chains)
-    kernel = implementation("simulate_chunk", resolve(backend))
+    name = resolve(backend)
+    began = time.perf_counter()
+    if name == "cuda":  # the whole range in one call: the device sums the values, `chunk` is not needed
+        accumulators, steps = _moments_on_device(tables, chains.start, horizon, seed, first, n)
+        pairs: dict[str, PairMoments] = {}  # the device returns no paired moments: no efficiency interval
+    else:
+        accumulators, steps, pairs = _moments_by_chunks(
+            implementation("simulate_chunk", name), tables, chains.start, horizon, seed, first, n, chunk
+        )
+    estimates: dict[str, RiskEstimate | None] = {}
+    for k, kind in enumerate(KINDS):
+        acc = accumulators[k]
+        if kind in chosen and acc is not None:
+            acc = acc[0] if chains.scalar else acc
+            estimates[kind] = RiskEstimate.from_accumulator(acc, kind, confidence)
+        else:
+            estimates[kind] = None
+    if chains.scalar:
+        pairs = {k: v[0] for k, v in pairs.items()}
+    return with_efficiency(estimates, steps, time.perf_counter() - began, pairs)
+
+
+def _moments_on_device(tables, start, horizon, seed, first, n):
+    """Accumulators from the per-query sums and sums of squares of the CUDA simulator:
+    mean = sum / n, M2 = sum of squares - sum * mean (clipped at 0)."""
+    moments, steps = implementation("simulate_moments", "cuda")(
+        tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"], start, horizon, seed, first, n
+    )
+    ranges = ((first, first + n),)
+    accumulators = []
+    for k in range(3):
+        total, squares = moments[:, k, 0], moments[:, k, 1]
+        mean = total / n
+        m2 = np.maximum(squares - total * mean, 0.0)
+        accumulators.append(RiskAccumulator(np.full(total.shape, float(n)), mean, m2, ranges))
+    return accumulators, int(steps.sum())
+
+
+def _moments_by_chunks(kernel, tables, start, horizon, seed, first, n, chunk):
+    """Accumulators of per-trajectory values computed chunk by chunk (two-pass moments, merged exactly),
+    the step count, and the (MC, SCOPE) and (MC, REACH) pair moments of the efficiency intervals."""
     accumulators: list[RiskAccumulator | None] = [None, None, None]
     pairs: dict[str, PairMoments] = {}
     steps = 0
-    began = time.perf_counter()
     for offset in range(0, n, chunk):
         count = min(chunk, n - offset)
         values, chunk_steps = kernel(
@@ -104,7 +144,7 @@ def simulate_outcome_risk(
             tables["masked_cdf"],
             tables["hazard"],
             tables["kind"],
-            chains.start,
+            start,
             horizon,
             seed,
             first + offset,
@@ -118,17 +158,7 @@ def simulate_outcome_risk(
         for k, kind in ((1, "scope"), (2, "reach")):
             part = PairMoments.from_values(values[0], values[k])
             pairs[kind] = part if kind not in pairs else pairs[kind].merge(part)
-    estimates: dict[str, RiskEstimate | None] = {}
-    for k, kind in enumerate(KINDS):
-        acc = accumulators[k]
-        if kind in chosen and acc is not None:
-            acc = acc[0] if chains.scalar else acc
-            estimates[kind] = RiskEstimate.from_accumulator(acc, kind, confidence)
-        else:
-            estimates[kind] = None
-    if chains.scalar:
-        pairs = {k: v[0] for k, v in pairs.items()}
-    return with_efficiency(estimates, steps, time.perf_counter() - began, pairs)
+    return accumulators, steps, pairs
 
 
 def exact_outcome_risk(
