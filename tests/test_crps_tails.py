@@ -243,4 +243,9 @@ def test_family_tail_sweep(backend, family):
 def test_family_cpu_and_numba_agree(family):
     fn, _, grid = FAMILIES[family]
     columns = [np.array(c, dtype=float) for c in zip(*itertools.product(*grid), strict=True)]
-    np.testing.assert_allclose(fn(*columns, backend="cpu"), fn(*columns, backend="numba"), rtol=1e-13)
+    cpu, numba = fn(*columns, backend="cpu"), fn(*columns, backend="numba")
+    # 1e-13 relative, or one ulp of the observation where the score is a difference of obs-sized terms
+    # (the lognormal at sigmalog = 1e-3 scores 2e-4 from terms of size 1: both backends are within the
+    # sweep's RTOL of mpmath there, but not within 1e-13 of each other)
+    bound = 1e-13 * np.abs(numba) + np.finfo(float).eps * np.abs(columns[0])
+    assert np.all(np.abs(cpu - numba) <= bound), np.max(np.abs(cpu - numba) / bound)

@@ -48,6 +48,11 @@ def test_sharded_sequence_risk_equals_single_machine(client):
         np.testing.assert_allclose(a.estimate, b.estimate, rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(a.variance, b.variance, rtol=1e-9, equal_nan=True)
     np.testing.assert_allclose(sharded.reach.efficiency, single.reach.efficiency, rtol=1e-9, equal_nan=True)
+    for kind in ("scope", "reach"):  # the intervals' paired moments are joined too (they were dropped)
+        a, b = getattr(single, kind), getattr(sharded, kind)
+        assert np.isfinite(a.efficiency_low).any()
+        np.testing.assert_allclose(b.efficiency_low, a.efficiency_low, rtol=1e-8, equal_nan=True)
+        np.testing.assert_allclose(b.efficiency_high, a.efficiency_high, rtol=1e-8, equal_nan=True)
     assert sharded.reach.accumulator.ranges == ((0, 6000),)
 
 

@@ -64,13 +64,14 @@ def rows_view(xp: Any, array: Any, shape: tuple[int, ...], dtype: np.dtype) -> A
     return contiguous(xp, xp.reshape(array, shape), dtype)
 
 
-def normalize_axis(axis: int, ndim: int, name: str) -> int:
+def normalize_axis(axis: int, ndim: int, name: str, argument: str = "axis") -> int:
+    """``axis`` (the parameter called ``argument``) of an array ``name`` with ``ndim`` dims, as 0..ndim-1."""
     try:
-        axis = _validate.integer(axis, "axis", high=None)
+        axis = _validate.integer(axis, argument, high=None)
     except TypeError:
-        raise TypeError(f"axis must be an int, got {type(axis).__name__}") from None
+        raise TypeError(f"{argument} must be an int, got {type(axis).__name__}") from None
     if not -ndim <= axis < ndim:
-        raise ValueError(f"{name} has {ndim} dims but axis={axis}")
+        raise ValueError(f"{name} has {ndim} dims but {argument}={axis}")
     return axis % ndim
 
 

@@ -32,6 +32,7 @@ import numpy as np
 # Sizes beyond which a law would take minutes or gigabytes: refused with a clear message instead.
 MAX_ORDER_STATISTIC_SIZE = 20_000_000  # n + m (a table of n + m log-factorials)
 MAX_SUM_SUPPORT = 50_000_000  # m n (the slot-sum pmf has m n + 1 entries)
+MAX_SUM_WORK = 20_000_000_000  # additions of the slot-sum recursion: about half a minute of NumPy
 
 
 def check_order_statistic_size(n: int, m: int) -> None:
@@ -42,11 +43,21 @@ def check_order_statistic_size(n: int, m: int) -> None:
         )
 
 
+def sum_law_work(n: int, m: int) -> int:
+    """Additions of the slot-sum recursion: min(m, n) factors, each over half the support m n + 1."""
+    return min(m, n) * (m * n // 2 + 1)
+
+
 def check_sum_size(n: int, m: int) -> None:
     if m * n > MAX_SUM_SUPPORT:
         raise ValueError(
             f"m * n = {m * n} exceeds {MAX_SUM_SUPPORT}: the exact slot-sum law would need "
             f"{8 * (m * n + 1) / 1e9:.1f} GB; use fewer calibration points or a smaller batch"
+        )
+    if sum_law_work(n, m) > MAX_SUM_WORK:
+        raise ValueError(
+            f"the exact slot-sum law for n={n}, m={m} needs about {sum_law_work(n, m):.1e} additions "
+            f"(min(m, n) m n / 2), more than {MAX_SUM_WORK:.0e}; use fewer calibration points or a smaller batch"
         )
 
 
@@ -190,8 +201,11 @@ def mann_whitney_lower_counts(n: int, m: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _mann_whitney_lower_half(n: int, m: int) -> np.ndarray:
-    """P(U = u) for u = 0..floor(mn/2), U = T - m."""
+    """P(U = u) for u = 0..floor(mn/2), U = T - m. U's generating function, the Gaussian binomial
+    [n + m choose m]_q = prod_{i<=m} (1 - q^(n+i)) / (1 - q^i), is symmetric in n and m: the product runs
+    over the smaller of the two."""
     check_sum_size(n, m)
+    n, m = max(n, m), min(n, m)
     half = m * n // 2
     g = np.zeros(half + 1)
     g[0] = 1.0

@@ -23,6 +23,7 @@ import dask.array as da
 import numpy as np
 
 from riskcore import _validate, crps, mc, tail
+from riskcore.mc.efficiency import PairMoments
 from riskcore.mc.results import with_efficiency as _with_efficiency
 from riskcore.tail import _sums as tail_sums
 from riskcore.tail.diagnostics import khat_row
@@ -210,7 +211,14 @@ def _concat(parts: list[mc.SimulationResult]) -> mc.SimulationResult:
             *(np.concatenate([getattr(a, f) for a in accs]) for f in ("count", "mean", "m2")), accs[0].ranges
         )
         out[kind] = mc.RiskEstimate.from_accumulator(acc, kind, getattr(parts[0], kind).confidence)
-    return _with_efficiency(out, sum(p.steps for p in parts), sum(p.seconds for p in parts))
+    pairs = None
+    if all(p.pairs is not None for p in parts):  # the efficiency intervals' moments, joined the same way
+        pairs = {
+            k: PairMoments(*(np.concatenate([getattr(p.pairs[k], f) for p in parts]) for f in ("shift", "sums")))
+            for k in parts[0].pairs
+            if all(k in p.pairs for p in parts)
+        }
+    return _with_efficiency(out, sum(p.steps for p in parts), sum(p.seconds for p in parts), pairs)
 
 
 def simulate_sequence_risk(

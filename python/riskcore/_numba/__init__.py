@@ -1,6 +1,9 @@
 """Numba backend: the kernels in pure Python, JIT-compiled; used when the C++ extension is missing.
 
 Functions take the canonical arrays of riskcore._crps_args and mirror riskcore._core's signatures.
+Every kernel is compiled with ``error_model="numpy"``: x / 0 gives inf or NaN as in the C++ kernels,
+never a ZeroDivisionError (Numba's default model raises, and inside a parallel loop that surfaces as a
+SystemError: error_spread_score of identical members did).
 """
 
 from riskcore._numba.conformal import knapsack_max_sums

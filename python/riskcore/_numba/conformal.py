@@ -13,7 +13,7 @@ _BLOCK = 8  # kChunksPerBlock of cpp/conformal_cpu.cpp
 _FIRST_SLACK = 4.0  # kKnapsackFirstSlack
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rounded_value(v, m, t, ra, rb):
     slots = v.size
     best = -np.inf
@@ -35,7 +35,7 @@ def _rounded_value(v, m, t, ra, rb):
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _plan(v, m, t):
     """(lambda, w_max, upper, lower, margin, gap_r for r = 1..slots): knapsack_plan."""
     slots = v.size
@@ -74,7 +74,7 @@ def _plan(v, m, t):
     return lam, w_max, upper, lower, margin, gaps
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _keep(v, gaps, margin, slack):
     """knapsack_keep: delta and the slots with gap <= delta by increasing gap (values, gaps)."""
     delta = max(slack, 0.0) + margin
@@ -83,7 +83,7 @@ def _keep(v, gaps, margin, slack):
     return delta, kept + 1, v[kept].copy(), gaps[kept].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _pull(prev, cmin, lo, hi, layer_min, slot, value, gap, delta, j0, j1, out):
     out[j0:j1] = -np.inf
     budget = delta - layer_min
@@ -104,7 +104,7 @@ def _pull(prev, cmin, lo, hi, layer_min, slot, value, gap, delta, j0, j1, out):
             s = stop
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _prune(i, lam, w_max, delta, j0, j1, out):
     least = np.inf
     for j in range(j0, j1):
@@ -118,7 +118,7 @@ def _prune(i, lam, w_max, delta, j0, j1, out):
     return least
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _pass(m, t, lam, w_max, delta, slot, value, gap):
     """knapsack_pass: the pruned half-depth DP with the kept slots (blocks of _BLOCK chunks)."""
     slot_min, slot_max = slot.min(), slot.max()
@@ -179,7 +179,7 @@ def _pass(m, t, lam, w_max, delta, slot, value, gap):
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _max_sum(v, m, t):
     """knapsack_solve: a cheap pass kept to a quarter of the slack, then (if it cannot certify) the
     pass kept to upper - max(lower, its value)."""
@@ -197,7 +197,7 @@ def _max_sum(v, m, t):
     return _pass(m, t, lam, w_max, delta, slot, value, gap)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _max_sums(flat, offsets, ms, t_max, out):
     for p in numba.prange(ms.size):
         out[p] = _max_sum(flat[offsets[p] : offsets[p + 1]], ms[p], t_max[p])
@@ -213,7 +213,7 @@ def knapsack_max_sums(values, m, t_max):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def weighted_sum_counts(h, m, counts):
     """Law of G = sum_j h(R_j) over the multisets of m slots (h[r - 1] >= 0 integers, non-decreasing):
     ``counts`` (m + 1, m h[-1] + 1) int64, zero on entry; slot by slot, multisets of i slots from the
@@ -227,7 +227,7 @@ def weighted_sum_counts(h, m, counts):
     return counts[m]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def weighted_sum_probabilities(h, m, probs):
     """The same law in probabilities P = N / C(r+i-1, i) (no overflow), float64 ``probs``:
     P_r[i][s] = (r-1)/(r+i-1) P_{r-1}[i][s] + i/(r+i-1) P_r[i-1][s - h_r]."""

@@ -30,18 +30,18 @@ def batcher_network(n: int) -> np.ndarray:
     return np.array(pairs, dtype=np.int64)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _chain(v, lower, upper):
     """min(max(v, lower), upper) with NaN kept (RowLayout's chain)."""
     return lower if v < lower else (upper if v > upper else v)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _finite(v):
     return abs(v) <= _DOUBLE_MAX
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _scaled_spread(est, alpha, spread, pair_weight):
     """c * spread by division (see scaled_spread in kernels/crps_ensemble.hpp)."""
     if est == _NRG or est == _INT:
@@ -52,7 +52,7 @@ def _scaled_spread(est, alpha, spread, pair_weight):
     return alpha * fair + (1.0 - alpha) * spread if est == _AFCRPS else fair
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _crps_sorted(x, w, n, y, est, alpha):
     """CRPS of the sorted members x[:n] with normalised weights w[:n] (crps_sorted_lanes<1>)."""
     if est == _INT:
@@ -90,14 +90,14 @@ def _crps_sorted(x, w, n, y, est, alpha):
     return abs_dev - _scaled_spread(est, alpha, lower_part - upper_part, pair_weight)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _akr_shift(est, n):
     if n < 2:
         return 0
     return n - 1 if est == _AKR else n // 2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _akr_score(x, n, y, shift):
     """akr_row_score: members in their given order, each against the one ``shift`` places on."""
     finite, all_equal_y = _finite(y), True
@@ -113,7 +113,7 @@ def _akr_score(x, n, y, shift):
     return to_obs / n - 0.5 * neighbours / n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gather(fct_row, w_row, has_weights, omit_nan, lower, upper, key, w, pos):
     """gather_members: the non-NaN members of positive weight, chained, into key (weights into w, scaled
     by the largest and normalised; 1/n without weights; positions into pos). Count, or -1 when a NaN
@@ -148,7 +148,7 @@ def _gather(fct_row, w_row, has_weights, omit_nan, lower, upper, key, w, pos):
     return n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sort_with_payload(key, w, pos, n, scratch):
     """Sorts key[:n] ascending, w and pos alongside (a stable argsort; scratch holds n doubles)."""
     order = np.argsort(key[:n], kind="mergesort")
@@ -160,7 +160,7 @@ def _sort_with_payload(key, w, pos, n, scratch):
     pos[:n] = moved
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _infinite_score(key, n, y):
     """The +/-inf rule (infinite_row_score): NaN for a finite row, else 0 or +inf."""
     if _finite(y) and _finite(key[0]) and _finite(key[n - 1]):
@@ -168,7 +168,7 @@ def _infinite_score(key, n, y):
     return 0.0 if key[0] == y and key[n - 1] == y else np.inf
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _row_score(fct_row, w_row, has_weights, y, est, alpha, omit_nan, lower, upper, key, w, pos, scratch):
     """crps_ensemble_row."""
     y = _chain(y, lower, upper)
@@ -189,7 +189,7 @@ def _row_score(fct_row, w_row, has_weights, y, est, alpha, omit_nan, lower, uppe
     return _crps_sorted(key, w, n, y, est, alpha)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _general_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, lower, upper, first, threads, out):
     """Rows first..n-1 by the general path, in chunks that allocate their scratch once."""
     n, m = fct.shape
@@ -216,7 +216,7 @@ def _general_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, lower, u
             )
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, error_model="numpy")
 def _network_sort(cols, offsets):
     """Applies the comparators (offsets: pairs of row offsets k * 8) to the 8 columns of cols (flat,
     cols[k * 8 + lane]): apply_sorting_network<8>. fastmath lets min/max vectorise; a lane holding a
@@ -229,7 +229,7 @@ def _network_sort(cols, offsets):
             cols[j + lane] = max(a, z)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _score_lanes(cols, m, y, est, alpha, acc, out):
     """crps_sorted_lanes<8> for nrg, fair and afcrps (equal weights) on sorted flat columns; acc is
     scratch of 4 x 8 doubles."""
@@ -253,7 +253,7 @@ def _score_lanes(cols, m, y, est, alpha, acc, out):
         out[lane] = acc[lane] - _scaled_spread(est, alpha, spread, acc[3 * _LANES + lane])
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _network_loop(obs, fct, offsets, est, alpha, omit_nan, lower, upper, out):
     """Blocks of 8 equal-weight rows sorted by the comparator network (score_block_by_network)."""
     n, m = fct.shape
@@ -304,7 +304,7 @@ def _network_loop(obs, fct, offsets, est, alpha, omit_nan, lower, upper, out):
                 out[r] = score[lane]
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _grad_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, threads, out):
     """crps_ensemble_grad_row for every row."""
     n, m = fct.shape

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _merge_rows(xa, wa, xb, wb, out_x, out_w, cross):
     n, a = xa.shape
     b = xb.shape[1]

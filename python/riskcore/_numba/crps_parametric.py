@@ -23,32 +23,32 @@ from riskcore._numba.special import (
 _SQRT_PI = math.sqrt(math.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal(y, mu, sigma):
     z = (y - mu) / sigma
     return sigma * (z * (2.0 * normal_cdf(z) - 1.0) + 2.0 * normal_pdf(z) - 1.0 / _SQRT_PI)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logistic(y, mu, sigma):
     z = (y - mu) / sigma
     log_cdf = -math.log1p(math.exp(-z)) if z > 0 else z - math.log1p(math.exp(z))
     return sigma * (z - 2.0 * log_cdf - 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def laplace(y, location, scale):
     z = abs((y - location) / scale)
     return scale * (z + math.exp(-z) - 0.75)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def exponential(y, rate):
     cdf = -math.expm1(-rate * y) if y > 0 else 0.0
     return abs(y) - 2.0 * cdf / rate + 0.5 / rate
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def uniform(y, lower, upper, lmass, umass):
     width = upper - lower
     kappa = 1.0 - lmass - umass
@@ -57,14 +57,14 @@ def uniform(y, lower, upper, lmass, umass):
     return width * (abs(w - f) + kappa * f * f - (1.0 - 2.0 * lmass) * f + kappa * kappa / 3.0 + (1.0 - lmass) * umass)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lognormal(y, mulog, sigmalog):
     w = (math.log(y) - mulog) / sigmalog if y > 0 else -math.inf
     below, spread = lognormal_terms(y, mulog, sigmalog)
     return y * (2.0 * normal_cdf(w) - 1.0) - 2.0 * (below - spread)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gamma(y, shape, rate):
     x = rate * y
     return (
@@ -74,33 +74,80 @@ def gamma(y, shape, rate):
     )
 
 
-@numba.njit(cache=True)
+_T_SERIES = np.array(
+    [
+        1.23370055013616975e00,
+        -2.10359958052928997e00,
+        3.55137311061467198e00,
+        -6.02714257677083776e00,
+        1.03482864586230683e01,
+        -1.80084878757427767e01,
+        3.17549269340531524e01,
+        -5.66695762270844838e01,
+        1.02201741627303178e02,
+        -1.86001053885502756e02,
+        3.41167310055341602e02,
+        -6.30000395674915694e02,
+        1.17014310198415615e03,
+        -2.18440015230664130e03,
+        4.09587509517649187e03,
+        -7.71000005971271185e03,
+        1.45634444820390672e04,
+        -2.75940000237430941e04,
+        5.24287000150369568e04,
+        -9.98642857238328579e04,
+        1.90650090915166307e05,
+        -3.64722000003874127e05,
+        6.99050583335808478e05,
+        -1.34217720000158413e06,
+        2.58111007692409214e06,
+        -4.97102688888954092e06,
+        9.58698050000041910e06,
+    ]
+)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def t_gamma_log_ratio_per_eps(df):
+    """Mirror of kernels/crps_parametric.hpp: D / (df - 1), by its Taylor series near df = 1."""
+    eps = df - 1.0
+    if abs(eps) >= 0.1:
+        return (log_gamma_ratio(0.5 * df, 0.5) - log_gamma_ratio(df - 0.5, 0.5)) / eps
+    series = 0.0
+    for k in range(26, -1, -1):
+        series = _T_SERIES[k] + eps * series
+    return -0.6931471805599453094 + eps * series
+
+
+@numba.njit(cache=True, error_model="numpy")
 def t(y, df, location, scale):
     z = (y - location) / scale
     tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z))
     cdf = 1.0 - tail if z > 0 else tail
+    eps = df - 1.0
     half_ratio = log_gamma_ratio(0.5 * df, 0.5)
-    pdf = math.exp(half_ratio - 0.5 * math.log(df * math.pi) - 0.5 * (df + 1.0) * math.log1p(z * z / df))
-    constant = 2.0 * math.sqrt(df / math.pi) / (df - 1.0) * math.exp(2.0 * half_ratio - log_gamma_ratio(df - 0.5, 0.5))
-    return scale * (z * (2.0 * cdf - 1.0) + 2.0 * pdf * (df + z * z) / (df - 1.0) - constant)
+    d = t_gamma_log_ratio_per_eps(df)
+    q = 0.5 * math.log1p(z * z / df) + d
+    bracket = 2.0 * math.sqrt(df / math.pi) * math.exp(half_ratio + eps * d) * (math.expm1(-eps * q) / eps)
+    return scale * (z * (2.0 * cdf - 1.0) + bracket)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gtcnormal(y, mu, sigma, lower, upper, lmass, umass):
     return crps_gtc(NORMAL, 0.0, y, mu, sigma, lower, upper, lmass, umass)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def censored_normal(y, mu, sigma, lower, upper):
     return crps_censored(NORMAL, 0.0, y, mu, sigma, lower, upper)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def truncated_normal(y, mu, sigma, lower, upper):
     return crps_gtc(NORMAL, 0.0, y, mu, sigma, lower, upper, 0.0, 0.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gev(y, shape, location, scale):
     z = (y - location) / scale
     lg = lgamma1p(-shape)
@@ -112,19 +159,19 @@ def gev(y, shape, location, scale):
     return scale * (-z + 2.0 * upper_gamma(-shape, math.exp(log_x)) - constant)
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map1(f, a0, a1, out):
     for i in range(out.size):
         out[i] = f(np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]))
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map2(f, a0, a1, a2, out):
     for i in range(out.size):
         out[i] = f(np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]), np.float64(a2[i % a2.size]))
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map3(f, a0, a1, a2, a3, out):
     for i in range(out.size):
         out[i] = f(
@@ -135,7 +182,7 @@ def _map3(f, a0, a1, a2, a3, out):
         )
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map4(f, a0, a1, a2, a3, a4, out):
     for i in range(out.size):
         out[i] = f(
@@ -147,7 +194,7 @@ def _map4(f, a0, a1, a2, a3, a4, out):
         )
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map5(f, a0, a1, a2, a3, a4, a5, out):
     for i in range(out.size):
         out[i] = f(
@@ -160,7 +207,7 @@ def _map5(f, a0, a1, a2, a3, a4, a5, out):
         )
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map6(f, a0, a1, a2, a3, a4, a5, a6, out):
     for i in range(out.size):
         out[i] = f(
@@ -174,7 +221,7 @@ def _map6(f, a0, a1, a2, a3, a4, a5, a6, out):
         )
 
 
-@numba.njit  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
 def _map7(f, a0, a1, a2, a3, a4, a5, a6, a7, out):
     for i in range(out.size):
         out[i] = f(
@@ -217,7 +264,7 @@ def crps_parametric(name, args):
     return out
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _mixnorm_loop(obs, m, s, w, out):
     k_count = m.shape[1]
     for r in numba.prange(m.shape[0]):

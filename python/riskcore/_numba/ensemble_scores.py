@@ -15,7 +15,7 @@ _AKR, _AKR_CIRCPERM = 5, 6  # crps_ensemble's codes, for _akr_shift
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mean_and_ss(x):
     m = x.size
     total = 0.0
@@ -29,13 +29,13 @@ def _mean_and_ss(x):
     return mean, ss
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gauss(a, b):
     d = a - b
     return math.exp(-0.5 * d * d)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sorted_quantile(x, p):
     m = x.size
     h = p * (m - 1)
@@ -44,7 +44,7 @@ def _sorted_quantile(x, p):
     return x[lo] + (h - lo) * (x[hi] - x[lo])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _score(kind, x, y, param):
     m = x.size
     if np.isnan(y):
@@ -102,7 +102,7 @@ def _score(kind, x, y, param):
     return -(to_obs / m - 0.5 * spread - 0.5)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _loop(kind, obs, fct, param, has_param, out):
     for r in numba.prange(fct.shape[0]):
         p = np.float64(param[r]) if has_param else 0.0

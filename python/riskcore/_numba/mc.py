@@ -14,7 +14,7 @@ _OUTCOME, _END = 1, 2
 _INV_2_53 = 1.0 / 9007199254740992.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sample_state(row, u):
     lo, hi = 0, row.size - 1
     while lo < hi:
@@ -26,12 +26,12 @@ def _sample_state(row, u):
     return lo
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _uniform(words, t):
     return np.float64(words[t % 4] >> np.uint64(11)) * _INV_2_53
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _block(seed, query, trajectory, pass_, t):
     words = np.empty(4, dtype=np.uint64)
     words[0], words[1], words[2], words[3] = _philox_block(
@@ -40,7 +40,7 @@ def _block(seed, query, trajectory, pass_, t):
     return words
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _trajectory(cdf, masked_cdf, hazard, kind, start, horizon, seed, query, trajectory):
     mc = 0.0
     scope = 0.0
@@ -77,7 +77,7 @@ def _trajectory(cdf, masked_cdf, hazard, kind, start, horizon, seed, query, traj
     return mc, scope, -math.expm1(log_survival), steps
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _simulate(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, values, steps):
     queries = start.size
     for item in numba.prange(queries * count):

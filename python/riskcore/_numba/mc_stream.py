@@ -15,7 +15,7 @@ _MC, _SCOPE, _REACH = 0, 1, 2
 _INV_2_53 = 1.0 / 9007199254740992.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _merge(c, m, s, c2, m2, s2):
     count = c + c2
     if count == 0:
@@ -25,7 +25,7 @@ def _merge(c, m, s, c2, m2, s2):
     return count, m + delta * share, s + s2 + delta * delta * c * share
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add(c, m, s, x):
     c += 1.0
     delta = x - m
@@ -34,18 +34,18 @@ def _add(c, m, s, x):
     return c, m, s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def reach_update(x, h):
     """REACH's X <- X + h (1 - X) (kernels/mc_stream.hpp's reach_update)."""
     return x + h * (1.0 - x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _outside(v):
     return not (v >= 0.0 and v <= 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _fold(h, q, n, k, stop, end, scope):
     """kernels/mc_stream.hpp's fold_steps: four lanes over t mod 4, merged in the same order."""
     lane = np.zeros(4)
@@ -70,7 +70,7 @@ def _fold(h, q, n, k, stop, end, scope):
     return reach_update(reach_update(lane[0], lane[1]), reach_update(lane[2], lane[3])), bad
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, checks):
     """Moments of trajectories [n0, n1) of (q, k) into out[0:6]; bad counts/first indices into checks."""
     N, T, K = h.shape[1], h.shape[2], h.shape[3]
@@ -110,7 +110,7 @@ def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, ch
     out[0], out[1], out[2], out[3], out[4], out[5] = vc, vm, vs, mc_c, mc_m, mc_s
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _moments(h, lengths, mask, use_mask, hit, use_hit, kind, parts, checks):
     Q, N, K = h.shape[0], h.shape[1], h.shape[3]
     blocks = parts.shape[2]
@@ -123,7 +123,7 @@ def _moments(h, lengths, mask, use_mask, hit, use_hit, kind, parts, checks):
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _reduce(parts, checks, kind, out, found):
     Q, K, blocks = parts.shape[0], parts.shape[1], parts.shape[2]
     for q in range(Q):
@@ -161,7 +161,7 @@ def risk_moments(hazards, lengths, mask, first_hit, kind):
 
 
 # ------------------------------------------------------------------------- sequence-model driver
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _draw(seed, context, trajectory, t, role):
     words = _philox_block(
         np.uint64(t), np.uint64(trajectory), np.uint64(role), np.uint64(0), np.uint64(seed), np.uint64(context)
@@ -172,7 +172,7 @@ def _draw(seed, context, trajectory, t, role):
 _CHUNK = 16
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _tree(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15):
     """kernels/mc_stream.hpp's chunk tree: lane_j = (v_j + v_j+4) + (v_j+8 + v_j+12), then pairs."""
     l0 = (v0 + v4) + (v8 + v12)
@@ -182,12 +182,12 @@ def _tree(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15):
     return (l0 + l1) + (l2 + l3)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _at(x, i, hi):
     return np.float64(x[i]) if i < hi else 0.0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _full_chunk(x, lo):
     """kernels/mc_stream.hpp's chunk_sum of the full chunk x[lo:lo + 16] (no branches: vectorised)."""
     f = np.float64
@@ -198,7 +198,7 @@ def _full_chunk(x, lo):
     )  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _tail_chunk(x, lo, hi):
     """chunk_sum of the last, partial chunk x[lo:hi] (missing tokens weigh 0)."""
     return _tree(
@@ -209,7 +209,7 @@ def _tail_chunk(x, lo, hi):
     )  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _row_sums(x, sums):
     """kernels/mc_stream.hpp's row_sums: chunk sums into sums, the row mass (NaN when a weight < 0)."""
     V = x.size
@@ -227,18 +227,18 @@ def _row_sums(x, sums):
     return np.nan if neg else total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _allowed(row, w, logits, outcome_bits, exclude, v):
     x = w[v] if logits else np.float64(row[v])
     return x if (x > 0.0 and not (outcome_bits[v] & exclude)) else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _allowed_at(row, w, logits, outcome_bits, exclude, v, hi):
     return _allowed(row, w, logits, outcome_bits, exclude, v) if v < hi else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
     if not (chunk_bits[c] & exclude):
         return sums[c]
@@ -254,7 +254,7 @@ def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
     )  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, exclude):
     total = 0.0
     for c in range(sums.size):
@@ -262,7 +262,7 @@ def _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, exclude):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowed, u):
     """kernels/mc_stream.hpp's categorical: walk the chunk sums, then scan the chunk's tokens."""
     V = row.size
@@ -285,7 +285,7 @@ def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowe
     return -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _row_step(
     row,
     logits,
@@ -381,7 +381,7 @@ def _row_step(
     return token, 1 if done else 0, -1
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _sequence_step(
     probs,
     logits,

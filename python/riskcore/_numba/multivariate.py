@@ -20,7 +20,7 @@ _SQRT1_2 = 0.70710678118654752440
 _LOG_SPACE_BELOW = 1e-280  # sums below this are redone in log space (their terms may have underflowed)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _has_nan(x, y):
     for k in range(y.size):
         if np.isnan(y[k]):
@@ -32,7 +32,7 @@ def _has_nan(x, y):
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _member_weights(ens, has_ens, fw, has_fw, m, normalise, q):
     """q_i = v_i w(x_i) as in the header; returns (ok, sum of v^2)."""
     largest = 0.0
@@ -60,12 +60,12 @@ def _member_weights(ens, has_ens, fw, has_fw, m, normalise, q):
     return True, v2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rho(energy, squared):
     return math.sqrt(squared) if energy else -math.exp(-0.5 * squared)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gap(a, b):
     s = 0.0
     for k in range(a.size):
@@ -74,7 +74,7 @@ def _gap(a, b):
     return s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _kernel_score(kind, x, y, ens, has_ens, fw, has_fw, ow, q):
     m = x.shape[0]
     energy = kind <= _VRES
@@ -124,7 +124,7 @@ def _kernel_score(kind, x, y, ens, has_ens, fw, has_fw, ow, q):
     return score
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _power(gap, p):
     a = abs(gap)
     if p == 0.5:
@@ -132,7 +132,7 @@ def _power(gap, p):
     return a if p == 1.0 else (a * a if p == 2.0 else a**p)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _variogram(kind, x, y, ens, has_ens, fw, has_fw, ow, w, p, q, a):
     m, d = x.shape
     ow_form, vr_form = kind == _OWVS, kind == _VRVS
@@ -177,7 +177,7 @@ def _variogram(kind, x, y, ens, has_ens, fw, has_fw, ow, w, p, q, a):
     return (ow - total) * var + ow * total * dist + (squares - ow * obs_squares) * (total - ow)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _dss(x, y, bias, r, c):
     m, d = x.shape
     if _has_nan(x, y):
@@ -222,7 +222,7 @@ def _dss(x, y, bias, r, c):
     return quad + log_det
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _loop(kind, obs, fct, ens, has_ens, fw, has_fw, ow, has_ow, w, p, out):
     n, m, d = fct.shape
     for r in numba.prange(n):
@@ -248,7 +248,7 @@ def multivariate_score(name, obs, fct, ens_w, fw, ow, w, p):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_normal_cdf(t):
     if t == -np.inf:
         return -np.inf
@@ -257,14 +257,14 @@ def _log_normal_cdf(t):
     return math.log1p(-0.5 * math.erfc(t * _SQRT1_2))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_diff_exp(hi, lo):
     if hi == -np.inf:
         return hi
     return hi + math.log(-math.expm1(lo - hi))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_normal_mass(a, b):
     if not a < b:
         return -np.inf
@@ -275,7 +275,7 @@ def _log_normal_mass(a, b):
     return math.log(0.5 * (math.erf(b * _SQRT1_2) - math.erf(a * _SQRT1_2)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_sum_exp(values):
     largest = -np.inf
     for v in values:
@@ -288,7 +288,7 @@ def _log_sum_exp(values):
     return largest + math.log(total)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _normal_mass(a, b):
     if not a < b:
         return 0.0
@@ -299,7 +299,7 @@ def _normal_mass(a, b):
     return 0.5 * (math.erf(b * _SQRT1_2) - math.erf(a * _SQRT1_2))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _silverman(x):
     m = x.size
     _, ss = _mean_and_ss(x)
@@ -308,7 +308,7 @@ def _silverman(x):
     return 1.06 * min(math.sqrt(ss / (m - 1)), iqr / 1.34) * m**-0.2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _clogs(x, y, lo, hi, h, cens):
     m = x.size
     if np.isnan(y) or np.isnan(lo) or np.isnan(hi):
@@ -346,7 +346,7 @@ def _clogs(x, y, lo, hi, h, cens):
     return _score(_LOGS, x, y, h) + log_total - math.log(m)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _clogs_loop(obs, fct, a, b, bw, has_bw, cens, out):
     for r in numba.prange(fct.shape[0]):
         h = np.float64(bw[r]) if has_bw else 0.0
@@ -359,7 +359,7 @@ def clogs_ensemble(obs, fct, a, b, bw, cens):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _power_slope(gap, p):
     if gap == 0.0:
         return 0.0
@@ -370,7 +370,7 @@ def _power_slope(gap, p):
     return sign * (1.0 if p == 1.0 else (2.0 * a if p == 2.0 else p * a ** (p - 1.0)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add_unit_difference(x, i, j, scale, g):
     norm = math.sqrt(_gap(x[i], x[j]))
     if not norm > 0.0:
@@ -381,7 +381,7 @@ def _add_unit_difference(x, i, j, scale, g):
         g[j, k] += t
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _grad(kind, x, y, ens, has_ens, w, p, q, a, g):
     m, d = x.shape
     if _has_nan(x, y):
@@ -423,7 +423,7 @@ def _grad(kind, x, y, ens, has_ens, w, p, q, a, g):
             _add_unit_difference(x, i, j, c * q[i] * q[j], g)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _grad_loop(kind, obs, fct, ens, has_ens, w, p, out):
     n, m, d = fct.shape
     for r in numba.prange(n):

@@ -14,7 +14,7 @@ _W0 = np.uint64(0x9E3779B97F4A7C15)
 _W1 = np.uint64(0xBB67AE8584CAA73B)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mulhi64(a, b):
     s32 = np.uint64(32)
     a_lo, a_hi = a & _MASK32, a >> s32
@@ -25,7 +25,7 @@ def _mulhi64(a, b):
     return a_hi * b_hi + (mid1 >> s32) + (mid2 >> s32)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _philox_block(c0, c1, c2, c3, k0, k1):
     for r in range(10):
         if r > 0:
@@ -37,7 +37,7 @@ def _philox_block(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _philox_loop(counters, k0, k1, out):
     for i in range(counters.shape[0]):
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = _philox_block(
@@ -54,7 +54,7 @@ def philox4x64(counters, key):
 _SCALE = 1.0 / 9007199254740992.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sincos_turns(u):
     """sin, cos of 2 pi u (mirror of sincos_turns in kernels/tail_sampler.hpp, same operations)."""
     t = 4.0 * u
@@ -107,12 +107,12 @@ def _sincos_turns(u):
     return -pc, ps
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _uniform(word):
     return float(word >> np.uint64(11)) * _SCALE
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal_block(block, k0, k1):
     """The four normals of Philox block ``block`` under key (k0, k1) (fill_normals in tail_sampler.hpp)."""
     w0, w1, w2, w3 = _philox_block(np.uint64(block), np.uint64(0), np.uint64(0), np.uint64(0), k0, k1)
@@ -123,7 +123,7 @@ def normal_block(block, k0, k1):
     return r0 * c0, r0 * s0, r1 * c1, r1 * s1
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _normals(n, k0, k1, out):
     for block in numba.prange((n + 3) // 4):
         z = normal_block(block, k0, k1)

@@ -12,22 +12,22 @@ _MAX_ITER = 1000
 EULER_GAMMA = 0.57721566490153286061
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal_cdf(x):
     return 0.5 * math.erfc(-x * 0.70710678118654752440)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal_pdf(x):
     return 0.39894228040143267794 * math.exp(-0.5 * x * x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log_beta(a, b):
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lentz_step(f, c, d, a, b):
     d = b + a * d
     d = _TINY if abs(d) < _TINY else d
@@ -38,7 +38,7 @@ def _lentz_step(f, c, d, a, b):
     return f * delta, c, d, abs(delta - 1.0) < _EPS
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gamma_p_series(a, x):
     term = 1.0 / a
     total = term
@@ -50,7 +50,7 @@ def _gamma_p_series(a, x):
     return total * math.exp(-x + a * math.log(x) - math.lgamma(a))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gamma_q_fraction(a, x):
     f = x + 1.0 - a
     f = _TINY if f == 0.0 else f
@@ -62,7 +62,7 @@ def _gamma_q_fraction(a, x):
     return math.exp(-x + a * math.log(x) - math.lgamma(a)) / f
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gamma_p(a, x):
     """Regularised lower incomplete gamma P(a, x)."""
     if x <= 0.0:
@@ -72,7 +72,7 @@ def gamma_p(a, x):
     return _gamma_p_series(a, x) if x < a + 1.0 else 1.0 - _gamma_q_fraction(a, x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gamma_q(a, x):
     """Regularised upper incomplete gamma Q(a, x)."""
     if x <= 0.0:
@@ -82,7 +82,7 @@ def gamma_q(a, x):
     return 1.0 - _gamma_p_series(a, x) if x < a + 1.0 else _gamma_q_fraction(a, x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _beta_fraction(a, b, x):
     f, c, d = 1.0, 1.0, 0.0
     for n in range(1, _MAX_ITER + 1):
@@ -97,7 +97,7 @@ def _beta_fraction(a, b, x):
     return f
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def beta_inc(a, b, x):
     """Regularised incomplete beta I_x(a, b)."""
     if x <= 0.0:
@@ -128,7 +128,7 @@ _ZETA = (
 )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _square_error(x):
     # x * x - fl(x * x) exactly (Dekker's product; what fma(x, x, -hi) gives in C++)
     split = 134217729.0 * x
@@ -138,12 +138,12 @@ def _square_error(x):
     return ((hi * hi - p) + 2.0 * hi * lo) + lo * lo
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def exp_square(x):
     return math.exp(x * x) * (1.0 + _square_error(x))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _erfcx_positive(x):
     if x < 10.0:
         return math.erfc(x) * exp_square(x)
@@ -158,17 +158,17 @@ def _erfcx_positive(x):
     return total / (x * _SQRT_PI)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erfcx(x):
     return _erfcx_positive(x) if x >= 0.0 else 2.0 * exp_square(x) - _erfcx_positive(-x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mills(x):
     return 1.25331413731550025121 * erfcx(x * 0.70710678118654752440)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mills_v(x):
     if x < 10.0:
         return 1.0 - x * mills(x)
@@ -183,7 +183,7 @@ def mills_v(x):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mills_w(x):
     if x < 10.0:
         return _SQRT2 * mills(_SQRT2 * x) - mills(x)
@@ -203,7 +203,7 @@ def mills_w(x):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal_q_integral(x):
     if math.isinf(x):
         return 0.0 if x > 0 else math.inf
@@ -212,7 +212,7 @@ def normal_q_integral(x):
     return normal_pdf(x) - x * normal_cdf(-x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal_q2_integral(x):
     if math.isinf(x):
         return 0.0 if x > 0 else math.inf
@@ -223,7 +223,7 @@ def normal_q2_integral(x):
     return -x * q * q + 2.0 * normal_pdf(x) * q - normal_cdf(-_SQRT2 * x) / _SQRT_PI
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lgamma1p(a):
     if abs(a) >= 0.05:
         return math.lgamma(1.0 + a)
@@ -235,7 +235,7 @@ def lgamma1p(a):
     return -EULER_GAMMA * a + total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def upper_gamma(a, x):
     """Gamma(a, x), a > -1, x > 0 (not regularised)."""
     if math.isinf(x):
@@ -264,7 +264,7 @@ def upper_gamma(a, x):
     return head - math.exp(a * log_x) * total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _stirling_delta(x):
     r = 1.0 / (x * x)
     return (
@@ -278,7 +278,7 @@ def _stirling_delta(x):
     ) / x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log_gamma_ratio(x, a):
     """log(Gamma(x + a) / Gamma(x)), x > 0, a >= 0."""
     if x < 10.0:
@@ -286,7 +286,7 @@ def log_gamma_ratio(x, a):
     return (x - 0.5) * math.log1p(a / x) + a * math.log(x + a) - a + _stirling_delta(x + a) - _stirling_delta(x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mills_triple(x):
     """R(x), V(x), W(x) at one point (two Mills ratios)."""
     r = mills(x)
@@ -295,12 +295,12 @@ def mills_triple(x):
     return r, mills_v(x), mills_w(x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logistic_cdf(x):
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log1m_over(s):
     """-log(1 - s)/s for 0 <= s <= 1/2 (series below 0.05)."""
     if s >= 0.05:
@@ -311,7 +311,7 @@ def log1m_over(s):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log1m_minus_over2(s):
     """(-log(1 - s) - s)/s^2 for 0 <= s <= 1/2 (series below 0.05)."""
     if s >= 0.05:
@@ -322,7 +322,7 @@ def log1m_minus_over2(s):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def student_sf(x, df):
     """Student t survival function at x >= 0."""
     return 0.5 * beta_inc(0.5 * df, 0.5, df / (df + x * x))

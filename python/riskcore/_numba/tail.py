@@ -12,7 +12,7 @@ from riskcore._numba.philox import normal_block
 CHUNK = 65536
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _chunk(lw, event):
     m = -math.inf
     for v in lw:
@@ -31,7 +31,7 @@ def _chunk(lw, event):
     return m, s0, s1, s2, s2e
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _combine(a, b):
     if a[0] == -math.inf:
         return b
@@ -48,7 +48,7 @@ def _combine(a, b):
     )
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _log_sums(lw, event, out):
     queries, n = lw.shape
     for q in numba.prange(queries):
@@ -67,7 +67,7 @@ def log_sums(log_weights, event):
 
 
 # ----------------------------------------------------------------- fused pass (kernels/tail_sums.hpp)
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _bucket(kind, ev, val, q, i, thresholds, t_row, nt):
     """(bucket, h, bad event) of sample i, as in chunk_tail_sums."""
     if kind == 0:
@@ -85,7 +85,7 @@ def _bucket(kind, ev, val, q, i, thresholds, t_row, nt):
     return lo, 1.0, v != v
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_weight(lp, lq, q, i):
     """(lw, check rule or -1), as in chunk_tail_sums."""
     p = float(lp[q, i])
@@ -104,7 +104,7 @@ def _log_weight(lp, lq, q, i):
     return w, -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _exp_nonpositive(x):
     """e^x for x <= 0 (mirror of exp_nonpositive in kernels/tail_sums.hpp: the same operations, so the
     same bits; 2^k by ldexp, exact like the header's exponent-field construction)."""
@@ -160,7 +160,7 @@ def _exp_nonpositive(x):
     return p * math.ldexp(1.0, int(k1)) * math.ldexp(1.0, int(k - k1))
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _fused_pass(lp, lq, kind, ev, val, thresholds, chunks, parts, check_count, check_first, counts):
     queries, n = lp.shape
     nt = thresholds.shape[1]
@@ -218,7 +218,7 @@ def _fused_pass(lp, lq, kind, ev, val, thresholds, chunks, parts, check_count, c
         parts[p, 2] = s2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _combine_parts(parts, queries, chunks, nt, sums, stats):
     for q in range(queries):
         total = parts[q * chunks].copy()
@@ -254,7 +254,7 @@ def _combine_parts(parts, queries, chunks, nt, sums, stats):
             sums[q, j, 4] = s2e
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _terms(lp, lq, kind, ev, val, thresholds, q, all_weights, offsets, terms, buckets):
     """The k-hat terms of query q with their buckets (every finite log-weight in bucket 1 if all_weights),
     chunk c's written from offsets[c] on: the order of a serial pass, filled in parallel."""
@@ -325,7 +325,7 @@ def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
     return sums, stats, checks, flat, offsets, np.ascontiguousarray(event_counts)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _chunk_tops(terms, out):
     """The out.size largest of terms into out (all of them if fewer); returns how many."""
     if terms.size > out.size:
@@ -335,7 +335,7 @@ def _chunk_tops(terms, out):
     return terms.size
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def _shift_chunks(c, n, k0, k1, all_weights, keep, parts, counts, tops, top_sizes):
     """Per chunk, gaussian_shift_pass and pass 2 of chunk_tail_sums (kernels/tail_sampler.hpp,
     tail_sums.hpp) on samples s = c + eps drawn here, and the chunk's `keep` largest k-hat terms (event

@@ -86,4 +86,10 @@ def _nm_sum(n: Any, m: Any) -> tuple[int, int]:
         laws.MAX_SUM_SUPPORT,
         "use fewer calibration points or a smaller batch",
     )
+    v.limit(
+        "min(m, n) * m * n / 2 (additions of the exact slot-sum law)",
+        laws.sum_law_work(n, m),
+        laws.MAX_SUM_WORK,
+        "use fewer calibration points or a smaller batch",
+    )
     return n, m

@@ -81,8 +81,8 @@ def _members(obs: Any, fct: Any, m_axis: int, v_axis: int, weights: Any, estimat
     fct_a = _validate.real_array(fct, "fct", xp=xp)
     if fct_a.ndim < 2:
         raise ValueError(f"fct must have a member and a variable axis, got shape {tuple(fct_a.shape)}")
-    m_ax = _arrays.normalize_axis(m_axis, fct_a.ndim, "fct")
-    v_ax = _arrays.normalize_axis(v_axis, fct_a.ndim, "fct")
+    m_ax = _arrays.normalize_axis(m_axis, fct_a.ndim, "fct", "m_axis")
+    v_ax = _arrays.normalize_axis(v_axis, fct_a.ndim, "fct", "v_axis")
     if m_ax == v_ax:
         raise ValueError(f"m_axis and v_axis must differ, got {m_axis} and {v_axis}")
     m, d = fct_a.shape[m_ax], fct_a.shape[v_ax]
@@ -739,5 +739,5 @@ def dssmv_ensemble(
     members = _members(obs, fct, m_axis, v_axis, None)
     m, d = members.fct.shape[1:]
     if m <= d:
-        raise ValueError(f"dssmv_ensemble needs more members than variables (m > d), got m={m}, d={d}")
+        raise ValueError(f"fct needs more members than variables (m > d) for dssmv_ensemble, got m={m}, d={d}")
     return _run("dss_bias" if bias else "dss", members, backend)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from riskcore import _validate
+from riskcore import _arrays, _validate
 from riskcore._intervals import normal_quantile
 from riskcore.tail import _sums
 from riskcore.tail.diagnostics import describe, khat_row
@@ -380,10 +380,21 @@ def is_from_sums(
     s = _sums_array(sums, "sums")
     n = _validate.integer(n, "n", low=1)
     shape = s.shape[:-1]
-    khat = np.broadcast_to(np.asarray(khat, dtype=np.float64), shape)
-    ev = np.where(s[..., 2] > 0, np.iinfo(np.int64).max, 0) if events is None else np.asarray(events)
-    st = None if stats is None else np.asarray(stats, dtype=np.float64)
+    k = _validate.real_array(khat, "khat").astype(np.float64, copy=False)
+    if events is None:
+        ev = np.where(s[..., 2] > 0, np.iinfo(np.int64).max, 0)
+    else:
+        ev = _validate.integer_array(events, "events", low=0)
+    st = None
+    if stats is not None:
+        st = _validate.real_array(stats, "stats", ndim=len(shape) + 1).astype(np.float64, copy=False)
+        if st.shape != (*shape, 3):
+            raise ValueError(f"stats must have shape {(*shape, 3)} (sum, count of -inf, minimum), got {st.shape}")
+    for name, value in (("khat", k), ("events", ev)):
+        if _arrays.broadcast_shape({"sums without its last axis": shape, name: np.shape(value)}) != shape:
+            raise ValueError(f"{name} must broadcast to {shape} (one per query of sums), got shape {np.shape(value)}")
     with warnings.catch_warnings():
         if events is None:
             warnings.filterwarnings("ignore", message="fewer than")
-        return _result(s, n, khat, np.broadcast_to(ev, shape), st, confidence, False, scalar=not shape)
+        khat_b, ev_b = np.broadcast_to(k, shape), np.broadcast_to(ev, shape)
+        return _result(s, n, khat_b, ev_b, st, confidence, False, scalar=not shape)

@@ -24,6 +24,7 @@ from riskcore.tail.estimators import TailEstimate, _estimate, is_estimate
 __all__ = ["CrossEntropyResult", "cross_entropy_is", "gaussian_tail_is", "standard_normals", "standard_uniforms"]
 
 _MAX_DRAWS = 2**31  # normals materialised per call: 16 GiB of float64
+_MAX_SAMPLES = 10**12  # weighted samples drawn in the kernel per call: about a day on 2 cores
 
 
 def _words(n: int, seed: int, stream: int, backend: str) -> np.ndarray:
@@ -90,6 +91,7 @@ def gaussian_tail_is(
         raise ValueError(f"a must be a non-zero vector of finite norm, got norm {norm}")
     c = _validate.real(threshold, "threshold") / norm
     n = _validate.integer(n, "n", low=1)
+    _validate.limit("n", n, _MAX_SAMPLES, "average the estimates of independent calls with different seeds")
     seed = _validate.seed(seed)
     confidence = _validate.probability(confidence, "confidence")
     kernel = implementation("gaussian_shift_sums", _host(backend))
@@ -144,6 +146,8 @@ def cross_entropy_is(
     >>> bool(abs(r.estimate.estimate - 1.0393e-5) < 4 * r.estimate.se), r.converged     # P(N(0, 2) > 6)
     (True, True)
     """
+    if not callable(score):
+        raise TypeError(f"score must be callable (an (n, dim) array -> n scores), got {type(score).__name__}")
     rho = _validate.probability(rho, "rho")
     dim = _validate.integer(dim, "dim", low=1)
     n = _validate.integer(n, "n", low=2)
