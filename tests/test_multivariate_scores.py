@@ -388,6 +388,27 @@ def test_clogs_stays_finite_where_scoringrules_overflows():
 
 
 # ---------------------------------------------------------------------------- layouts, dtypes, backends
+def test_a_weight_function_may_return_booleans():
+    """An indicator weight (lambda x: x > t) is read as 0/1: the same score as its float version, for
+    the multivariate, the univariate kernel and the outcome-weighted CRPS."""
+
+    def as_float(v):
+        return np.all(v > 0.2) * 1.0
+
+    def as_bool(v):
+        return np.all(v > 0.2)
+
+    np.testing.assert_array_equal(
+        riskcore.owes_ensemble(OBS, FCT, w_func=as_bool), riskcore.owes_ensemble(OBS, FCT, w_func=as_float)
+    )
+    y, x = OBS[:, 0], FCT[:, :, 0]
+    for score in (riskcore.owgksuv_ensemble, riskcore.owcrps_ensemble):
+        as_number = score(y, x, w_func=lambda z: (z > 0.2) * 1.0)
+        np.testing.assert_array_equal(score(y, x, w_func=lambda z: z > 0.2), as_number)
+    with pytest.raises(ValueError, match=r"w_func\(fct\) returned shape \(2,\)"):
+        riskcore.owcrps_ensemble(y, x, w_func=lambda z: np.ones(2))
+
+
 def test_axes_broadcasting_and_views(cpu_or_numba):
     b = cpu_or_numba
     want = riskcore.vs_ensemble(OBS, FCT, w=VW, weights=ENS_W, backend=b)

@@ -161,6 +161,35 @@ def test_fewer_than_five_events_say_khat_is_undefined():
     assert not any("heavy-tailed" in str(w.message) for w in caught)
 
 
+@pytest.mark.parametrize("events", [5, 20])
+def test_too_few_tail_terms_for_the_fit_say_khat_is_undefined(events):
+    """5..20 event terms give M = ceil(0.2 S) <= 4 tail weights: no GPD fit (arviz: inf), so NaN and no
+    heavy-tail warning; 21 terms are the first with a fit."""
+    rng = np.random.default_rng(3)
+    lw = rng.normal(size=1000)
+    ev = np.zeros(1000, bool)
+    ev[:events] = True
+    with pytest.warns(RuntimeWarning, match="k-hat is undefined") as caught:
+        r = tail.is_estimate(lw, 0.0, event=ev)
+    assert math.isnan(r.khat) and r.events == events
+    assert not any("heavy-tailed" in str(w.message) for w in caught)
+    ev[:21] = True
+    assert np.isfinite(tail.is_estimate(lw, 0.0, event=ev).khat)
+
+
+def test_equal_weights_have_no_heavy_tail():
+    """A proposal equal to the target: every weight 1, the top M tied at the cutoff, nothing to fit."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = tail.is_estimate(np.zeros(1000), np.zeros(1000), event=np.arange(1000) % 10 == 0)
+        s = tail.snis_estimate(np.full(1000, -2.0), 0.0, event=np.arange(1000) % 10 == 0)
+    texts = [str(w.message) for w in caught]
+    assert math.isnan(r.khat) and math.isnan(s.khat) and math.isnan(tail.pareto_khat(np.zeros(50)))
+    assert r.estimate == pytest.approx(0.1, rel=1e-15)
+    assert not any("heavy-tailed" in t for t in texts)
+    assert any("proposal equals the target" in t for t in texts) and any("k-hat is undefined" in t for t in texts)
+
+
 def test_zero_events_bound_scales_with_the_largest_weight():
     lw = np.log(np.r_[np.full(999, 0.5), 2.0])  # weights 0.5 .. 2
     r = tail.is_estimate(lw, 0.0, event=np.zeros(1000, bool))

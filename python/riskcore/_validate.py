@@ -6,7 +6,8 @@ The rules, the same for every capability (the README's "What is guaranteed" repe
   ``ValueError: alpha must be in (0, 1), got 1.5``; ``TypeError: m must be an integer, got float``.
 - **Real arrays** (:func:`real_array`) accept int, uint and float dtypes (float16 computes as float32)
   and pandas objects (nullable ``Float64``/``Int64`` with ``pd.NA`` read as NaN); bool, complex,
-  object, string and datetime dtypes raise TypeError. NaN and +/-inf are rejected unless the argument
+  object, string and datetime dtypes raise TypeError (a weight function's values, :func:`weight_values`,
+  may be bool: 0/1). NaN and +/-inf are rejected unless the argument
   allows them; ranges are checked with the interval in the message.
 - **Integers** (:func:`integer`) are Python ints or NumPy integers of any width (never bool, never a
   float); values beyond int64 or outside the stated range raise ValueError, never OverflowError.
@@ -286,6 +287,30 @@ def real_array(
             first = _first(xp, bad, array.shape)
             raise ValueError(f"{name} must be in {_interval(low, high, interval)}, got {array[first]} at index {first}")
     return array
+
+
+def weight_values(value: Any, name: str, shape: tuple[int, ...] | None = None) -> Any:
+    """Values returned by a user's weight function: real numbers >= 0 (not NaN), broadcast to ``shape``
+    when given. Booleans are read as 0/1 here (and only here): a weight function is often an
+    indicator such as ``lambda x: x > t``.
+
+    >>> weight_values(np.array([True, False]), "w_func(obs)")
+    array([1., 0.])
+    >>> weight_values([1.0, 2.0], "w_func(fct)", (3,))
+    Traceback (most recent call last):
+    ...
+    ValueError: w_func(fct) returned shape (2,), which does not broadcast to (3,)
+    """
+    array = _asarray(_from_pandas(value, name), name, np)
+    if array.dtype == bool:
+        array = array.astype(np.float64)
+    if shape is not None:
+        try:
+            array = namespace(array).broadcast_to(array, shape)
+        except ValueError:
+            got = tuple(array.shape)
+            raise ValueError(f"{name} returned shape {got}, which does not broadcast to {shape}") from None
+    return real_array(array, name, low=0.0, allow_nan=False)
 
 
 def integer_array(

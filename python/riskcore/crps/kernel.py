@@ -48,8 +48,8 @@ def _elementwise_weights(w_func: Func | None, a: float, b: float, canon: args.Ca
     elif not callable(w_func):
         raise TypeError(f"w_func must be callable, got {type(w_func).__name__}")
     y, x = canon.arrays[0], canon.arrays[1]
-    fw = _validate.real_array(np.broadcast_to(w_func(x), x.shape), "w_func(fct)", low=0.0, allow_nan=False)
-    ow = _validate.real_array(np.broadcast_to(w_func(y), y.shape), "w_func(obs)", low=0.0, allow_nan=False)
+    fw = _validate.weight_values(w_func(x), "w_func(fct)", x.shape)
+    ow = _validate.weight_values(w_func(y), "w_func(obs)", y.shape)
     return np.asarray(fw, dtype=x.dtype), np.asarray(ow, dtype=x.dtype)
 
 

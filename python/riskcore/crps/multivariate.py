@@ -134,7 +134,7 @@ def _vector_weights(w_func: Func, members: Members) -> tuple[Any, Any]:
     out = []
     for a, name in ((obs_m, "obs"), (fct_m, "fct")):
         w = np.apply_along_axis(w_func, -1, a) if a.size else np.zeros(a.shape[:-1])
-        w = _validate.real_array(w, f"w_func({name})", low=0.0, allow_nan=False)
+        w = _validate.weight_values(w, f"w_func({name})")
         if w.shape != a.shape[:-1]:
             raise ValueError(f"w_func must return one number per vector of {a.shape[-1]} variables")
         out.append(w)

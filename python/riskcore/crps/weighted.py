@@ -23,8 +23,8 @@ def _weights(w_func: Callable[[Any], Any], obs: Any, fct: Any, axis: int) -> tup
     y = _validate.real_array(obs, "obs")
     x = _validate.real_array(fct, "fct")
     ax = _arrays.normalize_axis(axis, x.ndim, "fct")
-    wx = _validate.real_array(np.broadcast_to(w_func(x), x.shape), "w_func(fct)", low=0.0, allow_nan=False)
-    wy = _validate.real_array(np.broadcast_to(w_func(y), y.shape), "w_func(obs)", low=0.0, allow_nan=False)
+    wx = _validate.weight_values(w_func(x), "w_func(fct)", x.shape)
+    wy = _validate.weight_values(w_func(y), "w_func(obs)", y.shape)
     return y, x, wx, wy, ax
 
 

@@ -13,10 +13,10 @@ from numpy.typing import ArrayLike
 
 from riskcore import _validate
 
-__all__ = ["KHAT_MIN_TERMS", "KHAT_WARNING", "khat_tail_size", "pareto_khat"]
+__all__ = ["KHAT_MIN_TAIL", "KHAT_WARNING", "khat_tail_size", "pareto_khat"]
 
 KHAT_WARNING = 0.7
-KHAT_MIN_TERMS = 5  # fewer non-zero terms: k-hat is undefined (NaN)
+KHAT_MIN_TAIL = 5  # fewer weights above the tail cutoff: k-hat is undefined (NaN)
 
 
 def _gpd_shape(exceedances: np.ndarray) -> float:
@@ -51,32 +51,42 @@ def khat_tail_size(count: int) -> int:
 
 def khat_row(log_weights: np.ndarray, count: int | None = None) -> float:
     """k-hat of S = ``count`` finite log-weights, of which ``log_weights`` holds at least the M + 1
-    largest; NaN (undefined) below KHAT_MIN_TERMS terms."""
+    largest; NaN (undefined) when fewer than KHAT_MIN_TAIL of them lie above the cutoff."""
     x = log_weights[np.isfinite(log_weights)]
     total = x.size if count is None else count
-    if total < KHAT_MIN_TERMS:
+    if khat_tail_size(total) < KHAT_MIN_TAIL:
         return math.nan
     x = x - x.max()
     tail_size = khat_tail_size(total)
     rank = x.size - tail_size - 1 if tail_size < x.size else 0  # the (M+1)-th largest: O(S), no full sort
-    cutoff = max(np.partition(x, rank)[rank], math.log(np.finfo(float).tiny))
+    raw_cutoff, floor = np.partition(x, rank)[rank], math.log(np.finfo(float).tiny)
+    cutoff = max(raw_cutoff, floor)
     tail = np.sort(x[x > cutoff])
-    if tail.size <= 4:
-        return math.inf
+    if tail.size < KHAT_MIN_TAIL:
+        # below the floor: a few weights exceed all others by more than 1e308, as heavy as tails get;
+        # otherwise the largest weights are tied, with no tail to fit (arviz gives inf for both)
+        return math.inf if raw_cutoff < floor else math.nan
     return _gpd_shape(np.exp(tail) - math.exp(cutoff))
+
+
+_MIN_SAMPLES = next(s for s in range(1, 100) if khat_tail_size(s) >= KHAT_MIN_TAIL)  # 21
 
 
 def pareto_khat(log_weights: ArrayLike) -> Any:
     r"""Pareto :math:`\hat k` of the largest importance weights (PSIS, Vehtari et al. 2024): a
     generalised Pareto fit to the :math:`M = \lceil\min(0.2 S, 3\sqrt S)\rceil` largest weights.
-    k < 0.5 good, 0.5-0.7 usable, > 0.7 unreliable. -inf log-weights are ignored; with fewer than 5
-    finite weights k-hat is undefined (NaN). Shape (S,) -> float; (queries, S) -> array.
+    k < 0.5 good, 0.5-0.7 usable, > 0.7 unreliable. -inf log-weights are ignored. k-hat is undefined
+    (NaN) when fewer than 5 weights lie above the cutoff: below S = 21 finite weights (M < 5), or when
+    the largest are tied (constant weights: a proposal equal to the target). arviz's ``psislw`` gives
+    inf there, which reads as "heavy-tailed"; elsewhere the two agree (inf when a few weights exceed
+    the cutoff by more than 1e308). Shape (S,) -> float; (queries,
+    S) -> array.
 
     >>> rng = np.random.default_rng(0)
     >>> bool(pareto_khat(rng.normal(size=4000)) < 0.5), bool(pareto_khat(rng.standard_cauchy(4000) * 10) > 0.7)
     (True, True)
-    >>> pareto_khat([0.0, 1.0, 2.0])
-    nan
+    >>> pareto_khat([0.0, 1.0, 2.0]), pareto_khat(np.zeros(1000))
+    (nan, nan)
     """
     lw = _validate.real_array(log_weights, "log_weights", ndim=(1, 2), allow_nan=False).astype(np.float64, copy=False)
     if np.isposinf(lw).any():
@@ -101,11 +111,13 @@ def describe(
             "(1 - (1 - confidence)^(1/N)) * max weight, valid when no weight on the event exceeds the largest "
             "weight seen (brute force: the rule of three)"
         )
-    few = (events > 0) & (events < KHAT_MIN_TERMS)
-    if few.any():
+    undefined = (events > 0) & np.isnan(khat)
+    if undefined.any():
         messages.append(
-            f"fewer than {KHAT_MIN_TERMS} event samples" + where(few) + ": k-hat is undefined (NaN), not evidence "
-            "of heavy tails; draw more samples or use a proposal that hits the event more often"
+            "k-hat is undefined (NaN)" + where(undefined) + f": its fit needs at least {KHAT_MIN_TAIL} weights "
+            f"above the tail cutoff, so at least {_MIN_SAMPLES} non-zero terms whose largest are not all tied "
+            "(fewer event samples, or equal weights); this is not evidence of heavy tails. For few events, draw "
+            "more samples or use a proposal that hits the event more often"
         )
     heavy = khat > KHAT_WARNING
     if heavy.any():

@@ -53,7 +53,7 @@ class TailEstimate:
     log_se: Any
     ess: Any  # Kish ESS of all weights
     ess_event: Any  # Kish ESS of the weights of event samples
-    khat: Any  # Pareto k-hat (NaN: undefined, fewer than 5 terms)
+    khat: Any  # Pareto k-hat (NaN: undefined, fewer than 5 weights above the tail cutoff)
     rel_error: Any  # se / estimate
     kl: Any  # estimate of KL(q || p) = E_q[log q - log p] (self-normalised: log mean w - mean log w)
     events: Any  # number of event samples (graded: h > 0) with a non-zero weight
@@ -395,6 +395,6 @@ def is_from_sums(
             raise ValueError(f"{name} must broadcast to {shape} (one per query of sums), got shape {np.shape(value)}")
     with warnings.catch_warnings():
         if events is None:
-            warnings.filterwarnings("ignore", message="fewer than")
+            warnings.filterwarnings("ignore", message="k-hat is undefined")
         khat_b, ev_b = np.broadcast_to(k, shape), np.broadcast_to(ev, shape)
         return _result(s, n, khat_b, ev_b, st, confidence, False, scalar=not shape)
