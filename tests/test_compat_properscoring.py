@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tarfile
 
 import numpy as np
 import pytest
+from peers import sdist
 
 import riskcore.compat.properscoring as compat
 
@@ -89,23 +89,9 @@ def xskillscore_tests(tmp_path_factory):
     """xskillscore's probabilistic test files from its sdist on the package index (nothing committed)."""
     xs = pytest.importorskip("xskillscore")
     where = tmp_path_factory.mktemp("xskillscore")
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"xskillscore=={xs.__version__}", "-d", str(where)],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"cannot fetch xskillscore {xs.__version__}'s sdist from the package index: {exc}")
-    archive = next(where.glob("xskillscore-*.tar.gz"))
-    tests = where / "tests"
-    tests.mkdir()
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            name = member.name.split("/", 1)[-1]
-            if name in ("conftest.py", "xskillscore/tests/test_probabilistic.py"):
-                member.name = os.path.basename(name)
-                tar.extract(member, tests, filter="data")
+    archive = sdist.download("xskillscore", xs.__version__, where)
+    wanted = ("conftest.py", "xskillscore/tests/test_probabilistic.py")
+    sdist.unpack(archive, where, lambda name: f"tests/{os.path.basename(name)}" if name in wanted else None)
     (where / "riskcore_as_properscoring.py").write_text(PLUGIN)
     return where
 
