@@ -39,12 +39,6 @@ AKR = (
     "no member weights with them (scoringrules accepts ens_w); the test passes ens_w=ones",
     r"estimator 'akr(_circperm)?' takes no weights",
 )
-BOOL_WEIGHT = (
-    "convention (not yet decided in the docs): riskcore reads no bool array as numbers, so a weight "
-    "function returning a bool (the test's w_func is np.all(x > 0.2)) raises TypeError; scoringrules "
-    "multiplies with it as 0/1. The test's float-valued w_func checks before it pass",
-    r"w_func\(obs\) must have a real numeric dtype \(float or int\), got bool",
-)
 KNOWN: dict[str, tuple[str, str]] = {
     "test_crps.py::test_crps_ensemble[pwm]": PWM,
     "test_crps.py::test_crps_ensemble[akr]": AKR,
@@ -57,8 +51,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "location/scale checks after it do not run)",
         r"shape must be < 1",
     ),
-    "test_kernels.py::test_owgksmv": BOOL_WEIGHT,
-    "test_wenergy.py::test_owenergy_score_correctness": BOOL_WEIGHT,
     "test_wcrps.py::test_owcrps_score_correctness": (
         "missing: riskcore's owcrps_ensemble (and vrcrps_ensemble) take no member weights (scoringrules' "
         "ens_w); the test's last check passes ens_w=ones, its correctness checks before it pass",
