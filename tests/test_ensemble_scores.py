@@ -267,17 +267,36 @@ def weight(z):
     return 1.0 / (1.0 + np.exp(-3.0 * (np.asarray(z) - 0.2)))  # a smooth weight on the upper part
 
 
-def ow_vr_oracle(y, x, kind):
-    """O(m^2) definitions of Allen, Ginsbourger & Ziegel (2023)."""
+def ow_vr_oracle(y, x, kind, omega=None):
+    """O(m^2) definitions of Allen, Ginsbourger & Ziegel (2023); member weights omega replace each 1/m by
+    omega_i / sum omega."""
     m = len(x)
+    p = [1.0 / m] * m if omega is None else [o / math.fsum(omega) for o in omega]
     wx, wy = [float(weight(v)) for v in x], float(weight(y))
-    wbar = math.fsum(wx) / m
-    to_obs = math.fsum(abs(v - y) * w for v, w in zip(x, wx, strict=True)) / m
-    pairs = math.fsum(abs(x[i] - x[j]) * wx[i] * wx[j] for i in range(m) for j in range(m)) / m**2
+    wbar = math.fsum(pi * w for pi, w in zip(p, wx, strict=True))
+    to_obs = math.fsum(pi * abs(v - y) * w for pi, v, w in zip(p, x, wx, strict=True))
+    pairs = math.fsum(p[i] * p[j] * abs(x[i] - x[j]) * wx[i] * wx[j] for i in range(m) for j in range(m))
     if kind == "ow":
         return wy * to_obs / wbar - 0.5 * wy * pairs / wbar**2
-    third = (math.fsum(abs(v) * w for v, w in zip(x, wx, strict=True)) / m - abs(y) * wy) * (wbar - wy)
+    third = (math.fsum(pi * abs(v) * w for pi, v, w in zip(p, x, wx, strict=True)) - abs(y) * wy) * (wbar - wy)
     return wy * to_obs - 0.5 * pairs + third
+
+
+@pytest.mark.parametrize("kind", ["ow", "vr"])
+def test_member_weights_of_outcome_weighted_and_vertically_rescaled_crps(backend, kind):
+    fn = riskcore.owcrps_ensemble if kind == "ow" else riskcore.vrcrps_ensemble
+    omega = np.random.default_rng(5).uniform(0.1, 2.0, size=FCT.shape[-1])
+    got = fn(OBS, FCT, w_func=weight, weights=omega, backend=backend)
+    want = per_row(lambda y, x: ow_vr_oracle(y, x, kind, omega), OBS, FCT)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    huge = fn(OBS, FCT, w_func=weight, weights=omega * 1e307, backend=backend)  # no overflow in the scaling
+    np.testing.assert_allclose(huge, want, rtol=1e-12)
+    ones = fn(OBS, FCT, w_func=weight, weights=np.ones_like(FCT), backend=backend)
+    np.testing.assert_allclose(ones, fn(OBS, FCT, w_func=weight, backend=backend), rtol=1e-14)
+    with pytest.raises(ValueError, match="weights"):
+        fn(OBS, FCT, w_func=weight, weights=-omega, backend=backend)
+    with pytest.raises(ValueError, match="weights of shape"):
+        fn(OBS, FCT, w_func=weight, weights=omega[:-1], backend=backend)
 
 
 @pytest.mark.parametrize("kind", ["ow", "vr"])

@@ -51,11 +51,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "location/scale checks after it do not run)",
         r"shape must be < 1",
     ),
-    "test_wcrps.py::test_owcrps_score_correctness": (
-        "missing: riskcore's owcrps_ensemble (and vrcrps_ensemble) take no member weights (scoringrules' "
-        "ens_w); the test's last check passes ens_w=ones, its correctness checks before it pass",
-        r"owcrps_ensemble\(\) got an unexpected keyword argument 'weights'",
-    ),
     "test_visual.py": (
         "not a score: scoringrules.visualization.reliability_diagram (a matplotlib plot) has no riskcore "
         "counterpart; the file does not import",

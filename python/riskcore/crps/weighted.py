@@ -17,7 +17,11 @@ from riskcore.crps.ensemble import crps_ensemble
 __all__ = ["owcrps_ensemble", "vrcrps_ensemble"]
 
 
-def _weights(w_func: Callable[[Any], Any], obs: Any, fct: Any, axis: int) -> tuple[Any, Any, Any, Any, int]:
+def _weights(
+    w_func: Callable[[Any], Any], obs: Any, fct: Any, axis: int, weights: Any
+) -> tuple[Any, Any, Any, Any, int]:
+    """y, x, v, w(y), axis with v_i = omega_i w(x_i): the weight function's values at the members times
+    the member weights omega (scaled to mean 1 along the member axis; all ones without ``weights``)."""
     if not callable(w_func):
         raise TypeError(f"w_func must be callable, got {type(w_func).__name__}")
     y = _validate.real_array(obs, "obs")
@@ -25,7 +29,24 @@ def _weights(w_func: Callable[[Any], Any], obs: Any, fct: Any, axis: int) -> tup
     ax = _arrays.normalize_axis(axis, x.ndim, "fct")
     wx = _validate.weight_values(w_func(x), "w_func(fct)", x.shape)
     wy = _validate.weight_values(w_func(y), "w_func(obs)", y.shape)
+    if weights is not None:
+        wx = wx * _member_weights(weights, x.shape, ax)
     return y, x, wx, wy, ax
+
+
+def _member_weights(weights: Any, shape: tuple[int, ...], ax: int) -> Any:
+    """Member weights, (m,) or broadcastable to fct, >= 0 and finite, scaled to mean 1 along the member
+    axis (divided by their largest first, so weights near the float64 maximum do not overflow)."""
+    w = _validate.real_array(weights, "weights", low=0.0, allow_nan=False, allow_inf=False).astype(np.float64)
+    if w.ndim == 1 and len(shape) > 1 and w.shape[0] == shape[ax]:
+        w = np.expand_dims(w, tuple(d for d in range(len(shape)) if d != ax))
+    try:
+        w = np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(f"weights of shape {np.shape(weights)} must be (m,) or broadcast to fct {shape}") from None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = w / w.max(axis=ax, keepdims=True)
+        return np.nan_to_num(w * (shape[ax] / w.sum(axis=ax, keepdims=True)))  # all-zero rows: 0
 
 
 def _weighted_nrg(y: Any, x: Any, wx: Any, ax: int, backend: str) -> tuple[Any, Any]:
@@ -37,7 +58,13 @@ def _weighted_nrg(y: Any, x: Any, wx: Any, ax: int, backend: str) -> tuple[Any, 
 
 
 def owcrps_ensemble(
-    obs: ArrayLike, fct: ArrayLike, *, w_func: Callable[[Any], Any], axis: int = -1, backend: str = "auto"
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    w_func: Callable[[Any], Any],
+    axis: int = -1,
+    weights: ArrayLike | None = None,
+    backend: str = "auto",
 ) -> Any:
     r"""Outcome-weighted CRPS of an ensemble.
 
@@ -46,12 +73,15 @@ def owcrps_ensemble(
               \qquad \bar w = \frac1m \sum_i w(x_i),
 
     i.e. :math:`w(y)` times the weighted ensemble CRPS with member weights :math:`w(x_i)`. NaN where
-    every member has weight 0.
+    every member has weight 0. With member weights :math:`\omega_i` (``weights``) every
+    :math:`\frac1m \sum_i` becomes :math:`\sum_i \omega_i / \sum_j \omega_j` (scoringrules' ``ens_w``).
 
     Parameters
     ----------
     w_func : callable
-        Non-negative weight function, applied elementwise to arrays.
+        Non-negative weight function, applied elementwise to arrays (booleans are read as 0/1).
+    weights : array_like, optional
+        Member weights, (m,) or broadcastable to ``fct``, non-negative and finite.
 
     References
     ----------
@@ -63,14 +93,20 @@ def owcrps_ensemble(
     >>> round(float(riskcore.owcrps_ensemble(0.5, [0.0, 1.0, 2.0], w_func=lambda z: (z >= 0.5) * 1.0)), 6)
     0.75
     """
-    y, x, wx, wy, ax = _weights(w_func, obs, fct, axis)
+    y, x, wx, wy, ax = _weights(w_func, obs, fct, axis, weights)
     score, _ = _weighted_nrg(y, x, wx, ax, backend)
     out = np.asarray(wy * score)
     return out[()] if out.ndim == 0 else out
 
 
 def vrcrps_ensemble(
-    obs: ArrayLike, fct: ArrayLike, *, w_func: Callable[[Any], Any], axis: int = -1, backend: str = "auto"
+    obs: ArrayLike,
+    fct: ArrayLike,
+    *,
+    w_func: Callable[[Any], Any],
+    axis: int = -1,
+    weights: ArrayLike | None = None,
+    backend: str = "auto",
 ) -> Any:
     r"""Vertically re-scaled CRPS of an ensemble.
 
@@ -79,6 +115,8 @@ def vrcrps_ensemble(
               + \Big(\frac1m \sum_i |x_i| w(x_i) - |y| w(y)\Big)\Big(\bar w - w(y)\Big)
 
     computed from the weighted ensemble CRPS (member weights :math:`w(x_i)`) and two weighted sums.
+    With member weights :math:`\omega_i` (``weights``) every :math:`\frac1m \sum_i` becomes
+    :math:`\sum_i \omega_i / \sum_j \omega_j`.
 
     References
     ----------
@@ -90,7 +128,7 @@ def vrcrps_ensemble(
     >>> round(float(riskcore.vrcrps_ensemble(0.5, [0.0, 1.0, 2.0], w_func=lambda z: (z >= 0.5) * 1.0)), 6)
     0.388889
     """
-    y, x, wx, wy, ax = _weights(w_func, obs, fct, axis)
+    y, x, wx, wy, ax = _weights(w_func, obs, fct, axis, weights)
     score, wbar = _weighted_nrg(y, x, wx, ax, backend)
     ys = np.expand_dims(y, ax) if y.ndim == x.ndim - 1 else y
     to_obs = (np.abs(x - ys) * wx).mean(axis=ax)  # wbar * A of the weighted score
