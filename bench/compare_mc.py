@@ -199,11 +199,13 @@ def run_driver(vocabulary: int, batch: int, budget: int, repeats: int = 5) -> No
     )
     kwargs = dict(outcome_tokens=OUTCOMES, end_tokens=ENDS, max_new_tokens=budget, n_trajectories=batch)
     rows = []
-    for backend in ("cpu", "numba"):
+    for backend, t in (("cpu", threads), ("numba", threads), ("cpu", 1)):
+        riskcore.set_num_threads(t)
         warm = {**kwargs, "n_trajectories": 64}
         mc.simulate_sequence_risk(BigramModel(vocabulary), 0, backend=backend, **warm)  # warm-up / JIT
         seconds, model_seconds, r = _best_run(backend, vocabulary, batch, kwargs, repeats)
-        rows.append((f"riskcore driver ({backend})", seconds, model_seconds, r))
+        rows.append((f"riskcore driver ({backend}, {t} thr.)", seconds, model_seconds, r))
+    riskcore.set_num_threads(threads)
     best = None
     for _ in range(max(1, repeats // 2)):
         model = BigramModel(vocabulary)
@@ -216,7 +218,7 @@ def run_driver(vocabulary: int, batch: int, budget: int, repeats: int = 5) -> No
     for label, seconds, model_seconds, _ in rows:
         overhead = (seconds - model_seconds) / model_seconds
         print(
-            f"  {label:28s} {seconds:7.3f} s  {2 * batch / seconds:10,.0f} trajectories/s  "
+            f"  {label:30s} {seconds:7.3f} s  {2 * batch / seconds:10,.0f} trajectories/s  "
             f"{numpy_seconds / seconds:5.1f} x NumPy  driver overhead over the model's own time {overhead:6.0%}"
         )
     print(f"  numba driver / cpu driver: {rows[1][1] / rows[0][1]:.1f} x the time")

@@ -2,8 +2,12 @@
 // items in parallel, merged in block order, so results do not depend on the thread count. Arrays are
 // read through their strides (no copies).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <exception>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "array_views.hpp"
@@ -200,6 +204,39 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
   return py::make_tuple(out, checks);
 }
 
+// Runs work() on the calling thread and on up to num_threads() - 1 helper threads (as many as B rows
+// need at min_rows each); `work` pulls blocks of rows from a shared counter until none are left. The
+// calling thread is already running, so on a busy machine it does all the blocks that late-starting
+// helpers do not (parallel_for's threads all start fresh, and a step waits for the slowest). A helper
+// that cannot be started leaves its share to the others.
+template <class Work>
+void run_pulling(index_t B, index_t min_rows, Work work) {
+  const index_t workers = std::max<index_t>(1, std::min<index_t>(num_threads(), (B + min_rows - 1) / min_rows));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+  std::vector<std::thread> helpers;
+  for (index_t i = 1; i < workers; ++i) {
+    try {
+      helpers.emplace_back([&errors, &work, i] {
+        try {
+          work();
+        } catch (...) {
+          errors[static_cast<size_t>(i)] = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  try {
+    work();
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& h : helpers) h.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 // One step of the sequence-model driver for every live row (kernels/mc_stream.hpp's sequence_step);
 // the row states (alive, mc, scope, reach, elapsed) are updated in place.
 template <class Real>
@@ -244,9 +281,13 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
 #endif
   {
     py::gil_scoped_release release;
-    parallel_for(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&](index_t b0, index_t b1) {
-      // rows in a two-stage pipeline: the weights of row b, then the draw of row b - 1 (whose inputs
-      // are ready: its latency and branch misses overlap row b's loads instead of stalling them)
+    // Rows go out in blocks from a shared counter, so a thread that starts late or is preempted takes
+    // fewer blocks (each row's results depend on the row alone, not on the thread that ran it).
+    // Within a block, rows run in a two-stage pipeline: the weights of row b, then the draw of row
+    // b - 1, whose inputs are ready, so its latency and branch misses overlap row b's loads.
+    constexpr index_t kRowBlock = 64;
+    std::atomic<index_t> next{0};
+    run_pulling(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&] {
       const size_t per_row = static_cast<size_t>(step_scratch(V, K, logits) + step_chunks(V));
       std::vector<double> buffer(2 * per_row);
       PendingRow pending[2];
@@ -264,12 +305,15 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
                                              role.data()[b], st, r, fork.mutable_data() + b * K,
                                              done.mutable_data()[b]);
       };
-      for (index_t b = b0; b < b1; ++b) {
-        host_weights(probs.data() + b * pb, pv, tb, context.data()[b], trajectory.data()[b], t, role.data()[b], avx2,
-                     pending[b & 1]);
-        if (b > b0) draw(b - 1);
+      for (index_t b0 = next.fetch_add(kRowBlock); b0 < B; b0 = next.fetch_add(kRowBlock)) {
+        const index_t b1 = std::min(B, b0 + kRowBlock);
+        for (index_t b = b0; b < b1; ++b) {
+          host_weights(probs.data() + b * pb, pv, tb, context.data()[b], trajectory.data()[b], t, role.data()[b],
+                       avx2, pending[b & 1]);
+          if (b > b0) draw(b - 1);
+        }
+        draw(b1 - 1);
       }
-      if (b1 > b0) draw(b1 - 1);
     });
   }
   return py::make_tuple(tokens, fork, done, bad);
