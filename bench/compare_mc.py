@@ -4,7 +4,9 @@ Prints trajectories x steps per second for each, and the per-sample variance rat
 SCOPE / REACH sample is worth) on the worked chain of the spec and on a 1,000-state sparse chain; the
 array estimators against one NumPy pass over the hazards; and the model-in-the-loop driver on a bigram
 model (V = 1,000) against the same job written as a NumPy loop, with the driver's overhead over the
-model's own time and its peak memory against the padded-array approach.
+model's own time (best of 5 runs; the terms are printed), the per-step floor (one pass over the rows)
+next to the step kernel, and peak memory against the padded-array approach (both measured). On a
+shared machine the times move a lot between runs: compare lines of one run.
 
     python bench/compare_mc.py [--trajectories 200000] [--vocabulary 1000] [--batch 4096] [--driver-only]
 """
