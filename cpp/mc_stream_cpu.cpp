@@ -2,8 +2,12 @@
 // items in parallel, merged in block order, so results do not depend on the thread count. Arrays are
 // read through their strides (no copies).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <exception>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "array_views.hpp"
@@ -25,49 +29,113 @@ namespace {
 __attribute__((target("avx2"))) inline __m256d load4(const float* x) { return _mm256_cvtps_pd(_mm_loadu_ps(x)); }
 __attribute__((target("avx2"))) inline __m256d load4(const double* x) { return _mm256_loadu_pd(x); }
 
+// Sign bits of the raw weights OR-ed into `sign` (a -0.0 or a negative NaN also sets one: check_row
+// then scans the row exactly, so the flag may only err towards a scan).
+__attribute__((target("avx2"))) inline void or_signs(const float* x, __m256d& sign) {
+  sign = _mm256_or_pd(sign, _mm256_castps_pd(_mm256_or_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8))));
+}
+__attribute__((target("avx2"))) inline void or_signs(const double* x, __m256d& sign) {
+  sign = _mm256_or_pd(sign, _mm256_or_pd(_mm256_or_pd(_mm256_loadu_pd(x), _mm256_loadu_pd(x + 4)),
+                                         _mm256_or_pd(_mm256_loadu_pd(x + 8), _mm256_loadu_pd(x + 12))));
+}
+
+// The four lanes (x_j + x_{j+4}) + (x_{j+8} + x_{j+12}), j < 4, of the full chunk at x.
 template <class T>
-__attribute__((target("avx2"))) double row_sums_avx2(const T* x, index_t V, double* sums, bool& neg) {
-  const __m256d zero = _mm256_setzero_pd();
-  __m256d below = zero;
-  double total = 0.0;
-  const index_t full = V / kDrawChunk;
-  for (index_t c = 0; c < full; ++c) {
+__attribute__((target("avx2"))) inline __m256d chunk_lanes(const T* x) {
+  return _mm256_add_pd(_mm256_add_pd(load4(x), load4(x + 4)), _mm256_add_pd(load4(x + 8), load4(x + 12)));
+}
+
+// The chunk sums of the contiguous row x into `sums` (the tree above; four chunks at a time, their
+// (lane_0 + lane_1) and (lane_2 + lane_3) by one horizontal add per pair of chunks), fused with the
+// running totals of the row's own draw: prefix[c] = the allowed weight of chunks 0..c
+// (categorical_prefix), the chunks holding an outcome of `exclude` re-summed over their allowed tokens
+// (allowed_chunk). Returns the row mass (the sums added in order), with the allowed weight in
+// `allowed`; `neg` is set when a sign bit is set.
+template <bool excluding, class T>
+__attribute__((target("avx2"))) double row_pass_avx2(const T* x, const StepTables& tb, std::uint64_t exclude,
+                                                     double* sums, double* prefix, double& allowed, bool& neg) {
+  const index_t V = tb.V, full = V / kDrawChunk;
+  __m256d sign = _mm256_setzero_pd();
+  double total = 0.0, own = 0.0;
+  const double* none = nullptr;
+  index_t c = 0;
+  for (; c + 4 <= full; c += 4) {
     const T* p = x + c * kDrawChunk;
-    const __m256d a = load4(p), b = load4(p + 4), d = load4(p + 8), e = load4(p + 12);
-    const __m256d lane = _mm256_add_pd(_mm256_add_pd(a, b), _mm256_add_pd(d, e));
-    below = _mm256_or_pd(below, _mm256_or_pd(_mm256_or_pd(_mm256_cmp_pd(a, zero, _CMP_LT_OQ),
-                                                          _mm256_cmp_pd(b, zero, _CMP_LT_OQ)),
-                                             _mm256_or_pd(_mm256_cmp_pd(d, zero, _CMP_LT_OQ),
-                                                          _mm256_cmp_pd(e, zero, _CMP_LT_OQ))));
-    const __m128d lo = _mm256_castpd256_pd128(lane), hi = _mm256_extractf128_pd(lane, 1);
-    const __m128d s01 = _mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)), s23 = _mm_add_sd(hi, _mm_unpackhi_pd(hi, hi));
-    sums[c] = _mm_cvtsd_f64(_mm_add_sd(s01, s23));
+    const __m256d l0 = chunk_lanes(p), l1 = chunk_lanes(p + 16), l2 = chunk_lanes(p + 32), l3 = chunk_lanes(p + 48);
+    or_signs(p, sign), or_signs(p + 16, sign), or_signs(p + 32, sign), or_signs(p + 48, sign);
+    const __m256d h01 = _mm256_hadd_pd(l0, l1), h23 = _mm256_hadd_pd(l2, l3);  // (c0: l0 + l1, c1: l0 + l1, c0: l2 + l3, ..)
+    _mm256_storeu_pd(sums + c, _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20),
+                                             _mm256_permute2f128_pd(h01, h23, 0x31)));
+    for (index_t i = c; i < c + 4; ++i) {
+      total += sums[i];
+      if (excluding) own += (tb.chunk_bits[i] & exclude) ? allowed_chunk(x, 1, none, sums, tb, exclude, i) : sums[i];
+      prefix[i] = excluding ? own : total;
+    }
+  }
+  for (; c < step_chunks(V); ++c) {
+    const index_t c0 = c * kDrawChunk;
+    sums[c] = chunk_sum(x + c0, 1, c0 + kDrawChunk <= V ? kDrawChunk : V - c0, neg);
     total += sums[c];
+    if (excluding) own += allowed_chunk(x, 1, none, sums, tb, exclude, c);
+    prefix[c] = excluding ? own : total;
   }
-  neg |= _mm256_movemask_pd(below) != 0;
-  if (full * kDrawChunk < V) {
-    sums[full] = chunk_sum(x + full * kDrawChunk, 1, V - full * kDrawChunk, neg);
-    total += sums[full];
-  }
+  neg |= _mm256_movemask_pd(sign) != 0;
+  allowed = excluding ? own : total;
   return total;
 }
 #endif
 
-// The row's weights (kernels/mc_stream.hpp's row_weights), with the AVX2 sums for contiguous
-// probabilities where the CPU has AVX2.
+// A row between its weights and its draw: the uniform, the row mass and the allowed weight, the first
+// bad token (-1: none); its weights, masses (scratch) and running totals (prefix) are in `scratch`.
+struct PendingRow {
+  double u, total, allowed;
+  std::int64_t bad;
+  double* scratch;
+  double* prefix;
+};
+
+// The weights of row p (kernels/mc_stream.hpp's row_weights and outcome_masses; the fused AVX2 pass for
+// contiguous probabilities where the CPU has it) and the running totals of its own draw.
 template <class Real>
-double host_row_weights(const Real* p, index_t pv, const StepTables& tb, double* scratch, bool avx2,
-                        std::int64_t& bad) {
+void host_weights(const Real* p, index_t pv, const StepTables& tb, std::int64_t context, std::int64_t trajectory,
+                  index_t t, int role, bool avx2, PendingRow& r) {
+  r.u = step_draw(tb.seed, context, trajectory, t, role);
+  const std::uint64_t own = own_exclude(role);
+  r.allowed = 0.0;
 #ifdef RISKCORE_ROW_SUMS_AVX2
   if (avx2 && pv == 1 && !tb.logits) {
     bool neg = false;
-    const double total = row_sums_avx2(p, tb.V, scratch, neg);
-    bad = check_row(p, pv, tb.V, total, neg);
-    return total;
-  }
+    r.total = own ? row_pass_avx2<true>(p, tb, own, r.scratch, r.prefix, r.allowed, neg)
+                  : row_pass_avx2<false>(p, tb, own, r.scratch, r.prefix, r.allowed, neg);
+    r.bad = check_row(p, pv, tb.V, r.total, neg);
+  } else
 #endif
-  (void)avx2;
-  return row_weights(p, pv, tb, scratch, bad);
+  {
+    (void)avx2;
+    r.total = row_weights(p, pv, tb, r.scratch, r.bad);
+    if (r.bad < 0) {
+      const double* w = r.scratch + step_chunks(tb.V) + tb.K;
+      for (index_t c = 0; c < step_chunks(tb.V); ++c) {
+        r.allowed += allowed_chunk(p, pv, w, r.scratch, tb, own, c);
+        r.prefix[c] = r.allowed;
+      }
+    }
+  }
+  if (r.bad < 0) outcome_masses(p, pv, tb, r.scratch);
+}
+
+// The draw (categorical_prefix) and the updates (step_update) of a row after host_weights.
+template <class Real>
+std::int64_t host_draw(const Real* p, index_t pv, const StepTables& tb, index_t t, std::int64_t context,
+                       std::int64_t trajectory, int role, const RowState& st, const PendingRow& r,
+                       std::int64_t* fork, std::uint8_t& done) {
+  done = 0;
+  if (r.bad >= 0) return -1;
+  const double* w = r.scratch + step_chunks(tb.V) + tb.K;
+  const std::uint64_t own = own_exclude(role);
+  const std::int64_t token =
+      r.allowed > 0.0 ? categorical_prefix(p, pv, w, r.scratch, r.prefix, tb, own, r.u * r.allowed) : -1;
+  return step_update(p, pv, tb, t, context, trajectory, role, st, r.scratch, r.total, token, fork, done);
 }
 
 template <class Real>
@@ -136,6 +204,39 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
   return py::make_tuple(out, checks);
 }
 
+// Runs work() on the calling thread and on up to num_threads() - 1 helper threads (as many as B rows
+// need at min_rows each); `work` pulls blocks of rows from a shared counter until none are left. The
+// calling thread is already running, so on a busy machine it does all the blocks that late-starting
+// helpers do not (parallel_for's threads all start fresh, and a step waits for the slowest). A helper
+// that cannot be started leaves its share to the others.
+template <class Work>
+void run_pulling(index_t B, index_t min_rows, Work work) {
+  const index_t workers = std::max<index_t>(1, std::min<index_t>(num_threads(), (B + min_rows - 1) / min_rows));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+  std::vector<std::thread> helpers;
+  for (index_t i = 1; i < workers; ++i) {
+    try {
+      helpers.emplace_back([&errors, &work, i] {
+        try {
+          work();
+        } catch (...) {
+          errors[static_cast<size_t>(i)] = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  try {
+    work();
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& h : helpers) h.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 // One step of the sequence-model driver for every live row (kernels/mc_stream.hpp's sequence_step);
 // the row states (alive, mc, scope, reach, elapsed) are updated in place.
 template <class Real>
@@ -180,21 +281,38 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
 #endif
   {
     py::gil_scoped_release release;
-    parallel_for(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&](index_t b0, index_t b1) {
-      std::vector<double> scratch(static_cast<size_t>(step_scratch(V, K, logits)));
-      for (index_t b = b0; b < b1; ++b) {
+    // Rows go out in blocks from a shared counter, so a thread that starts late or is preempted takes
+    // fewer blocks (each row's results depend on the row alone, not on the thread that ran it).
+    // Within a block, rows run in a two-stage pipeline: the weights of row b, then the draw of row
+    // b - 1, whose inputs are ready, so its latency and branch misses overlap row b's loads.
+    constexpr index_t kRowBlock = 64;
+    std::atomic<index_t> next{0};
+    run_pulling(B, std::max<index_t>(1, 16384 / std::max<index_t>(V, 1)), [&] {
+      const size_t per_row = static_cast<size_t>(step_scratch(V, K, logits) + step_chunks(V));
+      std::vector<double> buffer(2 * per_row);
+      PendingRow pending[2];
+      for (int i = 0; i < 2; ++i) {
+        pending[i].scratch = buffer.data() + i * per_row;
+        pending[i].prefix = pending[i].scratch + step_scratch(V, K, logits);
+      }
+      const auto draw = [&](index_t b) {
         const RowState st{alive.mutable_data() + b * K, mc.mutable_data() + b * K * H,
                           scope.mutable_data() + b * K * H, reach.mutable_data() + b * K * H,
                           elapsed.mutable_data() + b};
-        std::int64_t first_bad = -1;
-        const Real* row = probs.data() + b * pb;
-        const double total = host_row_weights(row, pv, tb, scratch.data(), avx2, first_bad);
-        done.mutable_data()[b] = 0;
-        tokens.mutable_data()[b] =
-            first_bad >= 0 ? -1
-                           : step_row(row, pv, tb, t, context.data()[b], trajectory.data()[b], role.data()[b], st,
-                                      scratch.data(), total, fork.mutable_data() + b * K, done.mutable_data()[b]);
-        bad.mutable_data()[b] = first_bad;
+        const PendingRow& r = pending[b & 1];
+        bad.mutable_data()[b] = r.bad;
+        tokens.mutable_data()[b] = host_draw(probs.data() + b * pb, pv, tb, t, context.data()[b], trajectory.data()[b],
+                                             role.data()[b], st, r, fork.mutable_data() + b * K,
+                                             done.mutable_data()[b]);
+      };
+      for (index_t b0 = next.fetch_add(kRowBlock); b0 < B; b0 = next.fetch_add(kRowBlock)) {
+        const index_t b1 = std::min(B, b0 + kRowBlock);
+        for (index_t b = b0; b < b1; ++b) {
+          host_weights(probs.data() + b * pb, pv, tb, context.data()[b], trajectory.data()[b], t, role.data()[b],
+                       avx2, pending[b & 1]);
+          if (b > b0) draw(b - 1);
+        }
+        draw(b1 - 1);
       }
     });
   }

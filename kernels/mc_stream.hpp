@@ -178,6 +178,8 @@ RISKCORE_HD inline void merge_block(RiskBlock& into, const RiskBlock& b) {
 // negative / NaN / inf check rides along (a negative flag, and the mass is NaN or inf otherwise). The
 // draw walks the chunk table to the chunk holding the target and scans its <= 16 tokens; a draw that
 // excludes an outcome set re-sums only the chunks holding one of its tokens (StepTables::chunk_bits).
+// The cpu backend keeps the running totals of the walk from its row pass (categorical_prefix: the
+// same additions in the same order, so the same token) and pipelines rows (cpp/mc_stream_cpu.cpp).
 constexpr index_t kDrawChunk = 16;
 
 RISKCORE_HD inline index_t step_chunks(index_t V) { return (V + kDrawChunk - 1) / kDrawChunk; }
@@ -270,14 +272,15 @@ RISKCORE_HD inline double allowed_total(const Real* p, index_t pv, const double*
   return total;
 }
 
-// Inverse-CDF draw among the tokens without a bit of `exclude`, of total weight `allowed` (from
-// allowed_total): walk the chunk sums to the chunk holding the target, then scan its tokens.
+// Inverse-CDF draw among the tokens without a bit of `exclude` of the point `target` (u times their
+// total weight), walking the chunk sums from chunk `c` with `acc` the allowed weight before it (c = 0,
+// acc = 0: the whole walk): skip the chunks whose running total stays <= target, then scan the tokens
+// of the chunk holding it.
 template <class Real>
-RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const double* sums,
-                                            const StepTables& tb, std::uint64_t exclude, double allowed, double u) {
-  const double target = u * allowed;
-  double acc = 0.0;
-  for (index_t c = 0; c < step_chunks(tb.V); ++c) {
+RISKCORE_HD inline std::int64_t categorical_from(const Real* p, index_t pv, const double* w, const double* sums,
+                                                 const StepTables& tb, std::uint64_t exclude, double target,
+                                                 index_t c, double acc) {
+  for (; c < step_chunks(tb.V); ++c) {
     const double chunk = allowed_chunk(p, pv, w, sums, tb, exclude, c);
     if (!(acc + chunk > target)) {
       acc += chunk;
@@ -295,6 +298,27 @@ RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const dou
   for (index_t v = tb.V - 1; v >= 0; --v)  // rounding: the last token of positive weight
     if (allowed_weight(p, pv, w, tb, exclude, v) > 0.0) return v;
   return -1;
+}
+
+// The draw of total allowed weight `allowed` (from allowed_total) for the uniform u.
+template <class Real>
+RISKCORE_HD inline std::int64_t categorical(const Real* p, index_t pv, const double* w, const double* sums,
+                                            const StepTables& tb, std::uint64_t exclude, double allowed, double u) {
+  return categorical_from(p, pv, w, sums, tb, exclude, u * allowed, 0, 0.0);
+}
+
+// The same draw from the running totals prefix[c] = ((a_0 + a_1) + ...) + a_c of the allowed chunk
+// sums a_c (added in order, as categorical's walk adds them, so the values are the walk's own): the
+// walk's skipped chunks are those with prefix[c] <= target -- a prefix of the chunks, the totals
+// being nondecreasing -- counted without the walk's chain of dependent adds.
+template <class Real>
+RISKCORE_HD inline std::int64_t categorical_prefix(const Real* p, index_t pv, const double* w, const double* sums,
+                                                   const double* prefix, const StepTables& tb,
+                                                   std::uint64_t exclude, double target) {
+  const index_t chunks = step_chunks(tb.V);
+  index_t c = 0;
+  for (index_t i = 0; i < chunks; ++i) c += prefix[i] > target ? 0 : 1;
+  return categorical_from(p, pv, w, sums, tb, exclude, target, c, c > 0 ? prefix[c - 1] : 0.0);
 }
 
 // The chunk sums of a row of probabilities (or of w = exp(logit - max)) into `sums`; returns the row
@@ -350,28 +374,32 @@ RISKCORE_HD inline double row_weights(const Real* p, index_t pv, const StepTable
   return total;
 }
 
-// The step of a row whose weights are in `scratch` (row_weights, row mass `total`): the draw and the
-// updates; returns the drawn token (-1: a masked row with only outcome tokens left). done = the row
-// stops here.
+// The outcome masses of a row whose weights are in `scratch` (row_weights) into its mass slots.
 template <class Real>
-RISKCORE_HD inline std::int64_t step_row(const Real* p, index_t pv, const StepTables& tb, index_t t,
-                                         std::int64_t context, std::int64_t trajectory, int role, const RowState& st,
-                                         double* scratch, double total, std::int64_t* fork, std::uint8_t& done) {
-  done = 0;
-  double* sums = scratch;
-  double* mass = sums + step_chunks(tb.V);
+RISKCORE_HD inline void outcome_masses(const Real* p, index_t pv, const StepTables& tb, double* scratch) {
+  double* mass = scratch + step_chunks(tb.V);
   const double* w = mass + tb.K;
   for (index_t k = 0; k < tb.K; ++k) {
-    mass[k] = 0.0;
+    double m = 0.0;
     for (index_t i = tb.outcome_offsets[k]; i < tb.outcome_offsets[k + 1]; ++i)
-      mass[k] += token_weight(p, pv, w, tb.logits, tb.outcome_list[i]);
+      m += token_weight(p, pv, w, tb.logits, tb.outcome_list[i]);
+    mass[k] = m;
   }
+}
+
+// The updates of a row whose weights and outcome masses are in `scratch` (row_weights, outcome_masses;
+// row mass `total`) once its own token is drawn (`token`; -1: a masked row with only outcome tokens
+// left): hazards, MC / SCOPE / REACH, the coupled forks; done = the row stops here. Returns the token.
+template <class Real>
+RISKCORE_HD inline std::int64_t step_update(const Real* p, index_t pv, const StepTables& tb, index_t t,
+                                            std::int64_t context, std::int64_t trajectory, int role,
+                                            const RowState& st, double* scratch, double total, std::int64_t token,
+                                            std::int64_t* fork, std::uint8_t& done) {
+  done = 0;
+  const double* sums = scratch;
+  const double* mass = sums + step_chunks(tb.V);
+  const double* w = mass + tb.K;
   const double before = *st.elapsed;
-  const std::uint64_t own = role > 0 ? (std::uint64_t{1} << (role - 1)) : 0;
-  const double allowed = own ? allowed_total(p, pv, w, sums, tb, own) : total;
-  const std::int64_t token = allowed > 0.0 ? categorical(p, pv, w, sums, tb, own, allowed,
-                                                         step_draw(tb.seed, context, trajectory, t, role))
-                                           : -1;
   bool any_alive = false;
   for (index_t k = 0; k < tb.K; ++k) {
     fork[k] = -1;
@@ -406,6 +434,26 @@ RISKCORE_HD inline std::int64_t step_row(const Real* p, index_t pv, const StepTa
   // every outcome hit on a role-0 row: nothing left to track (REACH continues in the forks)
   done = tb.is_end[token] || !(*st.elapsed < tb.max_horizon) || (role == 0 && !any_alive);
   return token;
+}
+
+// The outcome sets a row's own draw excludes: none for role 0, O_k for role 1 + k.
+RISKCORE_HD inline std::uint64_t own_exclude(int role) { return role > 0 ? (std::uint64_t{1} << (role - 1)) : 0; }
+
+// The step of a row whose weights are in `scratch` (row_weights, row mass `total`): the draw, then
+// step_update. Returns the drawn token (-1: a masked row with only outcome tokens left).
+template <class Real>
+RISKCORE_HD inline std::int64_t step_row(const Real* p, index_t pv, const StepTables& tb, index_t t,
+                                         std::int64_t context, std::int64_t trajectory, int role, const RowState& st,
+                                         double* scratch, double total, std::int64_t* fork, std::uint8_t& done) {
+  const double* sums = scratch;
+  const double* w = sums + step_chunks(tb.V) + tb.K;
+  const std::uint64_t own = own_exclude(role);
+  const double allowed = own ? allowed_total(p, pv, w, sums, tb, own) : total;
+  outcome_masses(p, pv, tb, scratch);
+  const std::int64_t token = allowed > 0.0 ? categorical(p, pv, w, sums, tb, own, allowed,
+                                                         step_draw(tb.seed, context, trajectory, t, role))
+                                           : -1;
+  return step_update(p, pv, tb, t, context, trajectory, role, st, scratch, total, token, fork, done);
 }
 
 // row_weights then step_row: returns the drawn token, or -1 with `bad` >= 0 for an invalid row.

@@ -383,3 +383,57 @@ def test_torch_rows_equal_numpy_rows(dtype):
     b = mc.simulate_sequence_risk(ChainModel(P.astype(np.float32) if dtype == "bfloat16" else P), 0, **args)
     for kind in mc.KINDS:
         np.testing.assert_array_equal(getattr(a, kind).estimate, getattr(b, kind).estimate)
+
+
+def test_outcome_sets_of_different_sizes_match_single_outcome_runs():
+    def run(outcomes):
+        return mc.simulate_sequence_risk(
+            TrigramModel(TABLE), [0, 1], outcome_tokens=outcomes, end_tokens=END, max_new_tokens=BUDGET,
+            n_trajectories=2000, token_durations=DURATIONS, horizons=HORIZONS, seed=11,
+        )  # fmt: skip
+
+    both = run([[3], [4, 5]])  # ragged: no single array holds them
+    first, second = run([3]), run([4, 5])
+    assert both.mc.estimate.shape == (2, 2, 3)
+    for kind in mc.KINDS:  # the same trajectories (role 0) and, for outcome 0, the same masked pool (role 1)
+        np.testing.assert_array_equal(getattr(both, kind).estimate[:, 0], getattr(first, kind).estimate)
+    for kind in ("mc", "scope"):  # outcome 1's masked pool draws with role 2 in the joint run
+        np.testing.assert_array_equal(getattr(both, kind).estimate[:, 1], getattr(second, kind).estimate)
+
+
+def random_chain(states=150, seed=3):
+    """A dense random chain whose outcome tokens lie in different 16-token chunks of the row (chunk 0,
+    chunk 4 and the partial last chunk): the step kernel's chunked pass, running totals and masked
+    re-sums."""
+    rng = np.random.default_rng(seed)
+    P = rng.gamma(0.5, size=(states, states)) + 1e-3
+    P[:, [3, 70, 147]] *= 0.05
+    P[:, [5, 149]] *= 0.2
+    return P / P.sum(axis=1, keepdims=True)
+
+
+class FortranRows(ChainModel):
+    """The chain's rows in column-major order: the kernel reads them through their strides."""
+
+    def start(self, contexts):
+        return np.asfortranarray(super().start(contexts))
+
+    def step(self, tokens):
+        return np.asfortranarray(super().step(tokens))
+
+
+@pytest.mark.parametrize("coupled", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_strided_rows_chunked_outcomes_and_backends_agree(dtype, coupled):
+    P = random_chain()
+    outcome, end = [3, 70, 147], [5, 149]
+    args = dict(outcome_tokens=outcome, end_tokens=end, max_new_tokens=15, n_trajectories=3000, seed=6, coupled=coupled)
+    base = mc.simulate_sequence_risk(ChainModel(P, dtype=dtype), [0, 1], backend="cpu", **args)  # contiguous rows
+    strided = mc.simulate_sequence_risk(FortranRows(P, dtype=dtype), [0, 1], backend="cpu", **args)
+    numba = mc.simulate_sequence_risk(ChainModel(P, dtype=dtype), [0, 1], backend="numba", **args)
+    for other in (strided, numba):
+        for kind in mc.KINDS:
+            np.testing.assert_array_equal(getattr(other, kind).estimate, getattr(base, kind).estimate)
+    exact = mc.exact_outcome_risk(P, [0, 1], outcome, end, horizon=15)
+    for e in (base.mc, base.scope, base.reach):
+        assert (np.abs(e.estimate - exact) < 4 * e.se).all(), (e.kind, e.estimate, exact)

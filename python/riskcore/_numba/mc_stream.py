@@ -209,25 +209,7 @@ def _tail_chunk(x, lo, hi):
     )  # fmt: skip
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _row_sums(x, sums):
-    """kernels/mc_stream.hpp's row_sums: chunk sums into sums, the row mass (NaN when a weight < 0)."""
-    V = x.size
-    full = V // _CHUNK
-    total = 0.0
-    for c in range(full):
-        sums[c] = _full_chunk(x, c * _CHUNK)
-        total += sums[c]
-    if full < sums.size:
-        sums[full] = _tail_chunk(x, full * _CHUNK, V)
-        total += sums[full]
-    neg = False
-    for v in range(V):
-        neg |= x[v] < 0.0
-    return np.nan if neg else total
-
-
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _allowed(row, w, logits, outcome_bits, exclude, v):
     x = w[v] if logits else np.float64(row[v])
     return x if (x > 0.0 and not (outcome_bits[v] & exclude)) else 0.0
@@ -239,9 +221,8 @@ def _allowed_at(row, w, logits, outcome_bits, exclude, v, hi):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
-    if not (chunk_bits[c] & exclude):
-        return sums[c]
+def _allowed_tree(row, w, logits, outcome_bits, exclude, c):
+    """chunk_sum of the allowed weights of chunk c (kernels/mc_stream.hpp's allowed_chunk, rare path)."""
     c0, hi = c * _CHUNK, min(c * _CHUNK + _CHUNK, row.size)
     a = (row, w, logits, outcome_bits, exclude)
     return _tree(
@@ -254,6 +235,36 @@ def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
     )  # fmt: skip
 
 
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c):
+    if not (chunk_bits[c] & exclude):
+        return sums[c]
+    return _allowed_tree(row, w, logits, outcome_bits, exclude, c)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _row_pass(x, row, w, logits, outcome_bits, chunk_bits, sums, prefix, exclude):
+    """kernels/mc_stream.hpp's row_sums of the weights x (the row, or w for logits) fused with the
+    running totals of the row's own draw (cpp/mc_stream_cpu.cpp's row pass): chunk sums into sums,
+    prefix[c] = the allowed weight of chunks 0..c; returns (row mass, NaN when a weight < 0; the allowed
+    weight)."""
+    V = x.size
+    full = V // _CHUNK
+    total = own = 0.0
+    for c in range(sums.size):
+        s = _full_chunk(x, c * _CHUNK) if c < full else _tail_chunk(x, c * _CHUNK, V)
+        sums[c] = s
+        total += s
+        if exclude:
+            own += _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c)
+        prefix[c] = own if exclude else total
+    neg = False
+    for v in range(V):
+        neg |= x[v] < 0.0
+    own = own if exclude else total
+    return (np.nan if neg else total), own
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, exclude):
     total = 0.0
@@ -263,15 +274,15 @@ def _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, exclude):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowed, u):
-    """kernels/mc_stream.hpp's categorical: walk the chunk sums, then scan the chunk's tokens."""
+def _categorical_from(row, w, logits, outcome_bits, chunk_bits, sums, exclude, target, c, acc):
+    """kernels/mc_stream.hpp's categorical_from: walk the chunk sums from chunk c (acc: the allowed
+    weight before it), then scan the tokens of the chunk holding the target."""
     V = row.size
-    target = u * allowed
-    acc = 0.0
-    for c in range(sums.size):
+    while c < sums.size:
         chunk = _allowed_chunk(row, w, logits, outcome_bits, chunk_bits, sums, exclude, c)
         if not (acc + chunk > target):
             acc += chunk
+            c += 1
             continue
         for v in range(c * _CHUNK, min(c * _CHUNK + _CHUNK, V)):
             x = _allowed(row, w, logits, outcome_bits, exclude, v)
@@ -279,10 +290,27 @@ def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowe
                 acc += x
                 if acc > target:
                     return v
+        c += 1
     for v in range(V - 1, -1, -1):
         if _allowed(row, w, logits, outcome_bits, exclude, v) > 0.0:
             return v
     return -1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _categorical(row, w, logits, outcome_bits, chunk_bits, sums, exclude, allowed, u):
+    """kernels/mc_stream.hpp's categorical: the whole walk."""
+    return _categorical_from(row, w, logits, outcome_bits, chunk_bits, sums, exclude, u * allowed, 0, 0.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _categorical_prefix(row, w, logits, outcome_bits, chunk_bits, sums, prefix, exclude, target):
+    """kernels/mc_stream.hpp's categorical_prefix: the skipped chunks counted from the running totals."""
+    c = 0
+    for i in range(prefix.size):
+        c += 0 if prefix[i] > target else 1
+    acc = prefix[c - 1] if c > 0 else 0.0
+    return _categorical_from(row, w, logits, outcome_bits, chunk_bits, sums, exclude, target, c, acc)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -311,11 +339,14 @@ def _row_step(
     b,
     w,
     sums,
+    prefix,
     mass,
     fork,
 ):
     """kernels/mc_stream.hpp's sequence_step for row b; returns (token, done, first bad token or -1)."""
     V, K, H = row.size, mass.size, horizon.size
+    own = np.uint64(1) << np.uint64(role - 1) if role > 0 else np.uint64(0)
+    u = _draw(seed, context, trajectory, t, role)
     if logits:
         shift = -np.inf
         for v in range(V):
@@ -325,11 +356,11 @@ def _row_step(
             shift = max(shift, x)
         for v in range(V):
             w[v] = math.exp(np.float64(row[v]) - shift)
-        total = _row_sums(w, sums)
+        total, allowed = _row_pass(w, row, w, logits, outcome_bits, chunk_bits, sums, prefix, own)
         if not (total > 0.0):
             return -1, 0, V
     else:
-        total = _row_sums(row, sums)
+        total, allowed = _row_pass(row, row, w, logits, outcome_bits, chunk_bits, sums, prefix, own)
         if not (total < np.inf):
             for v in range(V):
                 x = np.float64(row[v])
@@ -342,12 +373,9 @@ def _row_step(
         for i in range(offsets[k], offsets[k + 1]):
             mass[k] += w[tokens_list[i]] if logits else np.float64(row[tokens_list[i]])
     before = elapsed[b]
-    own = np.uint64(1) << np.uint64(role - 1) if role > 0 else np.uint64(0)
-    allowed = _allowed_total(row, w, logits, outcome_bits, chunk_bits, sums, own) if role > 0 else total
     token = -1
     if allowed > 0.0:
-        u = _draw(seed, context, trajectory, t, role)
-        token = _categorical(row, w, logits, outcome_bits, chunk_bits, sums, own, allowed, u)
+        token = _categorical_prefix(row, w, logits, outcome_bits, chunk_bits, sums, prefix, own, u * allowed)
     any_alive = False
     for k in range(K):
         fork[b, k] = -1
@@ -411,9 +439,9 @@ def _sequence_step(
     B, V, K = probs.shape[0], probs.shape[1], alive.shape[1]
     max_h = horizon.max()
     w_all = np.empty((B, V if logits else 0))  # scratch, allocated once per step
-    sums_all, mass_all = np.empty((B, chunk_bits.size)), np.empty((B, K))
+    sums_all, prefix_all, mass_all = np.empty((B, chunk_bits.size)), np.empty((B, chunk_bits.size)), np.empty((B, K))
     for b in numba.prange(B):
-        w, sums, mass = w_all[b], sums_all[b], mass_all[b]
+        w, sums, prefix, mass = w_all[b], sums_all[b], prefix_all[b], mass_all[b]
         tokens[b], done[b], bad[b] = _row_step(
             probs[b],
             logits,
@@ -439,6 +467,7 @@ def _sequence_step(
             b,
             w,
             sums,
+            prefix,
             mass,
             fork,
         )

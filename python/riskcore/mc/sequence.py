@@ -122,9 +122,9 @@ def _token_set(value: Any, name: str) -> np.ndarray:
 
 def _outcomes(outcome_tokens: Any) -> tuple[list[np.ndarray], bool]:
     """(K outcome sets, True when a single set was given: no outcome axis)."""
-    if isinstance(outcome_tokens, (int, np.integer)) or np.ndim(outcome_tokens) == 0:
+    if np.isscalar(outcome_tokens) or (isinstance(outcome_tokens, np.ndarray) and outcome_tokens.ndim < 2):
         return [_token_set(outcome_tokens, "outcome_tokens")], True
-    items = list(outcome_tokens)
+    items = list(outcome_tokens)  # sets of different sizes: no np.ndim of the whole (ragged)
     if items and all(np.ndim(i) == 0 for i in items):
         return [_token_set(items, "outcome_tokens")], True
     sets = [_token_set(i, f"outcome_tokens[{j}]") for j, i in enumerate(items)]
@@ -327,9 +327,9 @@ class _Driver:
                 reach,
                 elapsed,
             )
-            tokens, fork, done, bad = (self._host(a) for a in out)
+            tokens, fork, done, bad = out if xp is np else (self._host(a) for a in out)
             self._check(bad, probs, t)
-            done = done.astype(bool)
+            done = done.view(np.bool_)  # the kernel writes 0 / 1: no copy
             self.steps += traj.size
             if t + 1 == self.budget:
                 done[:] = True
@@ -338,7 +338,9 @@ class _Driver:
                 sb, sk = np.nonzero(fork == -2)
                 if sb.size:
                     self.blocks.store(2, c[sb], traj[sb], self._host(reach[sb, sk]), sk)
-            self._finish(np.nonzero(done)[0], c, traj, role, alive, mc, scope, reach)
+            finished = np.flatnonzero(done)
+            if finished.size:
+                self._finish(finished, c, traj, role, alive, mc, scope, reach)
             live_f = np.zeros(0, np.int64)
             if fb.size:
                 fork_tokens = fork[fb, fk]
@@ -348,10 +350,11 @@ class _Driver:
                 if gone.size:
                     self.blocks.store(2, c[fb[gone]], traj[fb[gone]], self._host(reach[fb[gone], fk[gone]]), fk[gone])
                 live_f = np.nonzero(~f_done)[0]
-            keep = np.nonzero(~done)[0]
-            if keep.size + live_f.size == 0:
+            keep = np.flatnonzero(~done) if finished.size else None
+            if keep is not None and keep.size + live_f.size == 0:
                 return
-            if keep.size != traj.size or live_f.size:  # keep is sorted: all rows kept means no change
+            if keep is not None or live_f.size:  # no row finished and no fork: the state is unchanged
+                keep = np.arange(traj.size) if keep is None else keep
                 rows = np.concatenate([keep, fb[live_f]])
                 self.model.select(rows)
                 c, traj, ctx, role = c[rows], traj[rows], ctx[rows], role[rows]
@@ -367,9 +370,9 @@ class _Driver:
             probs = self._rows(self.model.step(tokens))
 
     def _check(self, bad: np.ndarray, probs: Any, t: int) -> None:
-        rows = np.nonzero(bad >= 0)[0]
-        if rows.size == 0:
+        if bad.size == 0 or bad.max() < 0:
             return
+        rows = np.flatnonzero(bad >= 0)
         b, v = int(rows[0]), int(bad[rows[0]])
         if v == probs.shape[1]:
             raise ValueError(f"the model's probabilities sum to 0 (or overflow) in row {b} at step {t}")
