@@ -22,6 +22,7 @@ import riskcore
 from riskcore import _core, mc, tail
 from riskcore import random as rc_random
 from riskcore._bench import best_time
+from riskcore.tail import _sums as tail_sums
 
 TIME_TARGET, MEMORY_TARGET = 1.3, 0.05
 MEMBERS = 50
@@ -82,7 +83,8 @@ def cases(n: int) -> list[Case]:
     y, mu, sigma = rng.normal(size=n), np.zeros(1), np.ones(1)
     z = rng.normal(3.0, 1.0, n)
     log_p, log_q, event = -(z**2) / 2, -((z - 3.0) ** 2) / 2, z > 3.0
-    lw, ev = (log_p - log_q).reshape(1, n), event.reshape(1, n).view(np.uint8)
+    rows_p, rows_q, ev = log_p.reshape(1, n), log_q.reshape(1, n), event.reshape(1, n).view(np.uint8)
+    no_grid, keep = np.zeros((1, 1)), tail_sums.khat_keep(n)
     steps = 20
     hazards = rng.uniform(0, 0.05, size=(1, n // steps, steps))
     hazards4 = hazards[..., None]
@@ -142,8 +144,8 @@ def cases(n: int) -> list[Case]:
         Case(
             f"tail.is_estimate {n} samples",
             lambda: tail.is_estimate(log_p, log_q, event=event),
-            lambda: _core.log_sums(lw, ev),
-            "_core.log_sums",
+            lambda: _core.tail_sums(rows_p, rows_q, tail_sums.EVENT_BOOL, ev, no_grid, tail_sums.KHAT_EVENT, keep),
+            "_core.tail_sums (the fused pass)",
             _nbytes(log_p, log_q, event),
             0,  # a few scalars
         ),

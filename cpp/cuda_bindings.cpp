@@ -179,18 +179,6 @@ void bind_cuda(py::module_& m) {
     }
     return py::make_tuple(moments, steps);
   });
-  m.def("cuda_log_sums", [](std::uintptr_t log_weights, std::uintptr_t event, index_t queries, index_t n,
-                            std::uintptr_t stream) {
-    require(queries >= 0 && n >= 0, "queries and n must be >= 0");
-    if (queries > 0 && n > 0) require(log_weights != 0 && event != 0, "a required device array is missing (null pointer)");
-    CArray<double> out({queries, index_t{5}});
-    {
-      py::gil_scoped_release release;
-      cuda::log_sums(reinterpret_cast<const double*>(log_weights), reinterpret_cast<const std::uint8_t*>(event),
-                     queries, n, out.mutable_data(), stream);
-    }
-    return out;
-  });
   m.def("cuda_crps_mixnorm", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
                                 std::uintptr_t w, std::uintptr_t out, index_t n, index_t k, std::uintptr_t stream) {
     check_elements(itemsize, n, {obs, mu, s, w, out});

@@ -47,8 +47,4 @@ void simulate_moments(const double* cdf, const double* masked_cdf, const double*
                       std::uint64_t seed, index_t first, index_t count, double* moments, std::int64_t* steps,
                       std::uintptr_t stream);
 
-// Importance-sampling log-sums: device log_weights (Q, n) and event (Q, n); host out (Q, 5).
-void log_sums(const double* log_weights, const std::uint8_t* event, index_t queries, index_t n, double* out,
-              std::uintptr_t stream);
-
 }  // namespace riskcore::cuda

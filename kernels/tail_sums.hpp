@@ -1,8 +1,8 @@
 // Fused importance-sampling sums: log-weights, their checks, the event (boolean, graded or score against
 // a sorted threshold grid) and the log-space sums in one read of the inputs.
 //
-// Per query and chunk of kTailChunk samples (kernels/tail.hpp's chunking, so results do not depend on
-// threads, backend or batch):
+// Per query and chunk of kTailChunk samples (a fixed chunking and a fixed order of combining chunks, so
+// results do not depend on threads, backend or batch):
 //   pass 1: lw_i = log p_i - log q_i (-inf where log p_i = -inf), checks, M = max lw_i, bucket b_i, and
 //           the log-weight statistics: sum and minimum of the finite lw_i, number of lw_i = -inf (KL(q||p));
 //   pass 2: w_i = e^{lw_i - M} (exp_nonpositive), s0 = sum w, s2 = sum w^2 and per bucket b >= 1
@@ -22,6 +22,8 @@
 #include "config.hpp"
 
 namespace riskcore {
+
+constexpr index_t kTailChunk = 65536;
 
 enum TailCheck { kBadLogP = 0, kBadLogQ = 1, kImpossible = 2, kBadEvent = 3, kTailChecks = 4 };
 enum TailEventKind { kEventBool = 0, kEventGraded = 1, kEventScore = 2 };

@@ -82,17 +82,6 @@ def test_log_space_sums_survive_weights_spanning_1e300(backend):
         )
 
 
-def test_backends_agree_bitwise_on_the_sums():
-    from riskcore import _core
-    from riskcore._numba import log_sums
-
-    rng = np.random.default_rng(9)
-    lw = rng.normal(scale=30, size=(4, 200_000))
-    lw[1, :5] = -np.inf
-    ev = (rng.uniform(size=lw.shape) < 0.1).astype(np.uint8)
-    np.testing.assert_array_equal(_core.log_sums(lw, ev), log_sums(lw, ev))
-
-
 def test_standard_and_self_normalised_match_direct_formulas():
     rng = np.random.default_rng(10)
     lw = rng.normal(size=3000)

@@ -97,11 +97,6 @@ def simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first,
     return _core.cuda_simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, _stream())
 
 
-def log_sums(log_weights, event):
-    lw, ev = _device(log_weights), _device(event)
-    return _core.cuda_log_sums(_ptr(lw), _ptr(ev), lw.shape[0], lw.shape[1], _stream())
-
-
 def sequence_step(
     probs, logits, bits, chunk_bits, offsets, outcome_list, is_end, duration, horizon, seed, coupled, t, *rows
 ):

@@ -14,7 +14,7 @@ from riskcore._numba.mc import simulate_chunk
 from riskcore._numba.mc_stream import risk_moments, sequence_step
 from riskcore._numba.multivariate import clogs_ensemble, multivariate_grad, multivariate_score
 from riskcore._numba.philox import philox4x64, standard_normals
-from riskcore._numba.tail import gaussian_shift_sums, log_sums, tail_sums
+from riskcore._numba.tail import gaussian_shift_sums, tail_sums
 
 __all__ = [
     "clogs_ensemble",
@@ -25,7 +25,6 @@ __all__ = [
     "ensemble_score",
     "gaussian_shift_sums",
     "knapsack_max_sums",
-    "log_sums",
     "multivariate_grad",
     "multivariate_score",
     "philox4x64",
