@@ -41,6 +41,15 @@ def _shift_matrix(d: np.ndarray) -> np.ndarray:
     return _BINOMIAL * dp
 
 
+def _powers(u: np.ndarray) -> np.ndarray:
+    """u^0 .. u^4 as (..., 5, N), by repeated products (a pow per element costs ~20x more)."""
+    out = np.empty((*u.shape[:-1], ORDER, u.shape[-1]))
+    out[..., 0, :] = 1.0
+    for k in range(1, ORDER):
+        np.multiply(out[..., k - 1, :], u, out=out[..., k, :])
+    return out
+
+
 @dataclass(frozen=True)
 class PairMoments:
     """Power sums of (M - a)^i (X - b)^j, i, j in 0..4, per cell (shape (..., 5, 5)), about ``shift``
@@ -54,10 +63,8 @@ class PairMoments:
         """Moments of paired values (..., N) (about their means: the sums stay small)."""
         m, x = np.asarray(m, dtype=np.float64), np.asarray(x, dtype=np.float64)
         shift = np.stack([m.mean(axis=-1), x.mean(axis=-1)], axis=-1) if m.shape[-1] else np.zeros((*m.shape[:-1], 2))
-        u, v = m - shift[..., :1], x - shift[..., 1:]
-        pu = u[..., None, :] ** np.arange(ORDER)[:, None]  # (..., 5, N)
-        pv = v[..., None, :] ** np.arange(ORDER)[:, None]
-        return cls(shift, np.einsum("...in,...jn->...ij", pu, pv))
+        pu, pv = _powers(m - shift[..., :1]), _powers(x - shift[..., 1:])  # (..., 5, N)
+        return cls(shift, pu @ np.swapaxes(pv, -1, -2))
 
     def recentred(self, shift: np.ndarray) -> np.ndarray:
         """The sums about another shift (..., 2)."""
