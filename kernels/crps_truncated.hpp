@@ -170,10 +170,18 @@ struct NormalPoint {
 };
 
 RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalPoint normal_point(double x) {
-  const double ax = fabs(x), a = ax < 40.0 ? ax : 40.0;  // not fmin: GCC vectorises neither fmin nor fmax
+  // an infinite point is evaluated at 0 and its terms set to 0 after: vector erfc and exp take a slow
+  // path for lanes that overflow or underflow, which an infinite bound would hit in every vector
+  const double ax = fabs(x);
+  const bool finite = ax < static_cast<double>(INFINITY);
+  const double a = finite ? (ax < 40.0 ? ax : 40.0) : 0.0;  // not fmin: GCC vectorises neither fmin nor fmax
   const double t1 = a * 0.70710678118654752440, t2 = (1.41421356237309504880 * a) * 0.70710678118654752440;
   const double e1 = erfc(t1), x1 = exp_square(t1), e2 = erfc(t2), x2 = exp_square(t2);
-  return NormalPoint{a, 0.5 * e1, 0.5 * e2, 0.39894228040143267794 / x1, 1.25331413731550025121 * (e1 * x1),
+  return NormalPoint{a,
+                     finite ? 0.5 * e1 : 0.0,
+                     finite ? 0.5 * e2 : 0.0,
+                     finite ? 0.39894228040143267794 / x1 : 0.0,
+                     1.25331413731550025121 * (e1 * x1),
                      1.25331413731550025121 * (e2 * x2)};
 }
 
@@ -232,12 +240,14 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fas
   const bool low = u <= 0.0;
   const NormalPoint qL = pick(low, pu, pl), qU = pick(low, pl, pu);
   const double L = low ? -u : l, C = low ? -c : c, U = low ? -l : u;
-  const bool bounded = U < inf;
-  const TailPoint tl = normal_point_tail(qL, L, L, qL.r1), tcp = normal_point_tail(pc, C, L, qL.r1);
-  const TailPoint tu_any = normal_point_tail(qU, U, L, qL.r1);  // unconditional: no branch in the loop
+  const bool bounded = U < inf, central = (l < 0.0) & (u > 0.0);
+  // the tail terms at finite stand-ins where they are not used (no slow-path lanes in exp, as above)
+  const bool tail = !central & (C < 10.0);
+  const double Lt = tail ? L : 0.0, Ct = tail ? C : 0.0, Ut = tail & bounded ? U : Ct;
+  const TailPoint tl = normal_point_tail(qL, Lt, Lt, qL.r1), tcp = normal_point_tail(pc, Ct, Lt, qL.r1);
+  const TailPoint tu_any = normal_point_tail(qU, Ut, Lt, qL.r1);  // unconditional: no branch in the loop
   const TailPoint tu{bounded ? tu_any.q : 0.0, bounded ? tu_any.j1 : 0.0, bounded ? tu_any.j2 : 0.0};
   const TruncatedIntegrals r = tail_point_integrals(tl, tcp, tu, bounded ? 1.0 - tu.q : 1.0, L, U, C, bounded);
-  const bool central = (l < 0.0) & (u > 0.0);
   NormalIntervalFast out;
   out.t = pick(central, tc, pick(low, TruncatedIntegrals{r.b1, r.b2, r.a1, r.a2}, r));
   out.cdf_l = l < 0.0 ? pl.q1 : 1.0 - pl.q1;
