@@ -5,6 +5,7 @@
 #include "simd.hpp"  // before the kernels: declares the vector variants of libm
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -17,11 +18,37 @@ namespace {
 
 constexpr index_t kChunk = 512;
 
+// Functors with a `fast(args..., int& ok)` form (a branch-free evaluation of the common case) run it
+// over the whole chunk, vectorised, then operator() where it set ok = 0. Functors that keep
+// per-parameter terms between calls (`caches`) run a plain scalar loop: simd lanes would share them.
+template <class F, class = void>
+struct has_fast : std::false_type {};
+template <class F>
+struct has_fast<F, std::void_t<decltype(&F::fast)>> : std::true_type {};
+template <class F, class = void>
+struct caches : std::false_type {};
+template <class F>
+struct caches<F, std::void_t<decltype(F::caches)>> : std::bool_constant<F::caches> {};
+
 template <class T, class F, size_t... I>
 RISKCORE_SIMD_CLONES void elementwise_chunk(const T* const* args, T* out, index_t n, std::index_sequence<I...>) {
   const F f{};
+  if constexpr (has_fast<F>::value) {
+    int ok[kChunk];
 #pragma omp simd
-  for (index_t i = 0; i < n; ++i) out[i] = static_cast<T>(f(static_cast<double>(args[I][i])...));
+    for (index_t i = 0; i < n; ++i) {
+      int lane_ok;
+      out[i] = static_cast<T>(f.fast(static_cast<double>(args[I][i])..., lane_ok));
+      ok[i] = lane_ok;
+    }
+    for (index_t i = 0; i < n; ++i)
+      if (!ok[i]) out[i] = static_cast<T>(f(static_cast<double>(args[I][i])...));
+  } else if constexpr (caches<F>::value) {
+    for (index_t i = 0; i < n; ++i) out[i] = static_cast<T>(f(static_cast<double>(args[I][i])...));
+  } else {
+#pragma omp simd
+    for (index_t i = 0; i < n; ++i) out[i] = static_cast<T>(f(static_cast<double>(args[I][i])...));
+  }
 }
 
 template <class T, class F, size_t... I>

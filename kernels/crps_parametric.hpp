@@ -122,15 +122,25 @@ RISKCORE_HD inline double t_crps_gamma_log_ratio_per_eps(double df) {
 // and the bracket, which cancels as df -> 1, is A e^D expm1(-(df - 1) q) with A = 2 sqrt(df / pi)
 // Gamma((df+1)/2) / Gamma(df/2), q = log1p(z^2 / df) / 2 + D / (df - 1) (t_crps_gamma_log_ratio_per_eps):
 // no cancellation at any df (the difference form lost 1e-13 relative at df = 1.001).
+//
+// The df-only terms (log B(df/2, 1/2), the gamma ratios) are kept between calls on one functor object
+// while df repeats (the CPU loop calls one object over a chunk, where a broadcast df is constant);
+// `caches` tells that loop to stay scalar (lanes would share the cache).
 struct StudentTCrps {
   static constexpr int arity = 3;
+  static constexpr bool caches = true;
+  mutable double key = static_cast<double>(NAN), lbeta = 0.0, half_ratio = 0.0, d = 0.0;
   RISKCORE_HD double operator()(double y, double df, double location, double scale) const {
+    if (!(df == key)) {
+      key = df;
+      lbeta = log_beta(0.5 * df, 0.5);
+      half_ratio = log_gamma_ratio(0.5 * df, 0.5);  // log Gamma((df + 1)/2) / Gamma(df/2)
+      d = t_crps_gamma_log_ratio_per_eps(df);
+    }
     const double z = (y - location) / scale;
-    const double tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z));
+    const double tail = 0.5 * beta_inc(0.5 * df, 0.5, df / (df + z * z), lbeta);
     const double cdf = z > 0 ? 1.0 - tail : tail;
     const double eps = df - 1.0;
-    const double half_ratio = log_gamma_ratio(0.5 * df, 0.5);  // log Gamma((df + 1)/2) / Gamma(df/2)
-    const double d = t_crps_gamma_log_ratio_per_eps(df);
     const double q = 0.5 * log1p(z * z / df) + d;
     const double bracket = 2.0 * sqrt(df / kPi) * exp(half_ratio + eps * d) * (expm1(-eps * q) / eps);
     return scale * (z * (2.0 * cdf - 1.0) + bracket);
@@ -138,12 +148,18 @@ struct StudentTCrps {
 };
 
 // ------------------------------------------------------------------ truncated / censored families
-// (crps_truncated.hpp: the gtc decomposition, exact in the tails, for the normal, logistic and t)
+// (crps_truncated.hpp: the gtc decomposition, exact in the tails, for the normal, logistic and t). The
+// normal ones have a `fast` form (crps_gtc_normal_fast): the same value in one branch-free pass where it
+// sets ok, which the CPU loop vectorises, running operator() only where ok = 0.
 struct GtcNormalCrps {
   static constexpr int arity = 6;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper, double lmass,
                                 double umass) const {
     return crps_gtc(NormalFamily{}, y, mu, sigma, lower, upper, lmass, umass);
+  }
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
+                                                 double lmass, double umass, int& ok) const {
+    return crps_gtc_normal_fast(y, mu, sigma, lower, upper, lmass, umass, ok);
   }
 };
 
@@ -152,12 +168,20 @@ struct CensoredNormalCrps {
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
     return crps_censored(NormalFamily{}, y, mu, sigma, lower, upper);
   }
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
+                                                 int& ok) const {
+    return crps_censored_normal_fast(y, mu, sigma, lower, upper, ok);
+  }
 };
 
 struct TruncatedNormalCrps {
   static constexpr int arity = 4;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
     return crps_gtc(NormalFamily{}, y, mu, sigma, lower, upper, 0.0, 0.0);
+  }
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
+                                                 int& ok) const {
+    return crps_gtc_normal_fast(y, mu, sigma, lower, upper, 0.0, 0.0, ok);
   }
 };
 
@@ -173,16 +197,22 @@ RISKCORE_HD inline double gev_constant(double shape, double lg) {  // C(xi), lg 
                       : (-expm1(lg) + expm1(shape * 0.69314718055994530942) * exp(lg)) / shape;
 }
 
+// lgamma(1 - xi) and C(xi) are kept while the shape repeats (as for the t above).
 struct GevCrps {
   static constexpr int arity = 3;
+  static constexpr bool caches = true;
+  mutable double key = static_cast<double>(NAN), lg = 0.0, constant = 0.0;
   RISKCORE_HD double operator()(double y, double shape, double location, double scale) const {
+    if (!(shape == key)) {
+      key = shape;
+      lg = lgamma1p(-shape);
+      constant = gev_constant(shape, lg);
+    }
     const double z = (y - location) / scale;
-    const double lg = lgamma1p(-shape);
-    const double constant = gev_constant(shape, lg);
     const double t = 1.0 + shape * z;
     if (t <= 0.0) return scale * (shape > 0 ? -z - constant : z - 2.0 * expm1(lg) / shape - constant);
     const double log_x = shape == 0.0 ? -z : -log1p(shape * z) / shape;
-    return scale * (-z + 2.0 * upper_gamma(-shape, exp(log_x)) - constant);
+    return scale * (-z + 2.0 * upper_gamma(-shape, exp(log_x), lg) - constant);
   }
 };
 

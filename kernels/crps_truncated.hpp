@@ -19,6 +19,15 @@
 #include "config.hpp"
 #include "special.hpp"
 
+// The branch-free fast forms below must inline into the CPU loop, with everything they call, to vectorise
+// (flatten, not always_inline on the shared helpers: the generic path keeps its own inlining, hence its
+// own floating-point contractions).
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define RISKCORE_ALWAYS_INLINE __attribute__((always_inline, flatten))
+#else
+#define RISKCORE_ALWAYS_INLINE
+#endif
+
 namespace riskcore {
 
 struct TruncatedIntegrals {
@@ -31,20 +40,18 @@ struct TailPoint {
 
 RISKCORE_HD inline double gtc_combine(double y, double l, double u, double lmass, double umass, double kappa,
                                       const TruncatedIntegrals& t) {
-  const double c = fmin(fmax(y, l), u);
+  const double yl = y > l ? y : l, c = yl < u ? yl : u;  // clamp(y, l, u) (NaN y gives NaN below)
   double out = fabs(y - c) + kappa * kappa * (t.a2 + t.b2);
   if (lmass > 0.0) out += lmass * (lmass * (c - l) + 2.0 * kappa * t.a1);
   if (umass > 0.0) out += umass * (umass * (u - c) + 2.0 * kappa * t.b1);
   return out;
 }
 
-// int_l^c (1 - q), int_l^c (1 - q)^2 and int_c^u (q - q(u)), int_c^u (q - q(u))^2, over the mass 1 - q(u).
-template <class Tail>
-RISKCORE_HD inline TruncatedIntegrals upper_tail_integrals(const Tail& tail, double l, double u, double c) {
-  const TailPoint pl = tail.at(l), pc = c == l ? pl : tail.at(c);
-  const bool bounded = !isinf(u);
-  const TailPoint pu = bounded ? tail.at(u) : TailPoint{0.0, 0.0, 0.0};
-  const double mass = bounded ? tail.mass(u) : 1.0;
+// int_l^c (1 - q), int_l^c (1 - q)^2 and int_c^u (q - q(u)), int_c^u (q - q(u))^2, over the mass 1 - q(u),
+// from the tail points at l, c and u (pu = 0 and mass = 1 for u = inf).
+RISKCORE_HD inline TruncatedIntegrals tail_point_integrals(const TailPoint& pl, const TailPoint& pc,
+                                                           const TailPoint& pu, double mass, double l, double u,
+                                                           double c, bool bounded) {
   const double iq_lc = pl.j1 - pc.j1, iq_cu = pc.j1 - pu.j1;
   const double iq2_lc = pl.j2 - pc.j2, iq2_cu = pc.j2 - pu.j2;
   const double tail_len = bounded ? u - c : 0.0;
@@ -56,20 +63,39 @@ RISKCORE_HD inline TruncatedIntegrals upper_tail_integrals(const Tail& tail, dou
   return t;
 }
 
-// l < 0 < u: int_a^b F = JS(-b) - JS(-a), int_a^b F^2 = JS2(-b) - JS2(-a), int_a^b S = JS(a) - JS(b).
+template <class Tail>
+RISKCORE_HD inline TruncatedIntegrals upper_tail_integrals(const Tail& tail, double l, double u, double c) {
+  const TailPoint pl = tail.at(l), pc = c == l ? pl : tail.at(c);
+  const bool bounded = !isinf(u);
+  const TailPoint pu = bounded ? tail.at(u) : TailPoint{0.0, 0.0, 0.0};
+  return tail_point_integrals(pl, pc, pu, bounded ? tail.mass(u) : 1.0, l, u, c, bounded);
+}
+
+// l < 0 < u: int_a^b F = JS(-b) - JS(-a), int_a^b F^2 = JS2(-b) - JS2(-a), int_a^b S = JS(a) - JS(b), from
+// F(l), S(u) = F(-u) and JS, JS2 at -c, -l, c, u.
+struct CentralValues {
+  double fl, su, js_mc, js_ml, js2_mc, js2_ml, js_c, js_u, js2_c, js2_u;
+};
+
+RISKCORE_HD inline TruncatedIntegrals central_value_integrals(const CentralValues& v, double l, double u,
+                                                              double c) {
+  const double mass = 1.0 - v.fl - v.su;
+  const double ip = v.js_mc - v.js_ml, ip2 = v.js2_mc - v.js2_ml;
+  const double iq = v.js_c - v.js_u, iq2 = v.js2_c - v.js2_u;
+  const double head = v.fl > 0.0 ? c - l : 0.0, tail = v.su > 0.0 ? u - c : 0.0;
+  TruncatedIntegrals t;
+  t.a1 = (ip - v.fl * head) / mass;
+  t.a2 = (ip2 - 2.0 * v.fl * ip + v.fl * v.fl * head) / (mass * mass);
+  t.b1 = (iq - v.su * tail) / mass;
+  t.b2 = (iq2 - 2.0 * v.su * iq + v.su * v.su * tail) / (mass * mass);
+  return t;
+}
+
 template <class Family>
 RISKCORE_HD inline TruncatedIntegrals central_integrals(const Family& fam, double l, double u, double c) {
-  const double fl = fam.cdf(l), su = fam.cdf(-u);
-  const double mass = 1.0 - fl - su;
-  const double ip = fam.js(-c) - fam.js(-l), ip2 = fam.js2(-c) - fam.js2(-l);
-  const double iq = fam.js(c) - fam.js(u), iq2 = fam.js2(c) - fam.js2(u);
-  const double head = fl > 0.0 ? c - l : 0.0, tail = su > 0.0 ? u - c : 0.0;
-  TruncatedIntegrals t;
-  t.a1 = (ip - fl * head) / mass;
-  t.a2 = (ip2 - 2.0 * fl * ip + fl * fl * head) / (mass * mass);
-  t.b1 = (iq - su * tail) / mass;
-  t.b2 = (iq2 - 2.0 * su * iq + su * su * tail) / (mass * mass);
-  return t;
+  const CentralValues v{fam.cdf(l),   fam.cdf(-u),   fam.js(-c), fam.js(-l), fam.js2(-c),
+                        fam.js2(-l), fam.js(c), fam.js(u), fam.js2(c), fam.js2(u)};
+  return central_value_integrals(v, l, u, c);
 }
 
 template <class Family>
@@ -129,6 +155,128 @@ struct NormalFamily {
   RISKCORE_HD double js2(double x) const { return normal_q2_integral(x); }
   RISKCORE_HD NormalUpperTail upper_tail(double l) const { return NormalUpperTail{l, mills(l)}; }
 };
+
+// The common case in one branch-free pass (the CPU loop vectorises it and runs crps_gtc where ok = 0).
+// Every term comes from erfc and e^{t^2} at t = a / sqrt2 and t = (sqrt2 a) / sqrt2 for a = |l|, |c|, |u|
+// (clamped to 40, beyond which all of them have underflowed):
+// - the tail case (l >= 0, or u <= 0 by reflection) with every finite point below 10: the same terms as
+//   NormalUpperTail (mills_triple's loop-free branch, R = sqrt(pi/2) erfc(t) e^{t^2});
+// - the central case (l < 0 < u) with c finite, any l and u: JS(a) = phi - a Q(a), JS2(a) = -a Q^2 +
+//   2 phi Q - Q(sqrt2 a)/sqrt(pi) and JS(-a) = phi + a Phi(a), JS2(-a) = a Phi^2 + 2 phi Phi -
+//   Phi(sqrt2 a)/sqrt(pi) (normal_q_integral and normal_q2_integral in Q rather than Mills-ratio form:
+//   the same values where the central case uses them, to the cancellation both forms share far out).
+struct NormalPoint {
+  double a, q1, q2, pdf, r1, r2;  // a (clamped), Q(a), Q(sqrt2 a), phi(a), R(a), R(sqrt2 a)
+};
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalPoint normal_point(double x) {
+  // an infinite point is evaluated at 0 and its terms set to 0 after: vector erfc and exp take a slow
+  // path for lanes that overflow or underflow, which an infinite bound would hit in every vector
+  const double ax = fabs(x);
+  const bool finite = ax < static_cast<double>(INFINITY);
+  const double a = finite ? (ax < 40.0 ? ax : 40.0) : 0.0;  // not fmin: GCC vectorises neither fmin nor fmax
+  const double t1 = a * 0.70710678118654752440, t2 = (1.41421356237309504880 * a) * 0.70710678118654752440;
+  const double e1 = erfc(t1), x1 = exp_square(t1), e2 = erfc(t2), x2 = exp_square(t2);
+  return NormalPoint{a,
+                     finite ? 0.5 * e1 : 0.0,
+                     finite ? 0.5 * e2 : 0.0,
+                     finite ? 0.39894228040143267794 / x1 : 0.0,
+                     1.25331413731550025121 * (e1 * x1),
+                     1.25331413731550025121 * (e2 * x2)};
+}
+
+// JS(-a) if negative else JS(a), a = |x| (p.a, clamped, where the terms vanish)
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double normal_point_js(const NormalPoint& p, bool negative, double a) {
+  return negative ? p.pdf + a * (1.0 - p.q1) : p.pdf - p.a * p.q1;
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double normal_point_js2(const NormalPoint& p, bool negative, double a) {
+  const double f = negative ? 1.0 - p.q1 : p.q1, f2 = negative ? 1.0 - p.q2 : p.q2, s = negative ? a : -p.a;
+  return s * f * f + 2.0 * p.pdf * f - f2 * 0.56418958354775628695;  // 1/sqrt(pi)
+}
+
+// NormalUpperTail::at from the point's terms (x < 10), rl = R(l)
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline TailPoint normal_point_tail(const NormalPoint& p, double x, double l,
+                                                                       double rl) {
+  const double r = p.r1, v = 1.0 - x * r, w = 1.41421356237309504880 * p.r2 - r;
+  const double e = exp(-0.5 * (x - l) * (x + l)) / rl;
+  return TailPoint{e * r, e * v, -e * e * (w - r * v)};
+}
+
+// Field-wise selections (a struct-valued ?: can stay a branch, which stops the vectoriser).
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalPoint pick(bool first, const NormalPoint& x, const NormalPoint& y) {
+  return NormalPoint{first ? x.a : y.a,     first ? x.q1 : y.q1, first ? x.q2 : y.q2,
+                     first ? x.pdf : y.pdf, first ? x.r1 : y.r1, first ? x.r2 : y.r2};
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline TruncatedIntegrals pick(bool first, const TruncatedIntegrals& x,
+                                                                  const TruncatedIntegrals& y) {
+  return TruncatedIntegrals{first ? x.a1 : y.a1, first ? x.a2 : y.a2, first ? x.b1 : y.b1, first ? x.b2 : y.b2};
+}
+
+struct NormalIntervalFast {
+  TruncatedIntegrals t;
+  double cdf_l, sf_u, between;  // F(l), S(u), P(l < X <= u)
+  bool ok;
+};
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fast(double l, double u, double c) {
+  const double inf = static_cast<double>(INFINITY);
+  const NormalPoint pl = normal_point(l), pc = normal_point(c), pu = normal_point(u);
+  const double al = fabs(l), ac = fabs(c), au = fabs(u);
+  // central
+  const CentralValues v{pl.q1,
+                        pu.q1,
+                        normal_point_js(pc, c > 0.0, ac),
+                        normal_point_js(pl, false, al),
+                        normal_point_js2(pc, c > 0.0, ac),
+                        normal_point_js2(pl, false, al),
+                        normal_point_js(pc, c < 0.0, ac),
+                        normal_point_js(pu, false, au),
+                        normal_point_js2(pc, c < 0.0, ac),
+                        normal_point_js2(pu, false, au)};
+  const TruncatedIntegrals tc = central_value_integrals(v, l, u, c);
+  // tail, reflected when u <= 0: L <= C <= U with L >= 0
+  const bool low = u <= 0.0;
+  const NormalPoint qL = pick(low, pu, pl), qU = pick(low, pl, pu);
+  const double L = low ? -u : l, C = low ? -c : c, U = low ? -l : u;
+  const bool bounded = U < inf, central = (l < 0.0) & (u > 0.0);
+  // the tail terms at finite stand-ins where they are not used (no slow-path lanes in exp, as above)
+  const bool tail = !central & (C < 10.0);
+  const double Lt = tail ? L : 0.0, Ct = tail ? C : 0.0, Ut = tail & bounded ? U : Ct;
+  const TailPoint tl = normal_point_tail(qL, Lt, Lt, qL.r1), tcp = normal_point_tail(pc, Ct, Lt, qL.r1);
+  const TailPoint tu_any = normal_point_tail(qU, Ut, Lt, qL.r1);  // unconditional: no branch in the loop
+  const TailPoint tu{bounded ? tu_any.q : 0.0, bounded ? tu_any.j1 : 0.0, bounded ? tu_any.j2 : 0.0};
+  const TruncatedIntegrals r = tail_point_integrals(tl, tcp, tu, bounded ? 1.0 - tu.q : 1.0, L, U, C, bounded);
+  NormalIntervalFast out;
+  out.t = pick(central, tc, pick(low, TruncatedIntegrals{r.b1, r.b2, r.a1, r.a2}, r));
+  out.cdf_l = l < 0.0 ? pl.q1 : 1.0 - pl.q1;
+  out.sf_u = u > 0.0 ? pu.q1 : 1.0 - pu.q1;
+  out.between = central ? 1.0 - pl.q1 - pu.q1 : low ? pu.q1 - pl.q1 : pl.q1 - pu.q1;
+  const bool numbers = (l == l) & (u == u) & (c == c);  // no NaN
+  const bool tail_ok = (C < 10.0) & ((U < 10.0) | (U == inf));
+  out.ok = numbers & ((central & (ac < inf)) | (!central & tail_ok));
+  return out;
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double crps_gtc_normal_fast(double y, double mu, double sigma,
+                                                                      double lower, double upper, double lmass,
+                                                                      double umass, int& ok) {
+  const double w = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
+  const double wl = w > l ? w : l, c = wl < u ? wl : u;  // clamp(w, l, u) for w, l, u not NaN
+  const NormalIntervalFast f = normal_interval_fast(l, u, c);
+  ok = f.ok & (w == w);
+  return sigma * gtc_combine(w, l, u, lmass, umass, 1.0 - lmass - umass, f.t);
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double crps_censored_normal_fast(double y, double mu, double sigma,
+                                                                           double lower, double upper, int& ok) {
+  const double w = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
+  const double wl = w > l ? w : l, c = wl < u ? wl : u;  // clamp(w, l, u) for w, l, u not NaN
+  const NormalIntervalFast f = normal_interval_fast(l, u, c);
+  ok = f.ok & (w == w);
+  return sigma * gtc_combine(w, l, u, f.cdf_l, f.sf_u, f.between, f.t);
+}
 
 // --------------------------------------------------------------------------------------- logistic
 // F(x) = 1/(1 + e^-x); JS(x) = log(1 + e^-x) = S g(S), JS2(x) = JS - S = S^2 h(S) (special.hpp), so in

@@ -85,12 +85,18 @@ RISKCORE_HD inline double beta_fraction(double a, double b, double x) {
   });
 }
 
-RISKCORE_HD inline double beta_inc(double a, double b, double x) {
+// lbeta = log_beta(a, b), for callers that hoist it out of a loop over x.
+RISKCORE_HD inline double beta_inc(double a, double b, double x, double lbeta) {
   if (x <= 0.0) return 0.0;
   if (x >= 1.0) return 1.0;
-  const double front = exp(a * log(x) + b * log1p(-x) - log_beta(a, b));
+  const double front = exp(a * log(x) + b * log1p(-x) - lbeta);
   if (x < (a + 1.0) / (a + b + 2.0)) return front / (a * beta_fraction(a, b, x));
   return 1.0 - front / (b * beta_fraction(b, a, 1.0 - x));
+}
+
+RISKCORE_HD inline double beta_inc(double a, double b, double x) {
+  if (x <= 0.0 || x >= 1.0) return x <= 0.0 ? 0.0 : 1.0;
+  return beta_inc(a, b, x, log_beta(a, b));
 }
 
 
@@ -244,7 +250,8 @@ RISKCORE_HD inline double lgamma1p(double a) {
 // continued fraction for x >= 1 (or x >= a + 1), Gamma(a) Q(a, x) when a >= 1 and x < a + 1, and for
 // |a| < 1, x < 1: [Gamma(1 + a) - x^a] / a - x^a sum_{n>=1} (-x)^n / (n! (a + n)) with the bracket from
 // expm1 (exact through a = 0, where it is -euler - log x and Gamma(0, x) = E1(x)).
-RISKCORE_HD inline double upper_gamma(double a, double x) {
+// lg1p = lgamma1p(a), for callers that have it (or hoist it out of a loop over x).
+RISKCORE_HD inline double upper_gamma(double a, double x, double lg1p) {
   if (isinf(x)) return 0.0;
   if (x >= 1.0 && (a < 1.0 || x >= a + 1.0)) {
     const double cf = lentz(x + 1.0 - a, [a, x](int n, double& an, double& bn) {
@@ -255,7 +262,7 @@ RISKCORE_HD inline double upper_gamma(double a, double x) {
   }
   if (a >= 1.0) return exp(lgamma(a)) * gamma_q(a, x);
   const double log_x = log(x);
-  const double head = a == 0.0 ? -kEulerGamma - log_x : (expm1(lgamma1p(a)) - expm1(a * log_x)) / a;
+  const double head = a == 0.0 ? -kEulerGamma - log_x : (expm1(lg1p) - expm1(a * log_x)) / a;
   double term = 1.0, sum = 0.0;
   for (int n = 1; n <= kMaxIter; ++n) {
     term *= -x / n;
@@ -264,6 +271,10 @@ RISKCORE_HD inline double upper_gamma(double a, double x) {
     if (fabs(t) < kEps * fabs(sum)) break;
   }
   return head - exp(a * log_x) * sum;
+}
+
+RISKCORE_HD inline double upper_gamma(double a, double x) {
+  return upper_gamma(a, x, x >= 1.0 || a >= 1.0 ? 0.0 : lgamma1p(a));  // lg1p only read for x < 1, a < 1
 }
 
 }  // namespace riskcore

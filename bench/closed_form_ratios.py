@@ -1,0 +1,133 @@
+"""Time per element of every elementwise closed-form CRPS as a ratio to ``crps_normal``'s (issue 13's
+target: every closed form within 2x), in one run: float64, N = 1e6 by default, 2 threads.
+
+Two parameter layouts, each against ``crps_normal`` in the same layout:
+
+- ``arrays``: every parameter an array of N draws (the cases of ``compare_crps.py --only closed-forms``,
+  around the bulk and into the tails);
+- ``scalars``: only the observation is an array, every parameter a broadcast scalar.
+
+Each time is the best of ``--repeat`` calls after a warm-up (the machine is shared: the best is the least
+disturbed). ``kernel`` is the C++ kernel alone (``riskcore._core.crps_parametric`` on the flattened
+arguments), ``python`` the rest of the public call (validation, broadcasting, result shaping).
+
+    python bench/closed_form_ratios.py                     # all closed forms, cpu
+    python bench/closed_form_ratios.py --only t,gev,truncated_normal,censored_normal
+    python bench/closed_form_ratios.py --backend numba     # the Numba kernels (total time only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import riskcore
+
+CrpsCall = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up: JIT compilation, page faults
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def cases(n: int, layout: str, rng: np.random.Generator) -> dict[str, CrpsCall]:
+    """name -> (public function, positional args, keyword args) on n observations."""
+    y = rng.normal(size=n) * 3
+    pos = np.abs(y) + 1e-3
+    count = np.floor(pos * 3)
+    if layout == "arrays":
+        scale = np.exp(rng.normal(size=n) * 0.3)
+        lo = rng.normal(size=n) - 1.0
+        shape = rng.uniform(-0.4, 0.6, size=n)
+        frac = pos / (1 + pos)
+    else:
+        scale, lo, shape, frac = 1.3, -1.0, 0.2, pos / (1 + pos)
+    hi = lo + 4
+    r = riskcore
+    return {
+        "normal": (r.crps_normal, (y, 0.2, scale), {}),
+        "logistic": (r.crps_logistic, (y, 0.2, scale), {}),
+        "laplace": (r.crps_laplace, (y, 0.2, scale), {}),
+        "lognormal": (r.crps_lognormal, (pos, 0.1, scale), {}),
+        "gamma": (r.crps_gamma, (pos, 2.0, scale), {}),
+        "t": (r.crps_t, (y, 5.0, 0.2, scale), {}),
+        "gev": (r.crps_gev, (y, shape, 0.2, scale), {}),
+        "truncated_normal": (r.crps_truncated_normal, (y, 0.2, scale, lo), {}),
+        "censored_normal": (r.crps_censored_normal, (y, 0.2, scale, lo), {}),
+        "gtcnormal": (r.crps_gtcnormal, (y, 0.2, scale, lo, hi, 0.1, 0.2), {}),
+        "2pexponential": (r.crps_2pexponential, (y, scale, 2.0, 0.1), {}),
+        "2pnormal": (r.crps_2pnormal, (y, scale, 2.0, 0.1), {}),
+        "beta": (r.crps_beta, (frac, 2.0, 3.0), {}),
+        "gpd": (r.crps_gpd, (pos, shape, 0.0, scale, 0.1), {}),
+        "loglaplace": (r.crps_loglaplace, (pos, 0.1, 0.4), {}),
+        "loglogistic": (r.crps_loglogistic, (pos, 0.1, 0.4), {}),
+        "gtclogistic": (r.crps_gtclogistic, (y, 0.2, scale, lo, hi, 0.1, 0.2), {}),
+        "gtct": (r.crps_gtct, (y, 5.0, 0.2, scale, lo, hi, 0.1, 0.2), {}),
+        "poisson": (r.crps_poisson, (count, 3.0), {}),
+    }
+
+
+def kernel_args(call: CrpsCall) -> tuple[str, list[np.ndarray]]:
+    """The (name, flattened arguments) the public function hands the cpu kernel, recorded from one call."""
+    from riskcore import _core
+
+    fn, positional, keywords = call
+    kernel, seen = _core.crps_parametric, []
+    _core.crps_parametric = lambda name, args: seen.append((name, args)) or kernel(name, args)
+    try:
+        fn(*positional, **keywords, backend="cpu")
+    finally:
+        _core.crps_parametric = kernel
+    return seen[0]
+
+
+def run(n: int, repeat: int, backend: str, only: list[str] | None) -> None:
+    from riskcore import _core
+
+    print(f"N={n:.0e} float64, backend {backend}, {riskcore.get_num_threads()} threads, best of {repeat}")
+    for layout in ("arrays", "scalars"):
+        todo = cases(n, layout, np.random.default_rng(1))
+        base = {}
+        print(f"\n[{layout}]  ns/element   (x crps_normal {layout})")
+        head = f"  {'closed form':18s} {'total':>8s} {'ratio':>7s}"
+        print(head + ("" if backend != "cpu" else f" {'kernel':>8s} {'ratio':>7s} {'python':>8s}"))
+        for name, call in todo.items():
+            if only and name not in only and name != "normal":
+                continue
+            fn, positional, keywords = call
+            total = best_time(lambda fn=fn, p=positional, k=keywords: fn(*p, **k, backend=backend), repeat)
+            cells = f"  {name:18s} {1e9 * total / n:8.2f}"
+            if backend == "cpu":
+                recorded = kernel_args(call)
+                kernel = best_time(lambda rec=recorded: _core.crps_parametric(*rec), repeat)
+            if name == "normal":
+                base = {"total": total, "kernel": kernel if backend == "cpu" else None}
+            cells += f" {total / base['total']:6.1f}x"
+            if backend == "cpu":
+                cells += f" {1e9 * kernel / n:8.2f} {kernel / base['kernel']:6.1f}x {1e9 * (total - kernel) / n:8.2f}"
+            print(cells)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=float, default=1e6, help="number of observations")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--backend", default="cpu", choices=["cpu", "numba"])
+    parser.add_argument("--only", help="comma-separated closed forms (crps_normal is always timed)")
+    args = parser.parse_args()
+    riskcore.set_num_threads(args.threads)
+    run(int(args.n), args.repeat, args.backend, args.only.split(",") if args.only else None)
+
+
+if __name__ == "__main__":
+    main()
