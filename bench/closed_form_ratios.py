@@ -19,24 +19,14 @@ arguments), ``python`` the rest of the public call (validation, broadcasting, re
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 
 import riskcore
+from riskcore._bench import best_time
 
 CrpsCall = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up: JIT compilation, page faults
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def cases(n: int, layout: str, rng: np.random.Generator) -> dict[str, CrpsCall]:
