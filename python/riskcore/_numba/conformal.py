@@ -212,8 +212,13 @@ def _pass(m, t, lam, w_max, delta, slot, value, gap, rank_value, rank_gap, coars
         nxt[next_written[0] : next_written[1] + 1] = -np.inf
         new_lo, new_hi, new_least, new_count = 1, 0, np.inf, 0
         if a <= b:
-            in_budget = np.searchsorted(gap, delta - least, side="right")
-            sparse = float(kept_count) * float(slot_max - slot_min + 1) < float(b - a + 1) * float(in_budget)
+            sorted_cmin = np.sort(cprev[lo >> _SHIFT : (hi >> _SHIFT) + 1])
+            dense = 0.0  # knapsack_dense_work: the chunks each slot in budget reads
+            for k in range(gap.size):
+                if gap[k] > delta - sorted_cmin[0]:
+                    break
+                dense += np.searchsorted(sorted_cmin, delta - gap[k], side="right")
+            sparse = 2.0 * float(kept_count) * float(slot_max - slot_min + 1) < dense * float(1 << _SHIFT)
             c_last = b >> _SHIFT
             for c0 in range(a >> _SHIFT, c_last + 1, _BLOCK):
                 c1 = min(c_last + 1, c0 + _BLOCK)
