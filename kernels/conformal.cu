@@ -3,7 +3,8 @@
 //
 // Every problem of a call runs in one launch, one block per problem, both passes of knapsack_solve in
 // the block (the plan, all slots by increasing gap, is made on the host; a pass keeps a prefix of it,
-// found by the block with its least and largest slot). A block's threads fill a layer's cells (one
+// found by the block with its least and largest slot; the second pass also prunes by the coarse
+// completion bound, whose table the host makes for every problem before the launch). A block's threads fill a layer's cells (one
 // cell per thread, body knapsack_pull), meet at __syncthreads, prune the layer by chunks
 // (knapsack_prune) and reduce its window and least acc in shared memory. The layers (three of t_max + 1
 // doubles: previous, next and the floor(m/2) layer) and the two chunk tables live in the launch's
@@ -23,8 +24,9 @@ constexpr unsigned kDpBlock = 256;
 constexpr std::size_t kSharedBytes = 48 * 1024;
 
 struct DpProblem {
-  index_t offset;  // of the plan's slots by increasing gap (slot, value, gap arrays)
+  index_t offset;  // of the plan's slots by increasing gap (slot, value, gap arrays) and of v_r, gap_r by rank
   index_t slots, m, t;
+  index_t coarse_offset, coarse_width, coarse_first, coarse_cols;  // the coarse table (packed)
   double lambda, w_max, upper, lower, margin;
   bool feasible;
   index_t scratch;  // offset of the global scratch (layer_doubles(t) doubles), when not in shared memory
@@ -54,6 +56,7 @@ __device__ inline void block_max(double* shared, double x) {
 // The view of a pass keeping gap <= delta (knapsack_view of the header, by the block): the prefix
 // length and its least and largest slot.
 __device__ KnapsackView block_view(const DpProblem& p, const index_t* slot, const double* value, const double* gap,
+                                   const double* rank_value, const double* rank_gap, const double* coarse,
                                    double delta, double* reduce) {
   double first_out = static_cast<double>(p.slots);
   for (index_t k = threadIdx.x; k < p.slots; k += blockDim.x)
@@ -73,7 +76,10 @@ __device__ KnapsackView block_view(const DpProblem& p, const index_t* slot, cons
   block_max(reduce, largest);
   const index_t slot_max = static_cast<index_t>(reduce[0]);
   __syncthreads();
-  return KnapsackView{slot, value, gap, count, slot_min, slot_max, p.lambda, p.w_max, delta};
+  return KnapsackView{slot,           value,    gap,           count,   slot_min,
+                      slot_max,       p.lambda, p.w_max,       delta,   rank_value,
+                      rank_gap,       coarse,   p.coarse_width, p.coarse_first, p.coarse_cols,
+                      p.m,            p.t,      p.upper - delta};
 }
 
 // One pass (knapsack_pass of cpp/conformal_cpu.cpp) by the block; every thread returns its value.
@@ -151,6 +157,7 @@ __device__ double block_pass(const DpProblem& p, const KnapsackView& view, doubl
 }
 
 __global__ void knapsack_kernel(const index_t* slots, const double* values, const double* gaps,
+                                const double* rank_values, const double* rank_gaps, const double* coarse,
                                 const DpProblem* problems, double* scratch, bool in_shared, double* out) {
   const DpProblem p = problems[blockIdx.x];
   __shared__ double reduce[kDpBlock];
@@ -161,12 +168,17 @@ __global__ void knapsack_kernel(const index_t* slots, const double* values, cons
   const index_t* slot = slots + p.offset;
   const double* value = values + p.offset;
   const double* gap = gaps + p.offset;
+  const double* rank_value = rank_values + p.offset;
+  const double* rank_gap = rank_gaps + p.offset;
   double* base = in_shared ? dynamic_shared<double>() : scratch + p.scratch;
   const double first = knapsack_delta(knapsack_first_slack(p.upper, p.lower), p.margin);
-  double found = block_pass(p, block_view(p, slot, value, gap, first, reduce), base, reduce);
+  double found =
+      block_pass(p, block_view(p, slot, value, gap, rank_value, rank_gap, nullptr, first, reduce), base, reduce);
   if (!knapsack_certified(p.upper, p.lower, found)) {  // knapsack_solve's second pass
     const double second = knapsack_delta(knapsack_second_slack(p.upper, p.lower, found), p.margin);
-    found = block_pass(p, block_view(p, slot, value, gap, second, reduce), base, reduce);
+    found = block_pass(
+        p, block_view(p, slot, value, gap, rank_value, rank_gap, coarse + p.coarse_offset, second, reduce), base,
+        reduce);
   }
   if (threadIdx.x == 0) out[blockIdx.x] = found;
 }
@@ -180,15 +192,21 @@ void knapsack_max_sums(const std::vector<const double*>& values, const std::vect
   if (count == 0) return;
   std::vector<DpProblem> problems(count);
   std::vector<index_t> packed_slots;
-  std::vector<double> packed_values, packed_gaps;
+  std::vector<double> packed_values, packed_gaps, packed_rank_values, packed_rank_gaps, packed_coarse;
   index_t scratch_total = 0, widest = 0;
   for (size_t p = 0; p < count; ++p) {
     const KnapsackPlan plan = knapsack_plan(values[p], slots[p], m[p], t_max[p]);
     const index_t t = plan.feasible ? t_max[p] : 0;  // an infeasible problem needs no layers
+    KnapsackCoarse coarse;
+    if (plan.feasible) coarse = knapsack_coarse(values[p], slots[p], m[p], t, 0);
     problems[p] = DpProblem{static_cast<index_t>(packed_slots.size()),
                             static_cast<index_t>(plan.slot.size()),
                             m[p],
                             t,
+                            static_cast<index_t>(packed_coarse.size()),
+                            coarse.width,
+                            coarse.first,
+                            coarse.cols,
                             plan.lambda,
                             plan.w_max,
                             plan.upper,
@@ -199,6 +217,9 @@ void knapsack_max_sums(const std::vector<const double*>& values, const std::vect
     packed_slots.insert(packed_slots.end(), plan.slot.begin(), plan.slot.end());
     packed_values.insert(packed_values.end(), plan.value.begin(), plan.value.end());
     packed_gaps.insert(packed_gaps.end(), plan.gap.begin(), plan.gap.end());
+    packed_rank_values.insert(packed_rank_values.end(), plan.rank_value.begin(), plan.rank_value.end());
+    packed_rank_gaps.insert(packed_rank_gaps.end(), plan.rank_gap.begin(), plan.rank_gap.end());
+    packed_coarse.insert(packed_coarse.end(), coarse.table.begin(), coarse.table.end());
     scratch_total += layer_doubles(t);
     widest = std::max(widest, layer_doubles(t));
   }
@@ -206,11 +227,16 @@ void knapsack_max_sums(const std::vector<const double*>& values, const std::vect
   const auto d_slots = to_device(packed_slots.data(), packed_slots.size(), s);
   const auto d_values = to_device(packed_values.data(), packed_values.size(), s);
   const auto d_gaps = to_device(packed_gaps.data(), packed_gaps.size(), s);
+  const auto d_rank_values = to_device(packed_rank_values.data(), packed_rank_values.size(), s);
+  const auto d_rank_gaps = to_device(packed_rank_gaps.data(), packed_rank_gaps.size(), s);
+  if (packed_coarse.empty()) packed_coarse.push_back(0.0);  // every problem infeasible: a valid pointer
+  const auto d_coarse = to_device(packed_coarse.data(), packed_coarse.size(), s);
   const auto d_problems = to_device(problems.data(), count, s);
   DeviceBuffer<double> d_scratch(in_shared ? 1 : static_cast<size_t>(scratch_total), s), d_out(count, s);
   const std::size_t shared = in_shared ? static_cast<std::size_t>(widest) * sizeof(double) : 0;
   launch("knapsack", knapsack_kernel, per_block(static_cast<index_t>(count), kDpBlock, "knapsack", shared), s,
-         d_slots.get(), d_values.get(), d_gaps.get(), d_problems.get(), d_scratch.get(), in_shared, d_out.get());
+         d_slots.get(), d_values.get(), d_gaps.get(), d_rank_values.get(), d_rank_gaps.get(), d_coarse.get(),
+         d_problems.get(), d_scratch.get(), in_shared, d_out.get());
   to_host(out, d_out, count, s);
   check(cudaStreamSynchronize(s), "cudaStreamSynchronize after knapsack");
 }

@@ -2,7 +2,9 @@
 
 The oracle is the textbook DP in NumPy (every layer, every slot, no pruning), once at full depth (equal
 to within a few ulp: the summation order differs) and once in the half-depth + combine order of the
-kernels (equal bit for bit: pruning only drops states that cannot reach the optimum).
+kernels (equal bit for bit: pruning only drops states that cannot reach the optimum). The coarse
+completion bound and the sparse pull are checked the same way with forced block widths, on problems
+near the 90% slot-sum quantile where the Lagrangian bound is loose (skewed laws) and the second pass runs.
 """
 
 from __future__ import annotations
@@ -58,14 +60,16 @@ def random_problem(rng: np.random.Generator, kind: int) -> tuple[np.ndarray, int
 PROBLEMS = [random_problem(np.random.default_rng(seed), seed % 4) for seed in range(240)]
 
 
-def solve(backend: str, problems) -> np.ndarray:
+def solve(backend: str, problems, coarse_width: int = 0) -> np.ndarray:
+    """Each problem's optimum; ``coarse_width`` forces the coarse bound's block width on cpu and numba
+    (the CUDA launcher always chooses its own)."""
     values = [v for v, _, _ in problems]
     m = np.array([p[1] for p in problems], dtype=np.int64)
     t = np.array([p[2] for p in problems], dtype=np.int64)
     if backend == "cpu":
-        return _core.knapsack_max_sums(values, m, t)
+        return _core.knapsack_max_sums(values, m, t, coarse_width)
     if backend == "numba":
-        return numba_dp.knapsack_max_sums(values, m, t)
+        return numba_dp.knapsack_max_sums(values, m, t, coarse_width)
     if not hasattr(_core, "cuda_knapsack_max_sums"):
         pytest.skip("riskcore was built without CUDA")
     return _core.cuda_knapsack_max_sums(values, m, t, 0)
@@ -98,3 +102,41 @@ def test_backends_agree_bitwise_on_a_large_problem(backend, law):
 def test_infeasible_budget_gives_minus_infinity(backend):
     got = solve(backend, [(np.ones(3), 4, 3), (np.ones(1), 1, 0)])
     assert np.isneginf(got).all()
+
+
+def near_quantile_problem(rng: np.random.Generator, kind: int) -> tuple[np.ndarray, int, int]:
+    """Scores of a skewed law (beta(.5,3), clipped exponential), ties or integer levels, n + m + t like
+    the bound's: t within a few units of the slot-sum median m (n + 2) / 2 and above it."""
+    n, m = int(rng.integers(20, 120)), int(rng.integers(2, 17))
+    t = m * (n + 2) // 2 + int(rng.integers(-3, 2 * n + 1))
+    if kind == 0:
+        x = rng.beta(0.5, 3, size=n)
+    elif kind == 1:
+        x = np.minimum(rng.exponential(0.2, size=n), 1.0)
+    elif kind == 2:
+        x = np.round(rng.beta(0.5, 3, size=n), 2)
+    else:
+        x = rng.integers(0, 4, size=n).astype(float) / 4
+    v = np.append(np.sort(x), 1.0)
+    if rng.uniform() < 0.2:
+        v = -v[::-1]
+    if rng.uniform() < 0.1:
+        v = rng.permutation(v)
+    return v, m, t
+
+
+NEAR_QUANTILE = [near_quantile_problem(np.random.default_rng(1000 + seed), seed % 4) for seed in range(120)]
+
+
+@pytest.mark.parametrize("coarse_width", [0, 1, 2, 3, 7])
+def test_coarse_bound_and_sparse_pull_keep_the_half_depth_dp_bitwise(backend, coarse_width):
+    """Any block width of the coarse completion bound (1: the exact completion; wide: loose) gives the
+    unpruned DP's double."""
+    got = solve(backend, NEAR_QUANTILE, coarse_width)
+    want = np.array([half_depth_oracle(*p) for p in NEAR_QUANTILE])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_coarse_width_is_checked():
+    with pytest.raises(ValueError, match="coarse_width"):
+        _core.knapsack_max_sums([np.ones(3)], np.array([1]), np.array([2]), -1)

@@ -1,5 +1,6 @@
 """Batch-mean knapsack DP in Numba: the pruned half-depth DP of kernels/conformal.hpp, line for line
-(plan, pull with chunk skips, prune, combine); the same doubles as the C++ and CUDA backends."""
+(plan, dense pull with chunk skips or sparse pull from the kept states, prune by the Lagrangian and
+the coarse completion bound, combine); the same doubles as the C++ and CUDA backends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ _MARGIN = 1e-9  # kKnapsackMargin
 _TINY = np.finfo(np.float64).tiny
 _BLOCK = 8  # kChunksPerBlock of cpp/conformal_cpu.cpp
 _FIRST_SLACK = 4.0  # kKnapsackFirstSlack
+_COARSE_BLOCKS = 80  # kKnapsackCoarseBlocksHint
+_COARSE_CELLS = 1 << 22  # kKnapsackCoarseCells
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -84,6 +87,68 @@ def _keep(v, gaps, margin, slack):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _coarse_width(slots, m, t, requested):
+    """knapsack_coarse_width: about slots / 80 ranks, the least n mod B in [3 B0 / 4, 5 B0 / 4], widened to fit."""
+    if requested > 0:
+        return requested
+    base = (slots + _COARSE_BLOCKS - 1) // _COARSE_BLOCKS if slots > _COARSE_BLOCKS else 1
+    best = base
+    for b in range(base - base // 4, base + base // 4 + 1):
+        if (slots - 1) % b < (slots - 1) % best:
+            best = b
+    rows = m - m // 2 + 1
+    while rows * (t // best + 1) > _COARSE_CELLS:
+        best *= 2
+    return best
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _coarse(v, m, t, requested):
+    """knapsack_coarse: (width, first, table (m - first + 1, cols)) of C_k(u), k = first..m."""
+    slots = v.size
+    width = _coarse_width(slots, m, t, requested)
+    first = m // 2
+    cols = (t - first) // width + 1
+    blocks = (slots + width - 1) // width
+    top = np.full(blocks, -np.inf)
+    for r in range(1, slots + 1):
+        top[(r - 1) // width] = max(top[(r - 1) // width], v[r - 1])
+    table = np.zeros((m - first + 1, cols))
+    prev = np.zeros(cols)
+    nxt = np.empty(cols)
+    for k in range(1, m + 1):
+        nxt[:] = -np.inf
+        for q in range(min(blocks, cols)):
+            vq = top[q]
+            for x in range(cols - q):
+                c = prev[x] + vq
+                if c > nxt[x + q]:
+                    nxt[x + q] = c
+        for u in range(1, cols):
+            nxt[u] = max(nxt[u], nxt[u - 1])
+        prev, nxt = nxt, prev
+        if k >= first:
+            table[k - first] = prev
+    return width, first, table
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _pull_sparse(prev, kept, kept_count, i, lam, w_max, delta, slot_min, slot_max, rank_value, rank_gap, j0, j1, out):
+    out[j0:j1] = -np.inf
+    a = np.searchsorted(kept[:kept_count], j0 - slot_max)
+    for k in range(a, kept_count):
+        s = kept[k]
+        if s + slot_min >= j1:
+            break
+        x = prev[s]
+        budget = delta - (float(i - 1) * w_max - (x - lam * float(s)))
+        for j in range(max(j0, s + slot_min), min(j1, s + slot_max + 1)):
+            cand = x + rank_value[j - s - 1] if rank_gap[j - s - 1] <= budget else -np.inf
+            if cand > out[j]:
+                out[j] = cand
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _pull(prev, cmin, lo, hi, layer_min, slot, value, gap, delta, j0, j1, out):
     out[j0:j1] = -np.inf
     budget = delta - layer_min
@@ -105,13 +170,18 @@ def _pull(prev, cmin, lo, hi, layer_min, slot, value, gap, delta, j0, j1, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _prune(i, lam, w_max, delta, j0, j1, out):
+def _prune(i, lam, w_max, delta, j0, j1, out, m, t, coarse, width, first, floor):
     least = np.inf
     for j in range(j0, j1):
         if out[j] == -np.inf:
             continue
         acc = float(i) * w_max - (out[j] - lam * float(j))
-        if acc > delta:
+        cut = False
+        if coarse.shape[1] > 0:
+            k = m - i
+            u = min((t - j - k) // width, coarse.shape[1] - 1)
+            cut = out[j] + coarse[k - first, u] < floor
+        if acc > delta or cut:
             out[j] = -np.inf
         else:
             least = min(least, acc)
@@ -119,13 +189,17 @@ def _prune(i, lam, w_max, delta, j0, j1, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _pass(m, t, lam, w_max, delta, slot, value, gap):
-    """knapsack_pass: the pruned half-depth DP with the kept slots (blocks of _BLOCK chunks)."""
+def _pass(m, t, lam, w_max, delta, slot, value, gap, rank_value, rank_gap, coarse, width, first, floor):
+    """knapsack_pass: the pruned half-depth DP with the kept slots (blocks of _BLOCK chunks), each layer
+    pulled densely or sparsely (knapsack_sparse_layer)."""
     slot_min, slot_max = slot.min(), slot.max()
     prev = np.full(t + 1, -np.inf)
     nxt = np.full(t + 1, -np.inf)
     cprev = np.zeros((t >> _SHIFT) + 1)
     cnext = np.zeros((t >> _SHIFT) + 1)
+    kept = np.zeros(t + 1, np.int64)  # the kept states of prev (kept[0] = 0: D_0)
+    kept_next = np.zeros(t + 1, np.int64)
+    kept_count = 1
     prev[0] = 0.0
     lo, hi, least = 0, 0, 0.0
     prev_written, next_written = (0, 0), (0, -1)  # the cells each buffer last wrote
@@ -136,37 +210,66 @@ def _pass(m, t, lam, w_max, delta, slot, value, gap):
             break
         a, b = lo + slot_min, min(hi + slot_max, t - (m - i))
         nxt[next_written[0] : next_written[1] + 1] = -np.inf
-        new_lo, new_hi, new_least = 1, 0, np.inf
+        new_lo, new_hi, new_least, new_count = 1, 0, np.inf, 0
         if a <= b:
+            sorted_cmin = np.sort(cprev[lo >> _SHIFT : (hi >> _SHIFT) + 1])
+            dense = 0.0  # knapsack_dense_work: the chunks each slot in budget reads
+            for k in range(gap.size):
+                if gap[k] > delta - sorted_cmin[0]:
+                    break
+                dense += np.searchsorted(sorted_cmin, delta - gap[k], side="right")
+            sparse = 2.0 * float(kept_count) * float(slot_max - slot_min + 1) < dense * float(1 << _SHIFT)
             c_last = b >> _SHIFT
             for c0 in range(a >> _SHIFT, c_last + 1, _BLOCK):
                 c1 = min(c_last + 1, c0 + _BLOCK)
-                _pull(
-                    prev,
-                    cprev,
-                    lo,
-                    hi,
-                    least,
-                    slot,
-                    value,
-                    gap,
-                    delta,
-                    max(a, c0 << _SHIFT),
-                    min(b + 1, c1 << _SHIFT),
-                    nxt,
-                )
+                j0, j1 = max(a, c0 << _SHIFT), min(b + 1, c1 << _SHIFT)
+                if sparse:
+                    _pull_sparse(
+                        prev,
+                        kept,
+                        kept_count,
+                        i,
+                        lam,
+                        w_max,
+                        delta,
+                        slot_min,
+                        slot_max,
+                        rank_value,
+                        rank_gap,
+                        j0,
+                        j1,
+                        nxt,
+                    )
+                else:
+                    _pull(prev, cprev, lo, hi, least, slot, value, gap, delta, j0, j1, nxt)
                 for c in range(c0, c1):
-                    cnext[c] = _prune(i, lam, w_max, delta, max(a, c << _SHIFT), min(b + 1, (c + 1) << _SHIFT), nxt)
+                    cnext[c] = _prune(
+                        i,
+                        lam,
+                        w_max,
+                        delta,
+                        max(a, c << _SHIFT),
+                        min(b + 1, (c + 1) << _SHIFT),
+                        nxt,
+                        m,
+                        t,
+                        coarse,
+                        width,
+                        first,
+                        floor,
+                    )
                     new_least = min(new_least, cnext[c])
-            new_lo, new_hi = a, b
-            while new_lo <= b and nxt[new_lo] == -np.inf:
-                new_lo += 1
-            while new_hi >= new_lo and nxt[new_hi] == -np.inf:
-                new_hi -= 1
+            for j in range(a, b + 1):
+                if nxt[j] != -np.inf:
+                    kept_next[new_count] = j
+                    new_count += 1
+            if new_count > 0:
+                new_lo, new_hi = kept_next[0], kept_next[new_count - 1]
         prev_written, next_written = (a, b), prev_written
         prev, nxt = nxt, prev
         cprev, cnext = cnext, cprev
-        lo, hi, least = new_lo, new_hi, new_least
+        kept, kept_next = kept_next, kept
+        lo, hi, least, kept_count = new_lo, new_hi, new_least, new_count
         if i == floor_half:
             lower = prev.copy()
     if lo > hi:
@@ -180,35 +283,42 @@ def _pass(m, t, lam, w_max, delta, slot, value, gap):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _max_sum(v, m, t):
+def _max_sum(v, m, t, coarse_width):
     """knapsack_solve: a cheap pass kept to a quarter of the slack, then (if it cannot certify) the
-    pass kept to upper - max(lower, its value)."""
+    pass kept to upper - max(lower, its value), also pruned by the coarse completion bound."""
     if t < m:
         return -np.inf
     lam, w_max, upper, lower, margin, gaps = _plan(v, m, t)
+    none = np.zeros((0, 0))
     slack = upper - lower
     if slack > 0:
         delta, slot, value, gap = _keep(v, gaps, margin, slack / _FIRST_SLACK)
-        x = _pass(m, t, lam, w_max, delta, slot, value, gap)
+        x = _pass(m, t, lam, w_max, delta, slot, value, gap, v, gaps, none, 1, 0, upper - delta)
         if upper - x <= slack / _FIRST_SLACK:
             return x
         slack = upper - max(lower, x)
     delta, slot, value, gap = _keep(v, gaps, margin, max(slack, 0.0))
-    return _pass(m, t, lam, w_max, delta, slot, value, gap)
+    width, first, table = _coarse(v, m, t, coarse_width)
+    return _pass(m, t, lam, w_max, delta, slot, value, gap, v, gaps, table, width, first, upper - delta)
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
-def _max_sums(flat, offsets, ms, t_max, out):
+def _max_sums(flat, offsets, ms, t_max, out, coarse_width):
     for p in numba.prange(ms.size):
-        out[p] = _max_sum(flat[offsets[p] : offsets[p + 1]], ms[p], t_max[p])
+        out[p] = _max_sum(flat[offsets[p] : offsets[p + 1]], ms[p], t_max[p], coarse_width)
 
 
-def knapsack_max_sums(values, m, t_max):
+def knapsack_max_sums(values, m, t_max, coarse_width=0):
     offsets = np.zeros(len(values) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([v.size for v in values])
     out = np.empty(len(values))
     _max_sums(
-        np.concatenate(values).astype(np.float64), offsets, np.asarray(m, np.int64), np.asarray(t_max, np.int64), out
+        np.concatenate(values).astype(np.float64),
+        offsets,
+        np.asarray(m, np.int64),
+        np.asarray(t_max, np.int64),
+        out,
+        int(coarse_width),
     )
     return out
 
