@@ -70,9 +70,11 @@ def batch_mean_bound(
     (1)-(3) hold conditionally on h, hence unconditionally.
 
     - ``ordering="rank-sum"``: h(r) = r (the slot sum T, Mann-Whitney law), the knapsack DP over
-      (count, slot sum) to half depth, pruned to the states within the Lagrangian gap of the bound
+      (count, slot sum) to half depth, pruned to the states within the Lagrangian gap of the bound,
+      and where that gap is a whole slot's value (skewed laws) by a coarse completion bound (the same
+      DP over blocks of ~n/80 ranks valued at their largest score) in a second pass
       (kernels/conformal.hpp: the same double as the full DP; at most O(m t* n), far less when the
-      relaxation is tight; C++ threads + SIMD, CUDA, Numba; refused beyond 1e12 worst-case steps: use
+      bounds are tight; C++ threads + SIMD, CUDA, Numba; refused beyond 1e12 worst-case steps: use
       :func:`batch_mean_bound_relaxed`). The maximiser can put about m/2 test slots at
       the pad b, so the bound over-covers (coverage near 1) and sits near the midpoint of [S_(1), b].
     - ``ordering="quantile"``: h(r) = round(K (F_pilot^{-1}(r/(n'+1)) - a)/(b - a)) on K = 20 levels
