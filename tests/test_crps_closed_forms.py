@@ -550,6 +550,9 @@ BAD = [
     (riskcore.crps_ct, (0.5, 3.0, 0.0, 1.0, 2.0, 1.0), "lower must be < upper"),
     (riskcore.crps_binomial, (1.0, 2.5, 0.5), "n must be an integer"),
     (riskcore.crps_binomial, (1.0, 3, 1.5), "prob must be in \\[0, 1\\]"),
+    (riskcore.crps_binomial, (5.0, 2**60, 1.0), "n must be an integer in \\[0, 2\\^53\\]"),  # was an endless walk
+    (riskcore.logs_binomial, (5.0, 2**60, 1.0), "n must be an integer in \\[0, 2\\^53\\]"),
+    (riskcore.crps_hypergeometric, (1.0, 2**60, 2, 1), "m must be an integer in \\[0, 2\\^53\\]"),
     (riskcore.crps_poisson, (1.0, -1.0), "mean must be >= 0"),
     (riskcore.crps_negbinom, (1.0, 0.0, 0.5), "n must be > 0"),
     (riskcore.crps_negbinom, (1.0, 2.0, 0.0), "prob must be in \\(0, 1\\]"),

@@ -49,8 +49,17 @@ _SCALES = {
 _DF = {"df must be > 1": lambda p: p["df"] <= 1}
 
 
+MAX_EXACT_INTEGER = 2.0**53  # beyond it float64 has no unit steps (k + 1 == k): no pmf window to walk
+
+
 def _integer(name: str, low: float = 0.0) -> dict[str, Any]:
-    return {f"{name} must be an integer >= {low:g}": lambda p: (p[name] < low) | (p[name] != np.floor(p[name]))}
+    """A whole-number parameter of an integer law, from ``low`` to 2^53 (float64's exact integers; inf
+    is left to the spread rules, which name the parameters that make the law too wide)."""
+    return {
+        f"{name} must be an integer in [{low:g}, 2^53]": lambda p: (
+            (p[name] < low) | ((p[name] > MAX_EXACT_INTEGER) & (p[name] < np.inf)) | (p[name] != np.floor(p[name]))
+        )
+    }
 
 
 MAX_SD = 1e5  # the integer laws sum over ~45 standard deviations per element
