@@ -560,6 +560,9 @@ BAD = [
     (riskcore.crps_hypergeometric, (1.0, -3, 2, 1), "m must be an integer"),
     (riskcore.crps_poisson, (1.0, np.inf), "mean give a standard deviation above"),
     (riskcore.crps_poisson, (1.0, 1e12), "mean give a standard deviation above"),
+    # float16 parameters: the limit 1e5 is inf in float16, so the rule must not compare in float16 (was an
+    # endless window walk at mean = inf)
+    (riskcore.crps_poisson, (9.0, np.array([np.inf, 2.4e4], dtype=np.float16)), "mean give a standard deviation"),
     (riskcore.crps_binomial, (1.0, np.inf, 0.5), "n and prob give a standard deviation above"),
     (riskcore.crps_negbinom, (1.0, 2.0, 1e-300), "n and prob give a standard deviation above"),
     (riskcore.crps_hypergeometric, (1.0, np.inf, np.inf, 1e12), "k give a standard deviation above"),

@@ -213,8 +213,11 @@ def elementwise(obs: Any, params: dict[str, Any], rules: dict[str, Callable[[dic
     named = {"obs": _arrays.as_array(xp, obs, "obs")}
     named.update({k: _arrays.as_array(xp, v, k) for k, v in params.items()})
     batch = _arrays.broadcast_shape({k: a.shape for k, a in named.items()})
+    # the rules compare with limits float16 cannot hold (1e5 is inf there): float16 is checked as float32,
+    # the type it computes in
+    checked = {k: a.astype(xp.float32) if a.dtype == xp.float16 else a for k, a in named.items()}
     for message, invalid in rules.items():
-        if bool(xp.any(invalid(named))):
+        if bool(xp.any(invalid(checked))):
             raise ValueError(message)
     dtype = _arrays.result_dtype(obs, *params.values())
     n = math.prod(batch)
