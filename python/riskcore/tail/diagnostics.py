@@ -26,7 +26,9 @@ def _gpd_shape(exceedances: np.ndarray) -> float:
     grid = 30 + int(math.sqrt(n))
     b = 1 - np.sqrt(grid / (np.arange(1, grid + 1) - 0.5))
     b = b / (3 * exceedances[int(n / 4 + 0.5) - 1]) + 1 / exceedances[-1]
-    k = np.log1p(-b[:, None] * exceedances).mean(axis=1)
+    # k_j = mean_i log(1 - b_j x_i), a (grid, n) table built 16 rows at a time: whole it would be
+    # 7% of the inputs' size at 1e7 samples (grid ~ sqrt(n) rows of n tail terms)
+    k = np.concatenate([np.log1p(-b[j : j + 16, None] * exceedances).mean(axis=1) for j in range(0, grid, 16)])
     profile = n * (np.log(-b / k) - k - 1)
     # w_j = 1 / sum_i e^{profile_i - profile_j} (as PSIS writes it) = softmax(profile)_j: the same value
     # without the overflow of e^{profile_i - profile_j} when the profile spans more than ~709
