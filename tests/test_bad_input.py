@@ -145,3 +145,26 @@ def test_numpy_small_int_axis_is_widened():
     np.testing.assert_array_equal(
         riskcore.crps_ensemble(np.zeros(3), fct, axis=np.int8(0)), riskcore.crps_ensemble(np.zeros(3), fct.T)
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [  # cases the slow fuzz run found with messages that named no argument of the function called
+        (lambda: riskcore.log_score(np.array([]), np.zeros((0, 2))), ValueError, r"shapes do not broadcast: obs"),
+        (lambda: riskcore.rls_score(np.zeros((0, 0)), np.zeros((0, 2, 0))), ValueError, r"do not broadcast: obs"),
+        (
+            lambda: riskcore.conformal.batch_mean_interval([1.0, 2.0], [0.0, 0.0], [0.5], 0.1, residual_bounds=(0.0,)),
+            TypeError,
+            r"^residual_bounds must be a pair",
+        ),
+        (
+            lambda: riskcore.conformal.batch_mean_interval([1.0, 2.0], [0.0, 0.0], [0.5], 0.1, residual_bounds=(1, -1)),
+            ValueError,
+            r"^residual_bounds must satisfy a < b",
+        ),
+        (lambda: riskcore.tail.gaussian_tail_is([1.0], 1e200, 100, 0), ValueError, r"^threshold / \|\|a\|\|"),
+    ],
+)
+def test_messages_name_the_arguments_of_the_function_called(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

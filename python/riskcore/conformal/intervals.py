@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -39,9 +40,15 @@ def batch_mean_interval(
     (np.float64(0.4521), np.float64(0.551))
     """
     residuals, test = _residuals(cal_outcomes, cal_predictions, test_predictions)
-    lower, upper = batch_mean_bound(
-        residuals, test.size, alpha, side="two-sided", bounds=residual_bounds, method=method, seed=seed, backend=backend
-    )
+    try:
+        lower, upper = batch_mean_bound(
+            residuals, test.size, alpha, side="two-sided", bounds=residual_bounds, method=method, seed=seed,
+            backend=backend,
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:  # the bound's messages in this function's argument names
+        message = re.sub(r"(?<![A-Za-z_])bounds", "residual_bounds", str(exc))
+        message = message.replace("cal_scores", "the residuals cal_outcomes - cal_predictions")
+        raise type(exc)(message) from None
     return test.mean() + lower, test.mean() + upper
 
 

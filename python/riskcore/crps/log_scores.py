@@ -431,8 +431,10 @@ def log_score(obs: ArrayLike, fct: ArrayLike) -> Any:
     from riskcore.crps.categorical import _binary
 
     p = _validate.real_array(fct, "fct", low=0.0, high=1.0, allow_nan=True)
+    y = _binary(obs)
+    _arrays.broadcast_shape({"obs": np.shape(y), "fct": p.shape})
     with np.errstate(divide="ignore"):
-        out = -np.log(np.abs(p + _binary(obs) - 1.0))
+        out = -np.log(np.abs(p + y - 1.0))
     return out[()] if out.ndim == 0 else out
 
 
@@ -462,6 +464,7 @@ def rls_score(obs: ArrayLike, fct: ArrayLike, *, axis: int = -1, onehot: bool = 
         if bool(np.any(bad)):
             raise ValueError(f"obs must be a category in 1..{k} (or NaN)")
         observed = np.where(np.isnan(cat[..., None]), np.nan, (np.arange(1, k + 1) >= cat[..., None]).astype(float))
+    _arrays.broadcast_shape({"obs (as cumulative indicators)": observed.shape, "fct": p.shape})
     with np.errstate(divide="ignore"):
         out = -np.log(np.abs(np.cumsum(p, axis=-1) + observed - 1.0)).sum(axis=-1)
     return out[()] if out.ndim == 0 else out

@@ -72,6 +72,9 @@ def standard_normals(n: int, seed: int, *, stream: int = 0, backend: str = "auto
     return np.asarray(implementation("standard_normals", _host(backend))(n, seed, stream))
 
 
+_MAX_SHIFT = 1e150
+
+
 def gaussian_tail_is(
     a: ArrayLike, threshold: float, n: int, seed: int, *, confidence: float = 0.95, backend: str = "auto"
 ) -> TailEstimate:
@@ -90,6 +93,12 @@ def gaussian_tail_is(
     if norm == 0 or not math.isfinite(norm):
         raise ValueError(f"a must be a non-zero vector of finite norm, got norm {norm}")
     c = _validate.real(threshold, "threshold") / norm
+    if abs(c) > _MAX_SHIFT:  # c^2 / 2 overflows: every log-weight would be -inf
+        answer = "0" if c > 0 else "1"
+        raise ValueError(
+            f"threshold / ||a|| must be at most {_MAX_SHIFT:g} in absolute value, got {c:g} (the probability "
+            f"is {answer} to float64 precision from |threshold / ||a||| ~ 40 on)"
+        )
     n = _validate.integer(n, "n", low=1)
     _validate.limit("n", n, _MAX_SAMPLES, "average the estimates of independent calls with different seeds")
     seed = _validate.seed(seed)
