@@ -168,3 +168,8 @@ def test_numpy_small_int_axis_is_widened():
 def test_messages_name_the_arguments_of_the_function_called(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_negbinom_mean_and_size_that_do_not_broadcast_are_named():
+    with pytest.raises(ValueError, match=r"shapes do not broadcast: n \(2,\), mu \(0,\)"):
+        riskcore.crps_negbinom(0.0, np.array([2.0, 3.0]), mu=np.array([]))

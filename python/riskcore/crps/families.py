@@ -491,10 +491,11 @@ def _negbinom_prob(n: Any, prob: Any, mu: Any) -> Any:
         raise ValueError("give exactly one of prob and mu")
     if prob is not None:
         return prob
-    from riskcore import _validate
+    from riskcore import _arrays, _validate
 
     n_a = _validate.real_array(n, "n")
     mu_a = _validate.real_array(mu, "mu", low=0.0, interval="[)")
+    _arrays.broadcast_shape({"n": n_a.shape, "mu": mu_a.shape})
     return n_a / (n_a + mu_a)
 
 
