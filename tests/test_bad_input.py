@@ -173,3 +173,8 @@ def test_messages_name_the_arguments_of_the_function_called(call, error, message
 def test_negbinom_mean_and_size_that_do_not_broadcast_are_named():
     with pytest.raises(ValueError, match=r"shapes do not broadcast: n \(2,\), mu \(0,\)"):
         riskcore.crps_negbinom(0.0, np.array([2.0, 3.0]), mu=np.array([]))
+
+
+def test_interval_score_weights_must_match_the_levels():
+    with pytest.raises(ValueError, match=r"w_alpha must have one weight per level of alpha \(1\), got shape \(0,\)"):
+        riskcore.weighted_interval_score(0, 0, 0.0, np.array([0.0, 0.0]), 0.5, w_alpha=[])

@@ -103,7 +103,8 @@ def weighted_interval_score(
     y = _validate.real_array(obs, "obs")
     m = _validate.real_array(median, "median")
     _arrays.broadcast_shape({"obs": y.shape, "median": m.shape})
-    _arrays.broadcast_shape({"alpha (K,)": a.shape, "w_alpha": wk.shape})
+    if np.shape(wk) not in ((), a.shape):
+        raise ValueError(f"w_alpha must have one weight per level of alpha ({a.size}), got shape {np.shape(wk)}")
     scores = interval_score(y[..., None], lower, upper, a)
     out = (w0 * np.abs(y - m) + (np.asarray(scores) * wk).sum(axis=-1)) / (a.size + 0.5)
     return _scalar(np.asarray(out))
