@@ -178,3 +178,8 @@ def test_negbinom_mean_and_size_that_do_not_broadcast_are_named():
 def test_interval_score_weights_must_match_the_levels():
     with pytest.raises(ValueError, match=r"w_alpha must have one weight per level of alpha \(1\), got shape \(0,\)"):
         riskcore.weighted_interval_score(0, 0, 0.0, np.array([0.0, 0.0]), 0.5, w_alpha=[])
+
+
+def test_logs_ensemble_bandwidth_must_broadcast_to_the_batch():
+    with pytest.raises(ValueError, match=r"bw of shape \(2,\) does not broadcast to the batch \(\)"):
+        riskcore.logs_ensemble(0.0, np.array([2.0, 3.0]), bw=np.array([2.0, 3.0]))

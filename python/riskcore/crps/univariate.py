@@ -32,8 +32,12 @@ def _run(name: str, obs: Any, fct: Any, axis: int, backend: str, min_members: in
         if backend != "auto" or not canon.on_host:
             raise ValueError(f"{name} has no CUDA kernel yet; use backend='cpu' or 'numba' with host arrays")
         chosen = "cpu" if backends()["cpu"].available else "numba"
-    if param is not None:
-        flat = np.broadcast_to(np.asarray(param, dtype=canon.arrays[0].dtype), canon.batch_shape).reshape(-1)
+    if param is not None:  # only logs_ensemble's bw
+        value = np.asarray(param, dtype=canon.arrays[0].dtype)
+        try:
+            flat = np.broadcast_to(value, canon.batch_shape).reshape(-1)
+        except ValueError:
+            raise ValueError(f"bw of shape {value.shape} does not broadcast to the batch {canon.batch_shape}") from None
         param = np.ascontiguousarray(flat)
     if not canon.arrays[0].size:
         return canon.finish(np.empty(0, dtype=canon.arrays[0].dtype))
