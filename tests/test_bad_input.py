@@ -33,7 +33,7 @@ FCT = np.arange(12.0).reshape(3, 4)
         ({"obs": np.zeros(3), "fct": FCT, "nan_policy": "ignore"}, ValueError, "nan_policy must be one of"),
         ({"obs": np.zeros(3), "fct": FCT, "weights": -np.ones(4)}, ValueError, "weights must be finite and >= 0"),
         ({"obs": np.zeros(3), "fct": FCT, "weights": np.zeros(4)}, ValueError, "weights sum to 0"),
-        ({"obs": np.zeros(3), "fct": FCT, "weights": np.ones(5)}, ValueError, "weights shape"),
+        ({"obs": np.zeros(3), "fct": FCT, "weights": np.ones(5)}, ValueError, "weights of shape"),
         ({"obs": np.zeros(3), "fct": FCT, "weights": [np.nan, 1, 1, 1]}, ValueError, "finite"),
         ({"obs": np.zeros(3), "fct": FCT, "estimator": "pwm", "weights": np.ones(4)}, ValueError, "pwm"),
         ({"obs": 0.0, "fct": [1.0], "estimator": "fair"}, ValueError, "at least 2 members"),

@@ -44,6 +44,22 @@ def test_huge_unequal_weights_match_the_exact_oracle(backend):
     assert np.isfinite(grad).all() and grad[3] == 0.0
 
 
+def test_a_weight_vector_lies_along_the_member_axis_whatever_the_axis(backend):
+    """A 1-D weight vector of length m weights the members, also with ``axis=0`` on a square ensemble,
+    where plain broadcasting would have laid it along the forecasts (where it cancels in the
+    normalisation): the same rule as ow/vrCRPS, which read weights through the same function."""
+    rng = np.random.default_rng(3)
+    fct, obs, w = rng.normal(size=(4, 4)), rng.normal(size=4), [0.1, 0.2, 0.3, 0.4]
+    got = riskcore.crps_ensemble(obs, fct, axis=0, weights=w, backend=backend)
+    want = [ensemble_crps(obs[j], list(fct[:, j]), w, "nrg") for j in range(4)]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    for fn in (riskcore.owcrps_ensemble, riskcore.vrcrps_ensemble):
+        one = fn(obs, fct, w_func=lambda z: np.ones_like(z), axis=0, weights=w, backend=backend)
+        np.testing.assert_allclose(one, want, rtol=1e-13)  # w_func = 1: both are the weighted CRPS
+        with pytest.raises(ValueError, match="weights sum to 0"):
+            fn(obs, fct, w_func=lambda z: np.ones_like(z), weights=np.zeros((4, 4)), backend=backend)
+
+
 # ------------------------------------------------------------------------------------------ +/-inf
 INF_CASES = [
     (-np.inf, [-np.inf]),

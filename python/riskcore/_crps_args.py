@@ -106,12 +106,7 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
             raise ValueError("estimator 'pwm' takes no weights; use 'fair' (the same score) with weights")
         if estimator in _UNWEIGHTED:
             raise ValueError(f"estimator {estimator!r} takes no weights (it pairs members by their order)")
-        w_a = _validate.real_array(weights, "weights", xp=xp)
-        if not broadcasts_to(w_a.shape, fct_a.shape):
-            raise ValueError(f"weights shape {w_a.shape} does not broadcast to fct shape {fct_a.shape}")
-        w_a = w_a.reshape((1,) * (fct_a.ndim - w_a.ndim) + w_a.shape)
-        check_weights(xp, w_a, ax)
-        w_a = xp.moveaxis(w_a, ax, -1)
+        w_a = xp.moveaxis(member_weights(xp, weights, fct_a.shape, ax), ax, -1)
     fct_a = xp.moveaxis(fct_a, ax, -1)
     batch = _arrays.broadcast_shape({"obs": obs_a.shape, "fct without its member axis": fct_a.shape[:-1]})
     if nan_policy == "raise":
@@ -127,6 +122,21 @@ def ensemble(obs: Any, fct: Any, axis: int, weights: Any, nan_policy: str, estim
     )
     on_host = not any(on_gpu(a) for a in (obs, fct, weights))
     return Canonical(arrays, batch, on_host, xp, pandas_like(obs, fct, ax, batch))
+
+
+def member_weights(xp: Any, weights: Any, shape: tuple[int, ...], ax: int) -> Any:
+    """Member weights read for an ensemble ``fct`` of ``shape`` with members on axis ``ax``: a view of
+    fct's ndim that broadcasts to ``shape``, checked by :func:`check_weights`. A 1-D array of length m lies
+    along the member axis whatever ``ax`` is (weights along any other axis would cancel in the per-forecast
+    normalisation); any other shape broadcasts to ``shape`` as NumPy does."""
+    w = _validate.real_array(weights, "weights", xp=xp)
+    if w.ndim == 1 and len(shape) > 1 and w.shape[0] == shape[ax]:
+        w = xp.reshape(w, tuple(shape[ax] if d == ax else 1 for d in range(len(shape))))
+    if not broadcasts_to(w.shape, shape):
+        raise ValueError(f"weights of shape {w.shape} must be (m,) = ({shape[ax]},) or broadcast to fct shape {shape}")
+    w = xp.reshape(w, (1,) * (len(shape) - w.ndim) + w.shape)
+    check_weights(xp, w, ax)
+    return w
 
 
 def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

@@ -71,11 +71,12 @@ def crps_ensemble(
         Weight of ``fair`` in ``afcrps``.
     weights : array_like, broadcastable to ``fct``, optional
         Finite non-negative member weights of any broadcastable shape ((m,), (n, 1), ...; read through
-        strides, never expanded), normalised per forecast after division by the largest (weights up to
-        the float64 maximum are exact). Members of weight 0 take no part. NaN weights raise under every
-        ``nan_policy`` (a weight is an input, not data). Not with ``pwm``: scoringrules' weighted pwm,
-        :math:`A + b_0 - 2 b_1` with weighted moments, is not the weighted fair score (members (0, 1, 3),
-        weights (.6, .3, .1), obs 0: -0.46667 against the weighted fair -0.17778); use ``fair``.
+        strides, never expanded; a 1-D array of length m lies along ``axis``), normalised per forecast
+        after division by the largest (weights up to the float64 maximum are exact). Members of weight 0
+        take no part. NaN weights raise under every ``nan_policy`` (a weight is an input, not data). Not
+        with ``pwm``: scoringrules' weighted pwm, :math:`A + b_0 - 2 b_1` with weighted moments, is not the
+        weighted fair score (members (0, 1, 3), weights (.6, .3, .1), obs 0: -0.46667 against the weighted
+        fair -0.17778); use ``fair``.
     nan_policy : {"propagate", "omit", "raise"}, default "propagate"
         NaN members give NaN, are dropped, or raise ValueError. A NaN observation always gives NaN;
         a forecast left with too few members by ``omit`` gives NaN.

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from riskcore import _arrays, _validate
+from riskcore import _arrays, _crps_args, _validate
 from riskcore.crps.ensemble import crps_ensemble
 
 __all__ = ["owcrps_ensemble", "vrcrps_ensemble"]
@@ -35,18 +35,11 @@ def _weights(
 
 
 def _member_weights(weights: Any, shape: tuple[int, ...], ax: int) -> Any:
-    """Member weights, (m,) or broadcastable to fct, >= 0 and finite, scaled to mean 1 along the member
+    """Member weights read as :func:`riskcore.crps_ensemble` reads them, scaled to mean 1 along the member
     axis (divided by their largest first, so weights near the float64 maximum do not overflow)."""
-    w = _validate.real_array(weights, "weights", low=0.0, allow_nan=False, allow_inf=False).astype(np.float64)
-    if w.ndim == 1 and len(shape) > 1 and w.shape[0] == shape[ax]:
-        w = np.expand_dims(w, tuple(d for d in range(len(shape)) if d != ax))
-    try:
-        w = np.broadcast_to(w, shape)
-    except ValueError:
-        raise ValueError(f"weights of shape {np.shape(weights)} must be (m,) or broadcast to fct {shape}") from None
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w = w / w.max(axis=ax, keepdims=True)
-        return np.nan_to_num(w * (shape[ax] / w.sum(axis=ax, keepdims=True)))  # all-zero rows: 0
+    w = _crps_args.member_weights(np, weights, shape, ax).astype(np.float64)
+    w = w / w.max(axis=ax, keepdims=True)
+    return w * (shape[ax] / w.sum(axis=ax, keepdims=True))
 
 
 def _weighted_nrg(y: Any, x: Any, wx: Any, ax: int, backend: str) -> tuple[Any, Any]:
@@ -81,7 +74,8 @@ def owcrps_ensemble(
     w_func : callable
         Non-negative weight function, applied elementwise to arrays (booleans are read as 0/1).
     weights : array_like, optional
-        Member weights, (m,) or broadcastable to ``fct``, non-negative and finite.
+        Member weights, read as :func:`riskcore.crps_ensemble` reads them: (m,) along ``axis`` or
+        broadcastable to ``fct``, non-negative, finite and not all 0 for a forecast.
 
     References
     ----------
