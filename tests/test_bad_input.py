@@ -162,6 +162,21 @@ def test_numpy_small_int_axis_is_widened():
             ValueError,
             r"^residual_bounds must satisfy a < b",
         ),
+        (
+            lambda: riskcore.conformal.batch_mean_interval([1.0, 2.0], [0.0, 0.0], [0.5], 0.1, residual_bounds=(0, 1)),
+            ValueError,
+            r"^residuals cal_outcomes - cal_predictions must lie within residual_bounds \(0, 1\)",
+        ),
+        (
+            lambda: riskcore.conformal.batch_mean_interval([1.0], [0.0], [0.5], 0.1, residual_bounds=(0, "x")),
+            TypeError,
+            r"^residual_bounds\[1\]",
+        ),
+        (
+            lambda: riskcore.conformal.batch_mean_interval([1.0], [0.0], [0.5], 0.1, residual_bounds=None),
+            ValueError,
+            r"^residual_bounds=\(a, b\) is required",
+        ),
         (lambda: riskcore.tail.gaussian_tail_is([1.0], 1e200, 100, 0), ValueError, r"^threshold / \|\|a\|\|"),
     ],
 )

@@ -19,22 +19,26 @@ def _side(side: Any) -> str:
     return v.choice(side, "side", SIDES)
 
 
-def _bounds(bounds: Any, scores: np.ndarray, required: bool = False) -> tuple[float, float]:
+def _bounds(
+    bounds: Any, scores: np.ndarray, required: bool = False, name: str = "bounds", scores_name: str = "cal_scores"
+) -> tuple[float, float]:
+    """The known score range (a, b), a < b, containing the sorted ``scores``; messages name the caller's
+    arguments ``name`` and ``scores_name``."""
     if bounds is None:
         if required:
             raise ValueError(
-                "bounds=(a, b) is required for the batch mean: with an unbounded score range the "
+                f"{name}=(a, b) is required for the batch mean: with an unbounded score range the "
                 "multiset {1, ..., 1, n+1} is in the level set and the upper bound is +inf for every data set"
             )
         return -np.inf, np.inf
     if isinstance(bounds, (str, bytes)) or np.ndim(bounds) != 1 or len(bounds) != 2:
-        raise TypeError(f"bounds must be a pair of numbers (a, b), got {bounds!r}")
-    a = v.real(bounds[0], "bounds[0]", allow_inf=True)
-    b = v.real(bounds[1], "bounds[1]", allow_inf=True)
+        raise TypeError(f"{name} must be a pair of numbers (a, b), got {bounds!r}")
+    a = v.real(bounds[0], f"{name}[0]", allow_inf=True)
+    b = v.real(bounds[1], f"{name}[1]", allow_inf=True)
     if not a < b:
-        raise ValueError(f"bounds must satisfy a < b, got {bounds}")
+        raise ValueError(f"{name} must satisfy a < b, got {bounds}")
     if scores.size and (scores.min() < a or scores.max() > b):
-        raise ValueError(f"cal_scores must lie within bounds {bounds}")
+        raise ValueError(f"{scores_name} must lie within {name} {bounds}")
     return a, b
 
 

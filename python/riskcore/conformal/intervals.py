@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from riskcore.conformal._checks import _bounds
 from riskcore.conformal.mean import batch_mean_bound
 from riskcore.conformal.quantiles import batch_quantile_bound, simultaneous_bound
 from riskcore.conformal.selection import _selection_inputs
@@ -40,15 +40,11 @@ def batch_mean_interval(
     (np.float64(0.4521), np.float64(0.551))
     """
     residuals, test = _residuals(cal_outcomes, cal_predictions, test_predictions)
-    try:
-        lower, upper = batch_mean_bound(
-            residuals, test.size, alpha, side="two-sided", bounds=residual_bounds, method=method, seed=seed,
-            backend=backend,
-        )  # fmt: skip
-    except (ValueError, TypeError) as exc:  # the bound's messages in this function's argument names
-        message = re.sub(r"(?<![A-Za-z_])bounds", "residual_bounds", str(exc))
-        message = message.replace("cal_scores", "the residuals cal_outcomes - cal_predictions")
-        raise type(exc)(message) from None
+    _bounds(residual_bounds, np.sort(residuals), True, "residual_bounds", "residuals cal_outcomes - cal_predictions")
+    lower, upper = batch_mean_bound(
+        residuals, test.size, alpha, side="two-sided", bounds=residual_bounds, method=method, seed=seed,
+        backend=backend,
+    )  # fmt: skip
     return test.mean() + lower, test.mean() + upper
 
 
