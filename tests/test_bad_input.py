@@ -185,6 +185,15 @@ def test_messages_name_the_arguments_of_the_function_called(call, error, message
         call()
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_gaussian_tail_is_reads_vectors_whose_squared_norm_under_or_overflows(scale):
+    """||a||^2 of a = scale * (3, 4) is 0 or inf in float64 while ||a|| = 5 scale is finite: the estimate
+    depends only on threshold / ||a||, so it is the one of a = (3, 4) with the threshold divided by scale."""
+    got = riskcore.tail.gaussian_tail_is(np.array([3.0, 4.0]) * scale, 10.0 * scale, 1000, 0)
+    want = riskcore.tail.gaussian_tail_is(np.array([3.0, 4.0]), 10.0, 1000, 0)
+    assert got.estimate == pytest.approx(want.estimate, rel=1e-12) and want.estimate > 0
+
+
 def test_negbinom_mean_and_size_that_do_not_broadcast_are_named():
     with pytest.raises(ValueError, match=r"shapes do not broadcast: n \(2,\), mu \(0,\)"):
         riskcore.crps_negbinom(0.0, np.array([2.0, 3.0]), mu=np.array([]))

@@ -89,7 +89,9 @@ def gaussian_tail_is(
     True
     """
     a = _validate.real_array(a, "a", ndim=(0, 1), nonempty=True, allow_nan=False, allow_inf=False)
-    norm = float(np.linalg.norm(np.atleast_1d(a).astype(np.float64)))
+    a = np.abs(np.atleast_1d(a).astype(np.float64))
+    largest = float(a.max())
+    norm = largest * float(np.linalg.norm(a / largest)) if largest > 0 else 0.0  # scaled: no under/overflow
     if norm == 0 or not math.isfinite(norm):
         raise ValueError(f"a must be a non-zero vector of finite norm, got norm {norm}")
     c = _validate.real(threshold, "threshold") / norm
