@@ -3,13 +3,14 @@ target: every closed form within 2x), in one run: float64, N = 1e6 by default, 2
 
 Two parameter layouts, each against ``crps_normal`` in the same layout:
 
-- ``arrays``: every parameter an array of N draws (the cases of ``compare_crps.py --only closed-forms``,
-  around the bulk and into the tails);
+- ``arrays``: every parameter an array of N draws, around the bulk and into the tails;
 - ``scalars``: only the observation is an array, every parameter a broadcast scalar.
 
 Each time is the best of ``--repeat`` calls after a warm-up (the machine is shared: the best is the least
 disturbed). ``kernel`` is the C++ kernel alone (``riskcore._core.crps_parametric`` on the flattened
-arguments), ``python`` the rest of the public call (validation, broadcasting, result shaping).
+arguments), ``python`` the rest of the public call (validation, broadcasting, result shaping); the
+scores of other kernels (the integer laws' windows, log scores, gradients) have the total only.
+``bench/compare_crps.py`` runs this table for cpu and numba after its ensemble cases.
 
     python bench/closed_form_ratios.py                     # all closed forms, cpu
     python bench/closed_form_ratios.py --only t,gev,truncated_normal,censored_normal
@@ -43,7 +44,7 @@ def cases(n: int, layout: str, rng: np.random.Generator) -> dict[str, CrpsCall]:
         scale, lo, shape, frac = 1.3, -1.0, 0.2, pos / (1 + pos)
     hi = lo + 4
     r = riskcore
-    return {
+    return {  # the elementwise scores that run on riskcore._core.crps_parametric, then the others
         "normal": (r.crps_normal, (y, 0.2, scale), {}),
         "logistic": (r.crps_logistic, (y, 0.2, scale), {}),
         "laplace": (r.crps_laplace, (y, 0.2, scale), {}),
@@ -63,11 +64,22 @@ def cases(n: int, layout: str, rng: np.random.Generator) -> dict[str, CrpsCall]:
         "gtclogistic": (r.crps_gtclogistic, (y, 0.2, scale, lo, hi, 0.1, 0.2), {}),
         "gtct": (r.crps_gtct, (y, 5.0, 0.2, scale, lo, hi, 0.1, 0.2), {}),
         "poisson": (r.crps_poisson, (count, 3.0), {}),
+        "csg0": (r.crps_csg0, (pos, 2.0, scale), {"shift": 0.4}),
+        "exponentialM": (r.crps_exponentialM, (pos, 0.1, 0.0, scale), {}),
+        "uniform (masses)": (r.crps_uniform, (y, -1.0, 2.0, 0.1, 0.2), {}),
+        "binomial (n=20)": (r.crps_binomial, (count, 20, 0.3), {}),
+        "negbinom": (r.crps_negbinom, (count, 2.0, 0.4), {}),
+        "hypergeometric": (r.crps_hypergeometric, (count, 10, 12, 8), {}),
+        "logs_normal": (r.logs_normal, (y, 0.2, scale), {}),
+        "logs_tnormal": (r.logs_tnormal, (y, 0.2, scale, lo), {}),
+        "crps_normal_grad": (r.crps_normal_grad, (y, 0.2, scale), {}),
+        "crps_gev_grad": (r.crps_gev_grad, (y, shape, 0.2, scale), {}),
     }
 
 
-def kernel_args(call: CrpsCall) -> tuple[str, list[np.ndarray]]:
-    """The (name, flattened arguments) the public function hands the cpu kernel, recorded from one call."""
+def kernel_args(call: CrpsCall) -> tuple[str, list[np.ndarray]] | None:
+    """The (name, flattened arguments) the public function hands the cpu kernel, recorded from one call
+    (None for the scores computed by another kernel)."""
     from riskcore import _core
 
     fn, positional, keywords = call
@@ -77,7 +89,7 @@ def kernel_args(call: CrpsCall) -> tuple[str, list[np.ndarray]]:
         fn(*positional, **keywords, backend="cpu")
     finally:
         _core.crps_parametric = kernel
-    return seen[0]
+    return seen[0] if seen else None
 
 
 def run(n: int, repeat: int, backend: str, only: list[str] | None) -> None:
@@ -96,13 +108,12 @@ def run(n: int, repeat: int, backend: str, only: list[str] | None) -> None:
             fn, positional, keywords = call
             total = best_time(lambda fn=fn, p=positional, k=keywords: fn(*p, **k, backend=backend), repeat)
             cells = f"  {name:18s} {1e9 * total / n:8.2f}"
-            if backend == "cpu":
-                recorded = kernel_args(call)
-                kernel = best_time(lambda rec=recorded: _core.crps_parametric(*rec), repeat)
+            recorded = kernel_args(call) if backend == "cpu" else None
+            kernel = best_time(lambda rec=recorded: _core.crps_parametric(*rec), repeat) if recorded else None
             if name == "normal":
-                base = {"total": total, "kernel": kernel if backend == "cpu" else None}
+                base = {"total": total, "kernel": kernel}
             cells += f" {total / base['total']:6.1f}x"
-            if backend == "cpu":
+            if kernel is not None:
                 cells += f" {1e9 * kernel / n:8.2f} {kernel / base['kernel']:6.1f}x {1e9 * (total - kernel) / n:8.2f}"
             print(cells)
 

@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import closed_form_ratios  # bench/ is on sys.path when this script runs
 import numpy as np
 
 import riskcore
@@ -129,59 +130,12 @@ def run_multivariate(scale: float, repeat: int, dtype: str) -> None:
               f"  -> {peer / cpu:6.1f}x faster (numba / cpu {numba / cpu:.2f}x)")  # fmt: skip
 
 
-def closed_form_cases(n: int, rng: np.random.Generator) -> dict[str, Callable[[str], object]]:
-    """Every elementwise closed form on n draws with parameters around the bulk and the tails."""
-    y = rng.normal(size=n) * 3
-    pos = np.abs(y) + 1e-3
-    scale = np.exp(rng.normal(size=n) * 0.3)
-    lo = rng.normal(size=n) - 1.0
-    shape = rng.uniform(-0.4, 0.6, size=n)
-    count = np.floor(pos * 3)
-    r = riskcore
-    return {
-        "normal": lambda b: r.crps_normal(y, 0.2, scale, backend=b),
-        "logistic": lambda b: r.crps_logistic(y, 0.2, scale, backend=b),
-        "laplace": lambda b: r.crps_laplace(y, 0.2, scale, backend=b),
-        "lognormal": lambda b: r.crps_lognormal(pos, 0.1, scale, backend=b),
-        "gamma": lambda b: r.crps_gamma(pos, 2.0, scale, backend=b),
-        "t": lambda b: r.crps_t(y, 5.0, 0.2, scale, backend=b),
-        "gev": lambda b: r.crps_gev(y, shape, 0.2, scale, backend=b),
-        "truncated_normal": lambda b: r.crps_truncated_normal(y, 0.2, scale, lo, backend=b),
-        "censored_normal": lambda b: r.crps_censored_normal(y, 0.2, scale, lo, backend=b),
-        "gtcnormal": lambda b: r.crps_gtcnormal(y, 0.2, scale, lo, lo + 4, 0.1, 0.2, backend=b),
-        "2pexponential": lambda b: r.crps_2pexponential(y, scale, 2.0, 0.1, backend=b),
-        "2pnormal": lambda b: r.crps_2pnormal(y, scale, 2.0, 0.1, backend=b),
-        "beta": lambda b: r.crps_beta(pos / (1 + pos), 2.0, 3.0, backend=b),
-        "csg0": lambda b: r.crps_csg0(pos, 2.0, scale, shift=0.4, backend=b),
-        "gpd": lambda b: r.crps_gpd(pos, shape, 0.0, scale, 0.1, backend=b),
-        "exponentialM": lambda b: r.crps_exponentialM(pos, 0.1, 0.0, scale, backend=b),
-        "loglaplace": lambda b: r.crps_loglaplace(pos, 0.1, 0.4, backend=b),
-        "loglogistic": lambda b: r.crps_loglogistic(pos, 0.1, 0.4, backend=b),
-        "uniform (masses)": lambda b: r.crps_uniform(y, -1.0, 2.0, 0.1, 0.2, backend=b),
-        "gtclogistic": lambda b: r.crps_gtclogistic(y, 0.2, scale, lo, lo + 4, 0.1, 0.2, backend=b),
-        "gtct": lambda b: r.crps_gtct(y, 5.0, 0.2, scale, lo, lo + 4, 0.1, 0.2, backend=b),
-        "binomial (n=20)": lambda b: r.crps_binomial(count, 20, 0.3, backend=b),
-        "poisson (mean 3)": lambda b: r.crps_poisson(count, 3.0, backend=b),
-        "negbinom": lambda b: r.crps_negbinom(count, 2.0, 0.4, backend=b),
-        "hypergeometric": lambda b: r.crps_hypergeometric(count, 10, 12, 8, backend=b),
-        "logs_normal": lambda b: r.logs_normal(y, 0.2, scale, backend=b),
-        "logs_tnormal": lambda b: r.logs_tnormal(y, 0.2, scale, lo, backend=b),
-        "crps_normal_grad": lambda b: r.crps_normal_grad(y, 0.2, scale, backend=b),
-        "crps_gev_grad": lambda b: r.crps_gev_grad(y, shape, 0.2, scale, backend=b),
-    }
-
-
 def run_closed_forms(n: int, repeat: int) -> None:
-    """ns per element of every closed form (float64), cpu and numba, relative to crps_normal on cpu
-    (the issue's target: every closed form within 2x of crps_normal)."""
-    cases = closed_form_cases(n, np.random.default_rng(1))
-    print(f"\nclosed forms, N={n:.0e} float64, {riskcore.get_num_threads()} threads: ns/element (x crps_normal cpu)")
-    base = timed(lambda: cases["normal"]("cpu"), repeat)
-    for name, fn in cases.items():
-        cpu = timed(lambda fn=fn: fn("cpu"), repeat)
-        numba = timed(lambda fn=fn: fn("numba"), repeat)
-        cells = f"cpu {1e9 * cpu / n:8.1f} ({cpu / base:5.1f}x)   numba {1e9 * numba / n:8.1f} ({numba / base:5.1f}x)"
-        print(f"  {name:20s} {cells}")
+    """ns per element of every closed form relative to crps_normal (the issue's target: within 2x), on
+    cpu and numba: bench/closed_form_ratios.py's table."""
+    for backend in ("cpu", "numba"):
+        print()
+        closed_form_ratios.run(n, repeat, backend, None)
 
 
 def main() -> None:
