@@ -98,8 +98,55 @@ RISKCORE_HD inline TruncatedIntegrals central_integrals(const Family& fam, doubl
   return central_value_integrals(v, l, u, c);
 }
 
+// Narrow intervals: the differences above cancel by about (u - l)^3 (4e-3 relative at u - l = 1e-4, 4e-6
+// at 1e-3), so an interval at most kNarrowWidth wide over which log f varies by at most kNarrowSpread
+// (log_slope(l, u) bounds |(log f)'| on [l, u]) takes the four integrals from their definitions instead. With E(s) = f(l + s) / f(l) (log_ratio(l, s), exact for
+// the normal), w = u - l, b = c - l, r(a) = int_0^a E and Z = r(w): F_T(l + s) = r(s) / Z and
+//   A1 = int_0^b (b - t) E(t) dt / Z,   B1 = int_b^w (t - b) E(t) dt / Z   (integration by parts),
+//   A2 = int_0^b r(s)^2 ds / Z^2,       B2 = int_b^w (Z - r(s))^2 ds / Z^2,
+// by 8-point Gauss-Legendre rules (inner rules for r): exact to rounding for an integrand whose log
+// varies by 2 or less. Only positive terms are summed.
+constexpr double kNarrowWidth = 0.5, kNarrowSpread = 2.0;
+RISKCORE_HD inline double gauss8_node(int i) {
+  constexpr double x[8] = {0.019855071751231912, 0.10166676129318664, 0.2372337950418355, 0.4082826787521751,
+                           0.5917173212478248,   0.7627662049581645,  0.8983332387068134, 0.9801449282487681};
+  return x[i];
+}
+RISKCORE_HD inline double gauss8_weight(int i) {
+  constexpr double w[4] = {0.05061426814518853, 0.11119051722668721, 0.15685332293894344, 0.18134189168918083};
+  return w[i < 4 ? i : 7 - i];
+}
+
+template <class Family>
+RISKCORE_HD inline bool narrow_interval(const Family& fam, double l, double u) {
+  return u - l <= kNarrowWidth && (u - l) * fam.log_slope(l, u) <= kNarrowSpread;
+}
+
+template <class Family>
+RISKCORE_HD inline double density_integral(const Family& fam, double l, double a, double b) {  // int_a^b E
+  double sum = 0.0;
+  for (int i = 0; i < 8; ++i) sum += gauss8_weight(i) * exp(fam.log_ratio(l, a + (b - a) * gauss8_node(i)));
+  return sum * (b - a);
+}
+
+template <class Family>
+RISKCORE_HD inline TruncatedIntegrals narrow_integrals(const Family& fam, double l, double u, double c) {
+  const double w = u - l, b = c - l, z = density_integral(fam, l, 0.0, w);
+  double a1 = 0.0, a2 = 0.0, b1 = 0.0, b2 = 0.0;
+  for (int i = 0; i < 8; ++i) {
+    const double t = b * gauss8_node(i), v = b + (w - b) * gauss8_node(i), g = gauss8_weight(i);
+    a1 += g * (b - t) * exp(fam.log_ratio(l, t));
+    b1 += g * (v - b) * exp(fam.log_ratio(l, v));
+    const double below = density_integral(fam, l, 0.0, t), above = density_integral(fam, l, v, w);
+    a2 += g * below * below;
+    b2 += g * above * above;
+  }
+  return TruncatedIntegrals{a1 * b / z, a2 * b / (z * z), b1 * (w - b) / z, b2 * (w - b) / (z * z)};
+}
+
 template <class Family>
 RISKCORE_HD inline TruncatedIntegrals truncated_integrals(const Family& fam, double l, double u, double c) {
+  if (narrow_interval(fam, l, u)) return narrow_integrals(fam, l, u, c);
   if (l >= 0.0) return upper_tail_integrals(fam.upper_tail(l), l, u, c);
   if (u <= 0.0) {
     const TruncatedIntegrals r = upper_tail_integrals(fam.upper_tail(-u), -u, -l, -c);
@@ -154,6 +201,8 @@ struct NormalFamily {
   RISKCORE_HD double js(double x) const { return normal_q_integral(x); }
   RISKCORE_HD double js2(double x) const { return normal_q2_integral(x); }
   RISKCORE_HD NormalUpperTail upper_tail(double l) const { return NormalUpperTail{l, mills(l)}; }
+  RISKCORE_HD double log_ratio(double l, double s) const { return -s * (l + 0.5 * s); }  // log f(l + s)/f(l)
+  RISKCORE_HD double log_slope(double l, double u) const { return fmax(fabs(l), fabs(u)); }
 };
 
 // The common case in one branch-free pass (the CPU loop vectorises it and runs crps_gtc where ok = 0).
@@ -255,7 +304,7 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fas
   out.between = central ? 1.0 - pl.q1 - pu.q1 : low ? pu.q1 - pl.q1 : pl.q1 - pu.q1;
   const bool numbers = (l == l) & (u == u) & (c == c);  // no NaN
   const bool tail_ok = (C < 10.0) & ((U < 10.0) | (U == inf));
-  out.ok = numbers & ((central & (ac < inf)) | (!central & tail_ok));
+  out.ok = numbers & ((central & (ac < inf)) | (!central & tail_ok)) & !narrow_interval(NormalFamily{}, l, u);
   return out;
 }
 
@@ -308,6 +357,11 @@ struct LogisticFamily {
     return -x + log1p(exp(x)) - logistic_cdf(-x);
   }
   RISKCORE_HD LogisticUpperTail upper_tail(double l) const { return LogisticUpperTail{l}; }
+  RISKCORE_HD double log_ratio(double l, double s) const {  // log f(x) = -|x| - 2 log(1 + e^-|x|)
+    const double x = fabs(l + s), a = fabs(l);
+    return (a - x) + 2.0 * (log1p(exp(-a)) - log1p(exp(-x)));
+  }
+  RISKCORE_HD double log_slope(double, double) const { return 1.0; }
 };
 
 // ------------------------------------------------------------------------------------- Student t
@@ -354,6 +408,13 @@ struct StudentFamily {
     RISKCORE_HD double mass(double u) const { return 1.0 - fam->sf(u) / sl; }
   };
   RISKCORE_HD UpperTail upper_tail(double l) const { return UpperTail{this, sf(l)}; }
+  RISKCORE_HD double log_ratio(double l, double s) const {  // log f(x) = log_c - (df + 1)/2 log(1 + x^2/df)
+    const double x = l + s;
+    return -0.5 * (df + 1.0) * (log1p(x * x / df) - log1p(l * l / df));
+  }
+  RISKCORE_HD double log_slope(double l, double u) const {  // (df + 1) |x| / (df + x^2), at most at x^2 = df
+    return (df + 1.0) * fmin(0.5 / sqrt(df), fmax(fabs(l), fabs(u)) / df);
+  }
 };
 
 }  // namespace riskcore
