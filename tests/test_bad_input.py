@@ -194,6 +194,12 @@ def test_gaussian_tail_is_reads_vectors_whose_squared_norm_under_or_overflows(sc
     assert got.estimate == pytest.approx(want.estimate, rel=1e-12) and want.estimate > 0
 
 
+def test_batch_mean_bound_names_a_g_that_is_not_callable():
+    """Found by the slow fuzz run: g="abs" failed inside the DP with "'str' object is not callable"."""
+    with pytest.raises(TypeError, match=r"^g must be callable or None, got str"):
+        riskcore.conformal.batch_mean_bound([0.0], 1, 0.5, g="abs", bounds=(-np.inf, np.inf))
+
+
 def test_negbinom_mean_and_size_that_do_not_broadcast_are_named():
     with pytest.raises(ValueError, match=r"shapes do not broadcast: n \(2,\), mu \(0,\)"):
         riskcore.crps_negbinom(0.0, np.array([2.0, 3.0]), mu=np.array([]))

@@ -134,6 +134,13 @@ def choice(value: Any, name: str, options: Sequence[str]) -> str:
     return value
 
 
+def function(value: Any, name: str, *, optional: bool = False) -> Any:
+    """``value`` if it is callable (or None with ``optional``); TypeError naming ``name`` otherwise."""
+    if not (callable(value) or (optional and value is None)):
+        raise TypeError(f"{name} must be callable{' or None' if optional else ''}, got {type(value).__name__}")
+    return value
+
+
 def seed(value: Any, name: str = "seed") -> int:
     """A seed: an integer in [0, 2**64)."""
     return integer(value, name, low=0, high=SEED_MAX)

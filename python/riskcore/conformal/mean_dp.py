@@ -29,6 +29,7 @@ def _values(scores: np.ndarray, b: float, g: Callable[[np.ndarray], np.ndarray] 
 def _mean_problems(cal_scores, m, alpha, side, g, bounds):
     """Validated, broadcast inputs of the batch-mean bounds: sorted (P, n) scores, m and alpha (P,)."""
     scores = _scores(cal_scores)
+    v.function(g, "g", optional=True)
     single = scores.ndim == 1
     scores = np.atleast_2d(scores)
     problems = scores.shape[0]

@@ -209,8 +209,7 @@ def twcrps_ensemble(
     if sum(v is not None for v in (threshold, interval, v_func)) != 1:
         raise ValueError("give exactly one of threshold=, interval= or v_func=")
     if v_func is not None:
-        if not callable(v_func):
-            raise TypeError(f"v_func must be callable, got {type(v_func).__name__}")
+        _validate.function(v_func, "v_func")
         chained = (
             _validate.real_array(v_func(_validate.real_array(a, n)), f"v_func({n})")
             for a, n in ((obs, "obs"), (fct, "fct"))

@@ -45,8 +45,8 @@ def _elementwise_weights(w_func: Func | None, a: float, b: float, canon: args.Ca
 
         def w_func(z: Any) -> Any:
             return ((a <= z) & (z <= b)) * 1.0
-    elif not callable(w_func):
-        raise TypeError(f"w_func must be callable, got {type(w_func).__name__}")
+    else:
+        _validate.function(w_func, "w_func")
     y, x = canon.arrays[0], canon.arrays[1]
     fw = _validate.weight_values(w_func(x), "w_func(fct)", x.shape)
     ow = _validate.weight_values(w_func(y), "w_func(obs)", y.shape)
@@ -165,8 +165,8 @@ def twgksuv_ensemble(
 
         def v_func(z: Any) -> Any:
             return np.clip(z, lo, hi)
-    elif not callable(v_func):
-        raise TypeError(f"v_func must be callable, got {type(v_func).__name__}")
+    else:
+        _validate.function(v_func, "v_func")
     for name, given in (("obs", members.obs), ("fct", members.fct)):
         chained = _validate.real_array(v_func(given), f"v_func({name})")
         if chained.shape != given.shape:

@@ -128,8 +128,7 @@ def _members(obs: Any, fct: Any, m_axis: int, v_axis: int, weights: Any, estimat
 
 def _vector_weights(w_func: Func, members: Members) -> tuple[Any, Any]:
     """w(x_i) as (n, m) rows and w(y) as (n,): w_func on each vector of d variables."""
-    if not callable(w_func):
-        raise TypeError(f"w_func must be callable, got {type(w_func).__name__}")
+    _validate.function(w_func, "w_func")
     obs_m, fct_m = (np.asarray(a) for a in members.moved)
     out = []
     for a, name in ((obs_m, "obs"), (fct_m, "fct")):
@@ -143,8 +142,7 @@ def _vector_weights(w_func: Func, members: Members) -> tuple[Any, Any]:
 
 def _chain(v_func: Func, obs: Any, fct: Any) -> tuple[Any, Any]:
     """v_func applied to the whole arrays (scoringrules' threshold weighting); shapes must be kept."""
-    if not callable(v_func):
-        raise TypeError(f"v_func must be callable, got {type(v_func).__name__}")
+    _validate.function(v_func, "v_func")
     chained = []
     for a, name in ((obs, "obs"), (fct, "fct")):
         given = _validate.real_array(a, name)

@@ -22,8 +22,7 @@ def _weights(
 ) -> tuple[Any, Any, Any, Any, int]:
     """y, x, v, w(y), axis with v_i = omega_i w(x_i): the weight function's values at the members times
     the member weights omega (scaled to mean 1 along the member axis; all ones without ``weights``)."""
-    if not callable(w_func):
-        raise TypeError(f"w_func must be callable, got {type(w_func).__name__}")
+    _validate.function(w_func, "w_func")
     y = _validate.real_array(obs, "obs")
     x = _validate.real_array(fct, "fct")
     ax = _arrays.normalize_axis(axis, x.ndim, "fct")
