@@ -200,6 +200,20 @@ def test_batch_mean_bound_names_a_g_that_is_not_callable():
         riskcore.conformal.batch_mean_bound([0.0], 1, 0.5, g="abs", bounds=(-np.inf, np.inf))
 
 
+def test_partition_bound_pad_needs_no_array_of_m_copies():
+    """Found by the slow fuzz run: m = 2**53 > n built the pad as a (1, m) array (64 PiB)."""
+    assert riskcore.conformal.partition_bound([0.0], 2**53, 0.5) == np.inf
+    assert riskcore.conformal.partition_bound([0.0], 2**53, 0.5, bounds=(0, 1)) == 1.0
+    with pytest.raises(MemoryError, match=r"^m is"):
+        riskcore.conformal.partition_bound([0.0], 2**53, 0.5, stat=lambda x: x.max(axis=1))
+
+
+def test_snis_with_every_log_weight_minus_inf_names_log_p_and_log_q():
+    """Found by the slow fuzz run: the message named no argument."""
+    with pytest.raises(ValueError, match=r"all log-weights are -inf \(log_p - log_q\)"):
+        riskcore.tail.snis_estimate(-np.inf, np.array([2.0, 3.0]), score=0, threshold=0.0)
+
+
 def test_negbinom_mean_and_size_that_do_not_broadcast_are_named():
     with pytest.raises(ValueError, match=r"shapes do not broadcast: n \(2,\), mu \(0,\)"):
         riskcore.crps_negbinom(0.0, np.array([2.0, 3.0]), mu=np.array([]))

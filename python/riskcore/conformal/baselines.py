@@ -66,6 +66,9 @@ def split_calibration_bound(
 PARTITION_STATS: dict[str, Callable[..., np.ndarray]] = {"mean": np.mean, "median": np.median, "max": np.max}
 
 
+_MAX_PAD = 2**27  # 1 GiB of float64: the largest pad handed to a callable stat
+
+
 def partition_bound(
     cal_scores: ArrayLike,
     m: int,
@@ -111,7 +114,10 @@ def partition_bound(
     rng = np.random.default_rng(0 if seed is None else v.seed(seed))
     batches = raw.size // m
     r = math.ceil((1 - laws.exact_level(alpha)) * (batches + 1))
-    if r > batches:
+    if r > batches:  # the pad: the statistic of m copies of b (b itself for the named statistics)
+        if isinstance(stat, str):
+            return np.float64(b)
+        v.limit("m", m, _MAX_PAD, "a callable stat is evaluated on m copies of b; use a named stat", memory=True)
         return np.float64(np.asarray(statistic(np.full((1, m), b)), dtype=np.float64).reshape(-1)[0])
     order = rng.permutation(raw.size)[: batches * m]
     values = np.asarray(statistic(raw[order].astype(np.float64).reshape(batches, m)), dtype=np.float64)

@@ -141,7 +141,8 @@ def from_kernel(
     dead = np.asarray(sums)[:, 0, 0] == -np.inf
     if dead.any():
         raise ValueError(
-            f"all log-weights are -inf for queries {np.nonzero(dead)[0].tolist()}: no sample has target mass"
+            f"all log-weights are -inf ({names[0]} - {names[1]}) for queries {np.nonzero(dead)[0].tolist()}: "
+            "no sample has target mass"
         )
     offsets = np.asarray(offsets)
     tops = np.asarray(tops)
