@@ -69,16 +69,21 @@ def _interval_cases():
 CASES = list(_interval_cases())
 
 
-@pytest.mark.parametrize("kind", ["truncated", "censored"])
-def test_normal_on_interval_tail_sweep(backend, kind):
-    w, lo, u = (np.array(v) for v in zip(*CASES, strict=True))
+def check_normal_on_intervals(backend, kind, cases):
+    """crps_truncated_normal / crps_censored_normal at (w, lo, u) cases against gtc_normal_oracle."""
+    w, lo, u = (np.array(v) for v in zip(*cases, strict=True))
     fn = riskcore.crps_truncated_normal if kind == "truncated" else riskcore.crps_censored_normal
     got = fn(w, 0.0, 1.0, lo, u, backend=backend)
     want = []
-    for wi, li, ui in CASES:
+    for wi, li, ui in cases:
         lm, um = (0, 0) if kind == "truncated" else (_phi(li), _q(ui))
         want.append(float(gtc_normal_oracle(wi, li, ui, lm, um)))
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=0)
+
+
+@pytest.mark.parametrize("kind", ["truncated", "censored"])
+def test_normal_on_interval_tail_sweep(backend, kind):
+    check_normal_on_intervals(backend, kind, CASES)
 
 
 def test_gtcnormal_with_point_masses(backend):
@@ -301,11 +306,4 @@ def test_narrow_intervals_against_quadrature(backend, family, masses):
 
 @pytest.mark.parametrize("kind", ["truncated", "censored"])
 def test_narrow_normal_intervals_against_the_closed_form_oracle(backend, kind):
-    w, lo, u = (np.array(v) for v in zip(*NARROW, strict=True))
-    fn = riskcore.crps_truncated_normal if kind == "truncated" else riskcore.crps_censored_normal
-    got = fn(w, 0.0, 1.0, lo, u, backend=backend)
-    want = []
-    for wi, li, ui in NARROW:
-        lm, um = (0, 0) if kind == "truncated" else (_phi(li), _q(ui))
-        want.append(float(gtc_normal_oracle(wi, li, ui, lm, um)))
-    np.testing.assert_allclose(got, want, rtol=RTOL, atol=0)
+    check_normal_on_intervals(backend, kind, NARROW)
