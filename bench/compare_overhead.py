@@ -87,10 +87,11 @@ def cases(n: int) -> list[Case]:
     rows_p, rows_q, ev = log_p.reshape(1, n), log_q.reshape(1, n), event.reshape(1, n).view(np.uint8)
     no_grid, keep = np.zeros((1, 1)), tail_sums.khat_keep(n)
     steps = 20
-    hazards = rng.uniform(0, 0.05, size=(1, n // steps, steps))
+    trajectories = 2 * n // steps  # 2e7 hazards at the default size, as #10 states the reach target
+    hazards = rng.uniform(0, 0.05, size=(1, trajectories, steps))
     hazards4 = hazards[..., None]
-    lengths = np.broadcast_to(np.int64(steps), (1, n // steps, 1))
-    first_hit = np.where(rng.random((1, n // steps)) < 0.3, steps // 2, -1)
+    lengths = np.broadcast_to(np.int64(steps), (1, trajectories, 1))
+    first_hit = np.where(rng.random((1, trajectories)) < 0.3, steps // 2, -1)
     counters = rng.integers(0, 2**63, size=(n // 4, 4), dtype=np.uint64)
     key = np.array([1, 2], dtype=np.uint64)
     return [

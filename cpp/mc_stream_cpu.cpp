@@ -16,13 +16,13 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define RISKCORE_ROW_SUMS_AVX2 1
+#define RISKCORE_HOST_AVX2 1
 #endif
 
 namespace riskcore {
 namespace {
 
-#ifdef RISKCORE_ROW_SUMS_AVX2
+#ifdef RISKCORE_HOST_AVX2
 // kernels/mc_stream.hpp's row_sums for contiguous rows with AVX2 (GCC does not vectorise the portable
 // form): the same tree per chunk -- lanes (x_j + x_{j+4}) + (x_{j+8} + x_{j+12}) as one 4-wide vector,
 // then (lane_0 + lane_1) + (lane_2 + lane_3) -- so the sums are bit-identical to the other backends.
@@ -83,7 +83,59 @@ __attribute__((target("avx2"))) double row_pass_avx2(const T* x, const StepTable
   allowed = excluding ? own : total;
   return total;
 }
+
+// kernels/mc_stream.hpp's fold_steps for contiguous steps with AVX2 (GCC does not vectorise the
+// portable form): trajectory g's four lanes over t mod 4 are one 4-wide vector, updated by the same
+// operations (a separate multiply and add: target avx2 has no FMA), so the folds are bit-identical to
+// the other backends; the range check is two compares per vector; fold_finish does the rest.
+template <bool scope, int G, class Real>
+__attribute__((target("avx2"))) void fold_steps_avx2(const Real* const* h, index_t stop, index_t end, double* x,
+                                                     bool& bad) {
+  const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+  __m256d lanes[G], outside = zero;
+  for (int g = 0; g < G; ++g) lanes[g] = zero;
+  index_t t = 0;
+  for (; t + 4 <= stop; t += 4)
+    for (int g = 0; g < G; ++g) {
+      const __m256d v = load4(h[g] + t);
+      outside = _mm256_or_pd(outside, _mm256_or_pd(_mm256_cmp_pd(v, zero, _CMP_NGE_UQ), _mm256_cmp_pd(v, one, _CMP_NLE_UQ)));
+      lanes[g] = scope ? _mm256_add_pd(lanes[g], v)
+                       : _mm256_add_pd(lanes[g], _mm256_mul_pd(v, _mm256_sub_pd(one, lanes[g])));
+    }
+  double lane[G][4];
+  for (int g = 0; g < G; ++g) _mm256_storeu_pd(lane[g], lanes[g]);
+  bool out = _mm256_movemask_pd(outside) != 0;
+  fold_finish<scope, true, G>(h, 1, t, stop, end, lane, x, out);
+  bad = out;
+}
 #endif
+
+// Whether the fused AVX2 passes above can run here.
+bool host_has_avx2() {
+#ifdef RISKCORE_HOST_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+#else
+  return false;
+#endif
+}
+
+// risk_block's fold on the CPU: fold_steps_avx2 for contiguous steps where the CPU has AVX2.
+struct HostFold {
+  template <int G, class Real>
+  static void run(bool scope, const Real* const* h, index_t ht, index_t stop, index_t end, double* x, bool& bad) {
+#ifdef RISKCORE_HOST_AVX2
+    if (ht == 1 && host_has_avx2()) {
+      if (scope)
+        fold_steps_avx2<true, G>(h, stop, end, x, bad);
+      else
+        fold_steps_avx2<false, G>(h, stop, end, x, bad);
+      return;
+    }
+#endif
+    PortableFold::run<G>(scope, h, ht, stop, end, x, bad);
+  }
+};
 
 // A row between its weights and its draw: the uniform, the row mass and the allowed weight, the first
 // bad token (-1: none); its weights, masses (scratch) and running totals (prefix) are in `scratch`.
@@ -102,7 +154,7 @@ void host_weights(const Real* p, index_t pv, const StepTables& tb, std::int64_t 
   r.u = step_draw(tb.seed, context, trajectory, t, role);
   const std::uint64_t own = own_exclude(role);
   r.allowed = 0.0;
-#ifdef RISKCORE_ROW_SUMS_AVX2
+#ifdef RISKCORE_HOST_AVX2
   if (avx2 && pv == 1 && !tb.logits) {
     bool neg = false;
     r.total = own ? row_pass_avx2<true>(p, tb, own, r.scratch, r.prefix, r.allowed, neg)
@@ -182,7 +234,7 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
       for (index_t item = i0; item < i1; ++item) {
         const index_t pair = item / blocks, b = item % blocks;
         const index_t n0 = b * kRiskBlock, n1 = n0 + kRiskBlock < a.N ? n0 + kRiskBlock : a.N;
-        parts[static_cast<size_t>(item)] = risk_block(a, kind, pair / a.K, pair % a.K, n0, n1);
+        parts[static_cast<size_t>(item)] = risk_block<Real, HostFold>(a, kind, pair / a.K, pair % a.K, n0, n1);
       }
     });
     RiskBlock all{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
@@ -274,11 +326,7 @@ py::tuple sequence_step_batch(const Strided<Real>& probs, bool logits, const CAr
   CArray<std::int64_t> tokens({B}), fork({B, K}), bad({B});
   CArray<std::uint8_t> done({B});
   const index_t pb = stride(probs, 0), pv = stride(probs, 1);
-#ifdef RISKCORE_ROW_SUMS_AVX2
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-#else
-  const bool avx2 = false;
-#endif
+  const bool avx2 = host_has_avx2();
   {
     py::gil_scoped_release release;
     // Rows go out in blocks from a shared counter, so a thread that starts late or is preempted takes

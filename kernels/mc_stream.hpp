@@ -8,10 +8,10 @@
 //   SCOPE X = sum of h over valid t with hit < 0 or t <= hit
 //   REACH X = 1 - prod (1 - h) over valid t, by the recursion of reach_update (h = 1 gives X = 1)
 // The trajectories of one (q, k) are cut into blocks of kRiskBlock (a constant: results do not depend
-// on the thread count); each block keeps Welford moments, blocks merge in order (Chan et al.). The
-// range checks are fused into the same pass: a hazard on a valid step outside [0, 1] or NaN, and a
-// first hit that is not -1 or a valid step, are counted with the smallest flat index (C order of
-// the caller's (Q, N, T[, K]) / (Q, N[, K]) array).
+// on the thread count); each block merges the moments of groups of kRiskGroup trajectories in order,
+// and blocks merge in order (Chan et al.). The range checks are fused into the same pass: a hazard on
+// a valid step outside [0, 1] or NaN, and a first hit that is not -1 or a valid step, are counted
+// with the smallest flat index (C order of the caller's (Q, N, T[, K]) / (Q, N[, K]) array).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -49,13 +49,6 @@ RISKCORE_HD inline Moments merge_moments(const Moments& a, const Moments& b) {
   return {count, a.mean + delta * share, a.m2 + b.m2 + delta * delta * a.count * share};
 }
 
-RISKCORE_HD inline void add_value(Moments& m, double x) {
-  m.count += 1.0;
-  const double delta = x - m.mean;
-  m.mean += delta / m.count;
-  m.m2 += delta * (x - m.mean);
-}
-
 // REACH's X_t = 1 - prod_{s < t} (1 - h_s) by X <- X + h (1 - X): a multiply-add per step, relative
 // accuracy ~t eps also for tiny risks (every term is >= 0: no cancellation), and h = 1 gives exactly 1
 // (x + fl(1 - x) rounds to 1 for x in [0, 1]). The same update combines two independent segments
@@ -64,31 +57,51 @@ RISKCORE_HD inline double reach_update(double x, double h) { return x + h * (1.0
 
 RISKCORE_HD inline bool outside_unit(double v) { return !(v >= 0.0 && v <= 1.0); }
 
-// Fold of steps [0, stop) (SCOPE: sum; REACH: reach_update) of a trajectory with unit-free stride
-// `ht`; `bad` is set when a value of [0, end) is outside [0, 1] or NaN (end >= stop: SCOPE checks the
-// steps after its first hit too). Four lanes break the dependency chain of the accumulation.
-template <bool scope, bool unit_stride, class Real>
-RISKCORE_HD inline double fold_steps(const Real* h, index_t stride, index_t stop, index_t end, bool& bad) {
+// fold_steps from step t on, with the lanes of steps [0, t) (t a multiple of 4) in `lane`: the
+// remaining steps to stop into lane 0, the check of [stop, end), and each trajectory's lanes merged.
+// Shared by fold_steps and the CPU's vectorised fold (cpp/mc_stream_cpu.cpp).
+template <bool scope, bool unit_stride, int G, class Real>
+RISKCORE_HD inline void fold_finish(const Real* const* h, index_t stride, index_t t, index_t stop, index_t end,
+                                    double (*lane)[4], double* x, bool& out) {
+  const index_t ht = unit_stride ? 1 : stride;
+  for (; t < stop; ++t)
+    for (int g = 0; g < G; ++g) {
+      const double v = static_cast<double>(h[g][t * ht]);
+      out |= outside_unit(v);
+      lane[g][0] = scope ? lane[g][0] + v : reach_update(lane[g][0], v);
+    }
+  for (; t < end; ++t)
+    for (int g = 0; g < G; ++g) out |= outside_unit(static_cast<double>(h[g][t * ht]));
+  for (int g = 0; g < G; ++g)
+    x[g] = scope ? (lane[g][0] + lane[g][1]) + (lane[g][2] + lane[g][3])
+                 : reach_update(reach_update(lane[g][0], lane[g][1]), reach_update(lane[g][2], lane[g][3]));
+}
+
+// Fold of steps [0, stop) (SCOPE: sum; REACH: reach_update) of G trajectories h[0..G) of the same
+// stop and end, with unit-free step stride `ht`; `bad` is set when a value of [0, end) is outside
+// [0, 1] or NaN (end >= stop: SCOPE checks the steps after its first hit too). Each trajectory's
+// four lanes over t mod 4 break the dependency chain of its accumulation, and the G trajectories go
+// in lockstep so that their chains overlap (a short trajectory alone is latency-bound);
+// trajectory g's arithmetic is the same for every G, so the results are.
+template <bool scope, bool unit_stride, int G, class Real>
+RISKCORE_HD inline void fold_steps(const Real* const* h, index_t stride, index_t stop, index_t end, double* x,
+                                   bool& bad) {
   const index_t ht = unit_stride ? 1 : stride;  // contiguous steps: loads the compiler can vectorise
-  double lane[4] = {0.0, 0.0, 0.0, 0.0};
+  double lane[G][4];
+  for (int g = 0; g < G; ++g)
+    for (int j = 0; j < 4; ++j) lane[g][j] = 0.0;
   bool out = false;
   index_t t = 0;
   for (; t + 4 <= stop; t += 4) {
-    for (int j = 0; j < 4; ++j) {
-      const double v = static_cast<double>(h[(t + j) * ht]);
-      out |= outside_unit(v);
-      lane[j] = scope ? lane[j] + v : reach_update(lane[j], v);
-    }
+    for (int g = 0; g < G; ++g)
+      for (int j = 0; j < 4; ++j) {
+        const double v = static_cast<double>(h[g][(t + j) * ht]);
+        out |= outside_unit(v);
+        lane[g][j] = scope ? lane[g][j] + v : reach_update(lane[g][j], v);
+      }
   }
-  for (; t < stop; ++t) {
-    const double v = static_cast<double>(h[t * ht]);
-    out |= outside_unit(v);
-    lane[0] = scope ? lane[0] + v : reach_update(lane[0], v);
-  }
-  for (; t < end; ++t) out |= outside_unit(static_cast<double>(h[t * ht]));
+  fold_finish<scope, unit_stride, G>(h, stride, t, stop, end, lane, x, out);
   bad = out;
-  return scope ? (lane[0] + lane[1]) + (lane[2] + lane[3])
-               : reach_update(reach_update(lane[0], lane[1]), reach_update(lane[2], lane[3]));
 }
 
 struct RiskBlock {
@@ -102,45 +115,111 @@ RISKCORE_HD inline void note_bad(std::int64_t& count, std::int64_t& first, std::
   ++count;
 }
 
-// Trajectories [n0, n1) of (q, k).
+// The fold of G trajectories of the same stop and end (fold_steps) for the stride `ht` in use: the
+// portable one, the default fold policy of risk_block.
+struct PortableFold {
+  template <int G, class Real>
+  RISKCORE_HD static void run(bool scope, const Real* const* h, index_t ht, index_t stop, index_t end, double* x,
+                              bool& bad) {
+    if (ht == 1) {
+      if (scope)
+        fold_steps<true, true, G>(h, 1, stop, end, x, bad);
+      else
+        fold_steps<false, true, G>(h, 1, stop, end, x, bad);
+    } else if (scope) {
+      fold_steps<true, false, G>(h, ht, stop, end, x, bad);
+    } else {
+      fold_steps<false, false, G>(h, ht, stop, end, x, bad);
+    }
+  }
+};
+
+// Trajectories go in groups of kRiskGroup (the last group of a block may be smaller): the group's
+// moments are taken in two passes and merged into the block's in order (Chan et al.), one merge per
+// group instead of a serial Welford update per trajectory; a group of the same stop and end (no mask)
+// is folded in lockstep.
+constexpr int kRiskGroup = 4;
+
+// Moments of x[0..c) (mean of their sum in order, then the sum of squared deviations) merged into m.
+RISKCORE_HD inline void add_group(Moments& m, const double* x, int c) {
+  double sum = 0.0;
+  for (int i = 0; i < c; ++i) sum += x[i];
+  const double mean = sum / c;
+  double m2 = 0.0;
+  for (int i = 0; i < c; ++i) m2 += (x[i] - mean) * (x[i] - mean);
+  m = merge_moments(m, Moments{static_cast<double>(c), mean, m2});
+}
+
+// The fold of one trajectory over the valid steps of its mask (SCOPE: the sum over t < stop).
 template <class Real>
+RISKCORE_HD inline double fold_masked(bool scope, const Real* h, index_t ht, const std::uint8_t* mask, index_t mt,
+                                      index_t steps, index_t stop, bool& bad) {
+  double x = 0.0;
+  for (index_t t = 0; t < steps; ++t) {
+    if (!mask[t * mt]) continue;
+    const double v = static_cast<double>(h[t * ht]);
+    bad |= outside_unit(v);
+    x = scope ? (t < stop ? x + v : x) : reach_update(x, v);
+  }
+  return x;
+}
+
+// Trajectories [n0, n1) of (q, k); Fold::run folds G trajectories as PortableFold's does (a backend
+// may pass its own, with the same arithmetic per trajectory).
+template <class Real, class Fold = PortableFold>
 RISKCORE_HD inline RiskBlock risk_block(const RiskArrays<Real>& a, int kind, index_t q, index_t k, index_t n0,
                                         index_t n1) {
+  constexpr int G = kRiskGroup;
   RiskBlock out{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
-  for (index_t n = n0; n < n1; ++n) {
-    const index_t length = a.len[q * a.lq + n * a.ln + k * a.lk];
-    const std::int64_t hit = a.hit ? a.hit[q * a.iq + n * a.in + k * a.ik] : -1;
-    const std::uint8_t* mask = a.mask ? a.mask + q * a.mq + n * a.mn : nullptr;
-    const index_t steps = mask ? a.T : length;
-    const bool hit_ok = hit == -1 || (hit >= 0 && hit < steps && (!mask || mask[hit * a.mt]));
-    if (!hit_ok) note_bad(out.bad_hit, out.first_hit, (q * a.N + n) * a.K + k);
+  const bool scope = kind == kRiskScope;
+  for (index_t n = n0; n < n1; n += G) {
+    // Group [n, n + c): first hits, valid steps [0, steps) (or the mask's), folds x of [0, stop).
+    const int c = n1 - n < G ? static_cast<int>(n1 - n) : G;
+    std::int64_t hit[G];
+    index_t steps[G], stop[G];
+    const std::uint8_t* mask[G];
+    const Real* h[G];
+    bool lockstep = c == G && !a.mask;
+    for (int g = 0; g < c; ++g) {
+      const index_t i = n + g;
+      mask[g] = a.mask ? a.mask + q * a.mq + i * a.mn : nullptr;
+      h[g] = a.h + q * a.hq + i * a.hn + k * a.hk;
+      hit[g] = a.hit ? a.hit[q * a.iq + i * a.in + k * a.ik] : -1;
+      steps[g] = mask[g] ? a.T : a.len[q * a.lq + i * a.ln + k * a.lk];
+      const bool hit_ok = hit[g] == -1 || (hit[g] >= 0 && hit[g] < steps[g] && (!mask[g] || mask[g][hit[g] * a.mt]));
+      if (!hit_ok) note_bad(out.bad_hit, out.first_hit, (q * a.N + i) * a.K + k);
+      stop[g] = (scope && hit[g] >= 0 && hit[g] < steps[g]) ? hit[g] + 1 : steps[g];
+      lockstep = lockstep && steps[g] == steps[0] && stop[g] == stop[0];
+    }
     if (kind != kRiskMc) {
-      const Real* h = a.h + q * a.hq + n * a.hn + k * a.hk;
-      const bool scope = kind == kRiskScope;
-      const index_t stop = (scope && hit >= 0 && hit < steps) ? hit + 1 : steps;
-      double x = 0.0;  // SCOPE's sum over t < stop, or REACH's 1 - prod (1 - h) over every valid step
+      double x[G];  // SCOPE's sum over t < stop, or REACH's 1 - prod (1 - h) over every valid step
       bool bad = false;
-      if (mask) {
-        for (index_t t = 0; t < steps; ++t) {
-          if (!mask[t * a.mt]) continue;
-          const double v = static_cast<double>(h[t * a.ht]);
-          bad |= outside_unit(v);
-          x = scope ? (t < stop ? x + v : x) : reach_update(x, v);
-        }
+      if (lockstep) {
+        Fold::template run<G>(scope, h, a.ht, stop[0], steps[0], x, bad);
       } else {
-        if (a.ht == 1)
-          x = scope ? fold_steps<true, true>(h, 1, stop, steps, bad) : fold_steps<false, true>(h, 1, stop, steps, bad);
-        else
-          x = scope ? fold_steps<true, false>(h, a.ht, stop, steps, bad)
-                    : fold_steps<false, false>(h, a.ht, stop, steps, bad);
+        for (int g = 0; g < c; ++g) {
+          bool b = false;
+          if (mask[g])
+            x[g] = fold_masked(scope, h[g], a.ht, mask[g], a.mt, steps[g], stop[g], b);
+          else
+            Fold::template run<1>(scope, h + g, a.ht, stop[g], steps[g], x + g, b);
+          bad |= b;
+        }
       }
       if (bad)  // rare: find the offending steps again
-        for (index_t t = 0; t < steps; ++t)
-          if ((!mask || mask[t * a.mt]) && outside_unit(static_cast<double>(h[t * a.ht])))
-            note_bad(out.bad_h, out.first_h, ((q * a.N + n) * a.T + t) * a.K + k);
-      add_value(out.value, x);
+        for (int g = 0; g < c; ++g)
+          for (index_t t = 0; t < steps[g]; ++t)
+            if ((!mask[g] || mask[g][t * a.mt]) && outside_unit(static_cast<double>(h[g][t * a.ht])))
+              note_bad(out.bad_h, out.first_h, ((q * a.N + n + g) * a.T + t) * a.K + k);
+      add_group(out.value, x, c);
     }
-    add_value(out.mc, hit >= 0 ? 1.0 : 0.0);
+    if (a.hit) {
+      double y[G];
+      for (int g = 0; g < c; ++g) y[g] = hit[g] >= 0 ? 1.0 : 0.0;
+      add_group(out.mc, y, c);
+    } else {  // every value 0 (REACH): the moments stay exactly 0
+      out.mc.count += c;
+    }
   }
   return out;
 }

@@ -142,6 +142,36 @@ def test_same_moments_on_every_backend_and_thread_count():
     np.testing.assert_allclose(numba[1].accumulator.m2, runs[0][1].accumulator.m2, rtol=1e-13)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("steps", [3, 7, 22])
+def test_lockstep_groups_give_the_numba_bits(dtype, steps):
+    """Equal lengths: the cpu folds groups of 4 trajectories in lockstep (AVX2 where the CPU has it);
+    numba folds them one at a time. Same arithmetic per trajectory, so the same bits, also for a block
+    ending in a partial group and with a hit breaking a SCOPE group."""
+    rng = np.random.default_rng(steps)
+    h = rng.uniform(0, 0.2, size=(2, 2048 + 4 * 5 + 3, steps)).astype(dtype)
+    hit = np.full(h.shape[:2], -1)
+    hit[0, 9] = steps - 1
+    for hits in (hit, np.full_like(hit, -1)):
+        cpu = mc.reach_estimate(h, backend="cpu"), mc.scope_estimate(h, hits, backend="cpu")
+        numba = mc.reach_estimate(h, backend="numba"), mc.scope_estimate(h, hits, backend="numba")
+        for a, b in zip(cpu, numba, strict=True):
+            np.testing.assert_array_equal(a.accumulator.mean, b.accumulator.mean)
+            np.testing.assert_array_equal(a.accumulator.m2, b.accumulator.m2)
+    reach = 1.0 - np.prod(1.0 - h.astype(np.float64), axis=2)
+    np.testing.assert_allclose(cpu[0].estimate, reach.mean(axis=1), rtol=1e-13)
+    np.testing.assert_allclose(cpu[0].variance, reach.var(axis=1, ddof=1), rtol=1e-12)
+
+
+def test_bad_hazard_inside_a_lockstep_group_is_found(backend):
+    h = np.full((1, 9, 6), 0.1)
+    h[0, 5, 2], h[0, 6, 5], h[0, 8, 0] = np.nan, 1.01, -1.0
+    with pytest.raises(ValueError, match=r"3 value\(s\) are not, the first at index \(0, 5, 2\)"):
+        mc.reach_estimate(h, backend=backend)
+    with pytest.raises(ValueError, match=r"3 value\(s\) are not, the first at index \(0, 5, 2\)"):
+        mc.scope_estimate(h, np.full((1, 9), -1), backend=backend)
+
+
 def test_hazard_one_gives_reach_one_on_every_backend(backend):
     est = mc.reach_estimate(np.array([[[0.3, 1.0, 0.2], [0.0, 0.0, 0.0]]]), backend=backend)
     np.testing.assert_allclose(est.estimate, [0.5])

@@ -1,5 +1,5 @@
 """One-pass MC / SCOPE / REACH folds in Numba (mirror of kernels/mc_stream.hpp: same blocks, same
-Welford moments and block-order merge, so the results equal the C++ ones)."""
+groups of trajectories, same moments and merge order, so the results equal the C++ ones)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 from riskcore._numba.philox import _philox_block
 
 BLOCK = 2048
+GROUP = 4
 _MC, _SCOPE, _REACH = 0, 1, 2
 _INV_2_53 = 1.0 / 9007199254740992.0
 
@@ -26,12 +27,16 @@ def _merge(c, m, s, c2, m2, s2):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _add(c, m, s, x):
-    c += 1.0
-    delta = x - m
-    m += delta / c
-    s += delta * (x - m)
-    return c, m, s
+def _add_group(c, m, s, x, count):
+    """kernels/mc_stream.hpp's add_group: the two-pass moments of x[:count] merged into (c, m, s)."""
+    total = 0.0
+    for i in range(count):
+        total += x[i]
+    mean = total / count
+    m2 = 0.0
+    for i in range(count):
+        m2 += (x[i] - mean) * (x[i] - mean)
+    return _merge(c, m, s, float(count), mean, m2)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -75,29 +80,36 @@ def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, ch
     """Moments of trajectories [n0, n1) of (q, k) into out[0:6]; bad counts/first indices into checks."""
     N, T, K = h.shape[1], h.shape[2], h.shape[3]
     vc = vm = vs = mc_c = mc_m = mc_s = 0.0
-    for n in range(n0, n1):
-        length = lengths[q, n, k]
-        first = hit[q, n, k] if use_hit else -1
-        steps = T if use_mask else length
-        ok = first == -1 or (0 <= first < steps and (not use_mask or mask[q, n, first] != 0))
-        if not ok:
-            flat = (q * N + n) * K + k
-            if checks[2] == 0 or flat < checks[3]:
-                checks[3] = flat
-            checks[2] += 1
-        if kind != _MC:
+    x, y = np.zeros(GROUP), np.zeros(GROUP)
+    for g0 in range(n0, n1, GROUP):
+        count = min(GROUP, n1 - g0)
+        for g in range(count):
+            n = g0 + g
+            length = lengths[q, n, k]
+            first = hit[q, n, k] if use_hit else -1
+            steps = T if use_mask else length
+            ok = first == -1 or (0 <= first < steps and (not use_mask or mask[q, n, first] != 0))
+            if not ok:
+                flat = (q * N + n) * K + k
+                if checks[2] == 0 or flat < checks[3]:
+                    checks[3] = flat
+                checks[2] += 1
+            y[g] = 1.0 if first >= 0 else 0.0
+            if kind == _MC:
+                continue
             scope = kind == _SCOPE
             stop = first + 1 if (scope and 0 <= first < steps) else steps
             if use_mask:
-                x, bad = 0.0, False
+                v, bad = 0.0, False
                 for t in range(steps):
                     if mask[q, n, t] == 0:
                         continue
-                    v = np.float64(h[q, n, t, k])
-                    bad |= _outside(v)
-                    x = (x + v if t < stop else x) if scope else reach_update(x, v)
+                    value = np.float64(h[q, n, t, k])
+                    bad |= _outside(value)
+                    v = (v + value if t < stop else v) if scope else reach_update(v, value)
             else:
-                x, bad = _fold(h, q, n, k, stop, steps, scope)
+                v, bad = _fold(h, q, n, k, stop, steps, scope)
+            x[g] = v
             if bad:
                 for t in range(steps):
                     if (not use_mask or mask[q, n, t] != 0) and _outside(np.float64(h[q, n, t, k])):
@@ -105,8 +117,12 @@ def _block(h, lengths, mask, use_mask, hit, use_hit, kind, q, k, n0, n1, out, ch
                         if checks[0] == 0 or flat < checks[1]:
                             checks[1] = flat
                         checks[0] += 1
-            vc, vm, vs = _add(vc, vm, vs, x)
-        mc_c, mc_m, mc_s = _add(mc_c, mc_m, mc_s, 1.0 if first >= 0 else 0.0)
+        if kind != _MC:
+            vc, vm, vs = _add_group(vc, vm, vs, x, count)
+        if use_hit:
+            mc_c, mc_m, mc_s = _add_group(mc_c, mc_m, mc_s, y, count)
+        else:
+            mc_c += count
     out[0], out[1], out[2], out[3], out[4], out[5] = vc, vm, vs, mc_c, mc_m, mc_s
 
 
