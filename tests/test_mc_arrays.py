@@ -143,11 +143,12 @@ def test_same_moments_on_every_backend_and_thread_count():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("steps", [3, 7, 22])
+@pytest.mark.parametrize("steps", [3, 7, 22, 45])
 def test_lockstep_groups_give_the_numba_bits(dtype, steps):
-    """Equal lengths: the cpu folds groups of 4 trajectories in lockstep (AVX2 where the CPU has it);
-    numba folds them one at a time. Same arithmetic per trajectory, so the same bits, also for a block
-    ending in a partial group and with a hit breaking a SCOPE group."""
+    """Equal lengths: the cpu folds groups of 4 short trajectories in lockstep and longer ones (45 >
+    32 steps) one at a time (AVX2 where the CPU has it); numba folds them one at a time. Same
+    arithmetic per trajectory, so the same bits, also for a block ending in a partial group and with a
+    hit breaking a SCOPE group."""
     rng = np.random.default_rng(steps)
     h = rng.uniform(0, 0.2, size=(2, 2048 + 4 * 5 + 3, steps)).astype(dtype)
     hit = np.full(h.shape[:2], -1)
