@@ -227,3 +227,24 @@ def test_interval_score_weights_must_match_the_levels():
 def test_logs_ensemble_bandwidth_must_broadcast_to_the_batch():
     with pytest.raises(ValueError, match=r"bw of shape \(2,\) does not broadcast to the batch \(\)"):
         riskcore.logs_ensemble(0.0, np.array([2.0, 3.0]), bw=np.array([2.0, 3.0]))
+
+
+@pytest.mark.parametrize("ordering", ["rank-sum", "h"])
+@pytest.mark.parametrize(("n", "m", "alpha"), [(2, 1, 0.5), (2, 1, 0.1), (10, 1, 0.5), (20, 3, 0.3), (50, 5, 0.1)])
+def test_infinite_bounds_in_the_mean_dp_are_exact(ordering, n, m, alpha):
+    """Found by the slow fuzz run: an infinite bound raised "g(bounds) ... must be finite" from the DP
+    (batch_mean_interval's residual_bounds=(-inf, inf) then named no argument of the caller). The bound
+    is +inf exactly when a multiset of the level set holds the pad; else the pad never counts, so the
+    bound equals the one with any large finite pad (oracle: two such pads give the same bound; the
+    orderings do not depend on the bounds: rank sums, and an explicit h for the weighted-sum DP)."""
+    scores = np.arange(float(n))
+    kwargs = {"method": "dp", "ordering": ordering if ordering == "rank-sum" else np.arange(n + 1) ** 2}
+    for side in ("upper", "lower"):
+        got = riskcore.conformal.batch_mean_bound(scores, m, alpha, side=side, bounds=(-np.inf, np.inf), **kwargs)
+        near, far = (
+            riskcore.conformal.batch_mean_bound(scores, m, alpha, side=side, bounds=(-pad, pad), **kwargs)
+            for pad in (1e6, 2e6)
+        )
+        assert got == (near if near == far else (np.inf if side == "upper" else -np.inf))
+    lo, hi = riskcore.conformal.batch_mean_interval([1, 2**53], [1, 2**53], 0, 0.5, residual_bounds=(-np.inf, np.inf))
+    assert (lo, hi) == (-np.inf, np.inf)

@@ -13,17 +13,36 @@ from riskcore._backend import implementation, resolve
 from riskcore.conformal._checks import _bounds, _nm_sum, _scores, _side
 
 
-def _values(scores: np.ndarray, b: float, g: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
-    """v_r = g(S_(r)), r = 1..n+1 (with the pad b), checked non-decreasing."""
+def _values(
+    scores: np.ndarray, b: float, g: Callable[[np.ndarray], np.ndarray] | None, infinite_pad: bool = False
+) -> np.ndarray:
+    """v_r = g(S_(r)), r = 1..n+1 (with the pad b), checked non-decreasing; the pad's v_{n+1} may be
+    +inf when ``infinite_pad`` (see _with_infinite_pad)."""
     padded = np.concatenate([scores, np.full((*scores.shape[:-1], 1), b)], axis=-1)
     values = padded if g is None else np.asarray(g(padded), dtype=np.float64)
     if values.shape != padded.shape:
         raise ValueError(f"g must map an array to an array of the same shape, got {values.shape}")
-    if not np.isfinite(values).all():
+    pad = values[..., -1]
+    if not np.isfinite(values[..., :-1]).all() or not (np.isfinite(pad) | (infinite_pad & np.isposinf(pad))).all():
         raise ValueError("g(bounds) and g(cal_scores) must be finite")
     if (np.diff(values, axis=-1) < 0).any():
         raise ValueError("g must be non-decreasing on the scores and bounds")
     return values
+
+
+def _with_infinite_pad(values: np.ndarray, max_sum: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """max_sum(values) of (P, n + 1) values whose pad v_{n+1} may be +inf (a bound b = inf), exactly:
+    +inf where a multiset of the level set holds the pad slot (max_sum of the pad's indicator is > 0),
+    else max_sum with the pad's value replaced by v_n (a pad no multiset holds never counts)."""
+    infinite = np.isposinf(values[:, -1])
+    if not infinite.any():
+        return np.asarray(max_sum(values), dtype=np.float64)
+    finite = values.copy()
+    finite[infinite, -1] = finite[infinite, -2]
+    indicator = np.zeros_like(values)
+    indicator[:, -1] = 1.0
+    held = np.asarray(max_sum(indicator)) > 0
+    return np.where(infinite & held, np.inf, np.asarray(max_sum(finite), dtype=np.float64))
 
 
 def _mean_problems(cal_scores, m, alpha, side, g, bounds):
@@ -93,7 +112,7 @@ MAX_DP_WORK = 10**12  # max-add steps of one DP (about two minutes on two cores)
 def _knapsack_solver(scores, ms, alphas, pads, g, backend, sign):
     del sign
     b = pads[1]
-    values = _values(scores, b, g)
+    values = _values(scores, b, g, infinite_pad=True)
     n = scores.shape[-1]
     # t* is at least the median m (n + 2) / 2 of the slot sum: refuse hopeless sizes before any law
     m_max = int(ms.max())
@@ -111,8 +130,9 @@ def _knapsack_solver(scores, ms, alphas, pads, g, backend, sign):
         "use batch_mean_bound_relaxed (O(n), valid, slightly wider) or fewer calibration points",
     )
     name = resolve(backend)
-    sums = implementation("knapsack_max_sums", name)(list(values), ms, t_max.astype(np.int64))
-    return np.asarray(sums) / ms
+    knapsack = implementation("knapsack_max_sums", name)
+    sums = _with_infinite_pad(values, lambda x: knapsack(list(x), ms, t_max.astype(np.int64)))
+    return sums / ms
 
 
 def _lagrangian_solver(scores, ms, alphas, pads, g, backend, sign):

@@ -9,7 +9,7 @@ import numpy as np
 from riskcore import _conformal_laws as laws
 from riskcore import _validate as v
 from riskcore.conformal.baselines import partition_bound
-from riskcore.conformal.mean_dp import _values
+from riskcore.conformal.mean_dp import _values, _with_infinite_pad
 
 QUANTILE_LEVELS = 20  # K: h takes the values 0..K
 DEFAULT_PILOT = 0.25  # fraction of the calibration points held out to build h
@@ -60,9 +60,9 @@ def _ordering_solver(ordering, pilot, seed, levels=QUANTILE_LEVELS):
                 h = ordering if sign == 1 else ordering[-1] - ordering[::-1]
                 if h.size != cal.size + 1:
                     raise ValueError(f"ordering h must have n + 1 = {cal.size + 1} entries, got {h.size}")
-            values = _values(cal[None], b, g)[0]
+            values = _values(cal[None], b, g, infinite_pad=True)
             q = laws.weighted_sum_quantile(h, m, alpha)
-            out[p] = _weighted_max_sum(values, h, m, q) / m
+            out[p] = _with_infinite_pad(values, lambda x, h=h, m=m, q=q: [_weighted_max_sum(x[0], h, m, q)])[0] / m
         return out
 
     return solve
