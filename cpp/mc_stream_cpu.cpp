@@ -98,7 +98,8 @@ __attribute__((target("avx2"))) void fold_steps_avx2(const Real* const* h, index
   for (; t + 4 <= stop; t += 4)
     for (int g = 0; g < G; ++g) {
       const __m256d v = load4(h[g] + t);
-      outside = _mm256_or_pd(outside, _mm256_or_pd(_mm256_cmp_pd(v, zero, _CMP_NGE_UQ), _mm256_cmp_pd(v, one, _CMP_NLE_UQ)));
+      const __m256d below = _mm256_cmp_pd(v, zero, _CMP_NGE_UQ), above = _mm256_cmp_pd(v, one, _CMP_NLE_UQ);
+      outside = _mm256_or_pd(outside, _mm256_or_pd(below, above));
       lanes[g] = scope ? _mm256_add_pd(lanes[g], v)
                        : _mm256_add_pd(lanes[g], _mm256_mul_pd(v, _mm256_sub_pd(one, lanes[g])));
     }

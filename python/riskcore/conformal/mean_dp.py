@@ -130,8 +130,8 @@ def _knapsack_solver(scores, ms, alphas, pads, g, backend, sign):
         "use batch_mean_bound_relaxed (O(n), valid, slightly wider) or fewer calibration points",
     )
     name = resolve(backend)
-    knapsack = implementation("knapsack_max_sums", name)
-    sums = _with_infinite_pad(values, lambda x: knapsack(list(x), ms, t_max.astype(np.int64)))
+    knapsack, t_max = implementation("knapsack_max_sums", name), t_max.astype(np.int64)
+    sums = _with_infinite_pad(values, lambda x: knapsack(list(x), ms, t_max))
     return sums / ms
 
 
