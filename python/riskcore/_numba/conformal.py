@@ -119,11 +119,10 @@ def _coarse(v, m, t, requested):
     for k in range(1, m + 1):
         nxt[:] = -np.inf
         for q in range(min(blocks, cols)):
-            vq = top[q]
+            vq, dst = top[q], nxt[q:]
             for x in range(cols - q):
                 c = prev[x] + vq
-                if c > nxt[x + q]:
-                    nxt[x + q] = c
+                dst[x] = c if c > dst[x] else dst[x]
         for u in range(1, cols):
             nxt[u] = max(nxt[u], nxt[u - 1])
         prev, nxt = nxt, prev
@@ -142,10 +141,11 @@ def _pull_sparse(prev, kept, kept_count, i, lam, w_max, delta, slot_min, slot_ma
             break
         x = prev[s]
         budget = delta - (float(i - 1) * w_max - (x - lam * float(s)))
-        for j in range(max(j0, s + slot_min), min(j1, s + slot_max + 1)):
-            cand = x + rank_value[j - s - 1] if rank_gap[j - s - 1] <= budget else -np.inf
-            if cand > out[j]:
-                out[j] = cand
+        c0, c1 = max(j0, s + slot_min), min(j1, s + slot_max + 1)
+        vr, gr, dst = rank_value[c0 - s - 1 :], rank_gap[c0 - s - 1 :], out[c0:c1]
+        for q in range(c1 - c0):
+            cand = x + vr[q] if gr[q] <= budget else -np.inf
+            dst[q] = cand if cand > dst[q] else dst[q]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -162,10 +162,10 @@ def _pull(prev, cmin, lo, hi, layer_min, slot, value, gap, delta, j0, j1, out):
             c = s >> _SHIFT
             stop = min(s_end, (c + 1) << _SHIFT)
             if gr <= delta - cmin[c]:
-                for q in range(s, stop):
-                    x = prev[q] + vr
-                    if x > out[q + r]:
-                        out[q + r] = x
+                src, dst = prev[s:stop], out[s + r : stop + r]  # views: an index from 0 vectorises
+                for q in range(stop - s):
+                    x = src[q] + vr
+                    dst[q] = x if x > dst[q] else dst[q]
             s = stop
 
 
