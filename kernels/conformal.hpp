@@ -76,8 +76,10 @@ struct KnapsackPlan {
 
 // Value of a rounded Lagrangian solution: c copies of the upper hull vertex rb and m - c of ra (c as
 // large as the budget allows, also c - 1 and c - 2), then the leftover budget spent by moving one or
-// two ra elements up. Any feasible multiset's value is a valid LB; this one is within a few units of
-// the gap of the optimum on smooth data.
+// two ra elements up, or spread evenly over q of them (each floor(left / q) ranks up, left mod q of
+// them one more; the best q: where v is concave above ra, many small moves beat one long one). Any
+// feasible multiset's value is a valid LB; this one is within a few units of the gap of the optimum
+// on smooth data.
 inline double knapsack_rounded_value(const double* v, index_t slots, index_t m, index_t t, index_t ra,
                                      index_t rb) {
   double best = -std::numeric_limits<double>::infinity();
@@ -89,6 +91,12 @@ inline double knapsack_rounded_value(const double* v, index_t slots, index_t m, 
     best = std::max(best, base);
     const index_t room = std::min(left, slots - ra);
     if (ca >= 1) best = std::max(best, base - v[ra - 1] + v[ra + room - 1]);
+    for (index_t q = 2; q <= ca; ++q) {
+      const index_t d = left / q, extra = left % q;
+      if (ra + d + (extra > 0 ? 1 : 0) > slots) continue;
+      const double up = v[ra + d - 1] - v[ra - 1], up_one_more = extra > 0 ? v[ra + d] - v[ra - 1] : 0.0;
+      best = std::max(best, base + static_cast<double>(q - extra) * up + static_cast<double>(extra) * up_one_more);
+    }
     if (ca >= 2)
       for (index_t d = 0; d <= room; ++d) {
         const index_t d2 = std::min(left - d, slots - ra);

@@ -31,6 +31,12 @@ def _rounded_value(v, m, t, ra, rb):
         room = min(left, slots - ra)
         if ca >= 1:
             best = max(best, base - v[ra - 1] + v[ra + room - 1])
+        for q in range(2, ca + 1):
+            d, extra = left // q, left % q
+            if ra + d + (1 if extra > 0 else 0) > slots:
+                continue
+            up, up_one_more = v[ra + d - 1] - v[ra - 1], v[ra + d] - v[ra - 1] if extra > 0 else 0.0
+            best = max(best, base + float(q - extra) * up + float(extra) * up_one_more)
         if ca >= 2:
             for d in range(room + 1):
                 d2 = min(left - d, slots - ra)
