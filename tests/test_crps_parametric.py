@@ -96,6 +96,32 @@ def test_broadcasting_and_dtype(backend):
     assert isinstance(riskcore.crps_normal(0.0, 0.0, 1.0, backend=backend), np.floating)
 
 
+def test_numba_threads_split_the_elements_without_changing_a_bit():
+    """Above 2^15 elements per thread the Numba closed forms run on slices from several threads: each
+    element's score is the one-thread score, for array and broadcast (length-1) parameters alike."""
+    numba = pytest.importorskip("numba")
+    from riskcore._numba import crps_parametric as numba_kernel
+
+    rng = np.random.default_rng(7)
+    n = 3 * 2**15 + 7
+    obs, scale = rng.normal(size=n) * 3, np.exp(rng.normal(size=n) * 0.3)
+    cases = [("normal", [obs, np.array([0.2]), scale]), ("t", [obs, np.array([4.0]), rng.normal(size=n), scale])]
+    threads = numba.get_num_threads()
+    try:
+        for name, args in cases:
+            numba.set_num_threads(1)
+            one = numba_kernel(name, args)
+            numba.set_num_threads(min(3, numba.config.NUMBA_NUM_THREADS))
+            several = numba_kernel(name, args)
+            np.testing.assert_array_equal(several, one)
+        z = (obs - 0.2) / scale  # every slice scored its own elements: the formula, elementwise
+        density = np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+        want = scale * (z * (2 * special.ndtr(z) - 1) + 2 * density - 1 / np.sqrt(np.pi))
+        np.testing.assert_allclose(numba_kernel("normal", cases[0][1]), want, rtol=1e-12)
+    finally:
+        numba.set_num_threads(threads)
+
+
 def test_matches_scoringrules():
     sr = pytest.importorskip("scoringrules")
     rng = np.random.default_rng(0)

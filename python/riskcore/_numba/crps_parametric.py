@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -159,80 +160,90 @@ def gev(y, shape, location, scale):
     return scale * (-z + 2.0 * upper_gamma(-shape, math.exp(log_x)) - constant)
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+# The elementwise loops, one per arity: each argument is 1-d of length n or 1 (then read at index 0:
+# `i * step` with step 0 or 1, not `i % size`, an integer division per argument and element). Serial
+# and GIL-free: crps_parametric runs them on slices from a few threads (a prange loop would compile a
+# parallel kernel per family and dtype, about a second each, and these cannot be cached: Numba does
+# not cache a function that takes a function).
+@numba.njit(nogil=True, error_model="numpy")
 def _map1(f, a0, a1, out):
+    s0, s1 = int(a0.size > 1), int(a1.size > 1)
     for i in range(out.size):
-        out[i] = f(np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]))
+        out[i] = f(np.float64(a0[i * s0]), np.float64(a1[i * s1]))
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(nogil=True, error_model="numpy")
 def _map2(f, a0, a1, a2, out):
+    s0, s1, s2 = int(a0.size > 1), int(a1.size > 1), int(a2.size > 1)
     for i in range(out.size):
-        out[i] = f(np.float64(a0[i % a0.size]), np.float64(a1[i % a1.size]), np.float64(a2[i % a2.size]))
+        out[i] = f(np.float64(a0[i * s0]), np.float64(a1[i * s1]), np.float64(a2[i * s2]))
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(nogil=True, error_model="numpy")
 def _map3(f, a0, a1, a2, a3, out):
+    s0, s1, s2, s3 = int(a0.size > 1), int(a1.size > 1), int(a2.size > 1), int(a3.size > 1)
     for i in range(out.size):
-        out[i] = f(
-            np.float64(a0[i % a0.size]),
-            np.float64(a1[i % a1.size]),
-            np.float64(a2[i % a2.size]),
-            np.float64(a3[i % a3.size]),
-        )
+        out[i] = f(np.float64(a0[i * s0]), np.float64(a1[i * s1]), np.float64(a2[i * s2]), np.float64(a3[i * s3]))
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(nogil=True, error_model="numpy")
 def _map4(f, a0, a1, a2, a3, a4, out):
+    s0, s1, s2, s3, s4 = int(a0.size > 1), int(a1.size > 1), int(a2.size > 1), int(a3.size > 1), int(a4.size > 1)
     for i in range(out.size):
         out[i] = f(
-            np.float64(a0[i % a0.size]),
-            np.float64(a1[i % a1.size]),
-            np.float64(a2[i % a2.size]),
-            np.float64(a3[i % a3.size]),
-            np.float64(a4[i % a4.size]),
+            np.float64(a0[i * s0]),
+            np.float64(a1[i * s1]),
+            np.float64(a2[i * s2]),
+            np.float64(a3[i * s3]),
+            np.float64(a4[i * s4]),
         )
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(nogil=True, error_model="numpy")
 def _map5(f, a0, a1, a2, a3, a4, a5, out):
+    s0, s1, s2, s3, s4 = int(a0.size > 1), int(a1.size > 1), int(a2.size > 1), int(a3.size > 1), int(a4.size > 1)
+    s5 = int(a5.size > 1)
     for i in range(out.size):
         out[i] = f(
-            np.float64(a0[i % a0.size]),
-            np.float64(a1[i % a1.size]),
-            np.float64(a2[i % a2.size]),
-            np.float64(a3[i % a3.size]),
-            np.float64(a4[i % a4.size]),
-            np.float64(a5[i % a5.size]),
+            np.float64(a0[i * s0]),
+            np.float64(a1[i * s1]),
+            np.float64(a2[i * s2]),
+            np.float64(a3[i * s3]),
+            np.float64(a4[i * s4]),
+            np.float64(a5[i * s5]),
         )
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(nogil=True, error_model="numpy")
 def _map6(f, a0, a1, a2, a3, a4, a5, a6, out):
+    s0, s1, s2, s3, s4 = int(a0.size > 1), int(a1.size > 1), int(a2.size > 1), int(a3.size > 1), int(a4.size > 1)
+    s5, s6 = int(a5.size > 1), int(a6.size > 1)
     for i in range(out.size):
         out[i] = f(
-            np.float64(a0[i % a0.size]),
-            np.float64(a1[i % a1.size]),
-            np.float64(a2[i % a2.size]),
-            np.float64(a3[i % a3.size]),
-            np.float64(a4[i % a4.size]),
-            np.float64(a5[i % a5.size]),
-            np.float64(a6[i % a6.size]),
+            np.float64(a0[i * s0]),
+            np.float64(a1[i * s1]),
+            np.float64(a2[i * s2]),
+            np.float64(a3[i * s3]),
+            np.float64(a4[i * s4]),
+            np.float64(a5[i * s5]),
+            np.float64(a6[i * s6]),
         )
 
 
-@numba.njit(error_model="numpy")  # not cached: Numba cannot cache a function that takes a function
+@numba.njit(nogil=True, error_model="numpy")
 def _map7(f, a0, a1, a2, a3, a4, a5, a6, a7, out):
+    s0, s1, s2, s3, s4 = int(a0.size > 1), int(a1.size > 1), int(a2.size > 1), int(a3.size > 1), int(a4.size > 1)
+    s5, s6, s7 = int(a5.size > 1), int(a6.size > 1), int(a7.size > 1)
     for i in range(out.size):
         out[i] = f(
-            np.float64(a0[i % a0.size]),
-            np.float64(a1[i % a1.size]),
-            np.float64(a2[i % a2.size]),
-            np.float64(a3[i % a3.size]),
-            np.float64(a4[i % a4.size]),
-            np.float64(a5[i % a5.size]),
-            np.float64(a6[i % a6.size]),
-            np.float64(a7[i % a7.size]),
+            np.float64(a0[i * s0]),
+            np.float64(a1[i * s1]),
+            np.float64(a2[i * s2]),
+            np.float64(a3[i * s3]),
+            np.float64(a4[i * s4]),
+            np.float64(a5[i * s5]),
+            np.float64(a6[i * s6]),
+            np.float64(a7[i * s7]),
         )
 
 
@@ -256,11 +267,27 @@ _DISTRIBUTIONS = {
 _MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4, 6: _map5, 7: _map6, 8: _map7}
 
 
+_SLICE_MIN = 1 << 15  # elements per thread below which one thread runs the whole call
+
+
 def crps_parametric(name, args):
-    """args = [obs, *params], each 1-d of length n or 1 (read cyclically: length 1 broadcasts)."""
+    """args = [obs, *params], each 1-d of length n or 1 (length 1 broadcasts); contiguous slices of the
+    elements on up to numba.get_num_threads() threads (elementwise: the same bits for any count)."""
     n = max(a.size for a in args)
     out = np.empty(n, dtype=args[0].dtype)
-    _MAPS[len(args)](_DISTRIBUTIONS[name], *args, out)
+    loop, f = _MAPS[len(args)], _DISTRIBUTIONS[name]
+    threads = min(numba.get_num_threads(), n // _SLICE_MIN)
+    if threads <= 1:
+        loop(f, *args, out)
+        return out
+    edges = [n * k // threads for k in range(threads + 1)]
+
+    def run(k):
+        lo, hi = edges[k], edges[k + 1]
+        loop(f, *(a[lo:hi] if a.size > 1 else a for a in args), out[lo:hi])
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(run, range(threads)))
     return out
 
 
