@@ -304,7 +304,10 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fas
   out.between = central ? 1.0 - pl.q1 - pu.q1 : low ? pu.q1 - pl.q1 : pl.q1 - pu.q1;
   const bool numbers = (l == l) & (u == u) & (c == c);  // no NaN
   const bool tail_ok = (C < 10.0) & ((U < 10.0) | (U == inf));
-  out.ok = numbers & ((central & (ac < inf)) | (!central & tail_ok)) & !narrow_interval(NormalFamily{}, l, u);
+  // narrow_interval(NormalFamily{}, l, u) without its && and fmax, which would stop the vectoriser
+  const double width = u - l, slope = al > au ? al : au;
+  const bool narrow = (width <= kNarrowWidth) & (width * slope <= kNarrowSpread);
+  out.ok = numbers & ((central & (ac < inf)) | (!central & tail_ok)) & !narrow;
   return out;
 }
 
