@@ -35,8 +35,8 @@ struct TwoPieceNormalCrps {
     const double z = y - location, sum = scale1 + scale2, inf = static_cast<double>(INFINITY);
     int ok1, ok2;
     const double below = z < 0.0 ? z : 0.0, above = z > 0.0 ? z : 0.0;  // not fmin/fmax: they stop the vectoriser
-    const double out = crps_gtc_normal_fast(below, 0.0, scale1, -inf, 0.0, 0.0, scale2 / sum, ok1) +
-                       crps_gtc_normal_fast(above, 0.0, scale2, 0.0, inf, scale1 / sum, 0.0, ok2);
+    const double out = crps_gtc_fast(NormalIntervalFastFn{}, below, 0.0, scale1, -inf, 0.0, 0.0, scale2 / sum, ok1) +
+                       crps_gtc_fast(NormalIntervalFastFn{}, above, 0.0, scale2, 0.0, inf, scale1 / sum, 0.0, ok2);
     ok = ok1 & ok2;
     return z == z ? out : z;
   }
@@ -139,11 +139,16 @@ struct LogLogisticCrps {
 };
 
 // -------------------------------------------------------------- logistic and t on intervals
+// (the `fast` forms: crps_truncated.hpp's logistic_interval_fast, vectorised by the CPU loop)
 struct GtcLogisticCrps {
   static constexpr int arity = 6;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper, double lmass,
                                 double umass) const {
     return crps_gtc(LogisticFamily{}, y, mu, sigma, lower, upper, lmass, umass);
+  }
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
+                                                 double lmass, double umass, int& ok) const {
+    return crps_gtc_fast(LogisticIntervalFastFn{}, y, mu, sigma, lower, upper, lmass, umass, ok);
   }
 };
 
@@ -152,12 +157,20 @@ struct TruncatedLogisticCrps {
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
     return crps_gtc(LogisticFamily{}, y, mu, sigma, lower, upper, 0.0, 0.0);
   }
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
+                                                 int& ok) const {
+    return crps_gtc_fast(LogisticIntervalFastFn{}, y, mu, sigma, lower, upper, 0.0, 0.0, ok);
+  }
 };
 
 struct CensoredLogisticCrps {
   static constexpr int arity = 4;
   RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
     return crps_censored(LogisticFamily{}, y, mu, sigma, lower, upper);
+  }
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
+                                                 int& ok) const {
+    return crps_censored_fast(LogisticIntervalFastFn{}, y, mu, sigma, lower, upper, ok);
   }
 };
 

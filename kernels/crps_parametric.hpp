@@ -171,7 +171,7 @@ struct StudentTCrps {
 
 // ------------------------------------------------------------------ truncated / censored families
 // (crps_truncated.hpp: the gtc decomposition, exact in the tails, for the normal, logistic and t). The
-// normal ones have a `fast` form (crps_gtc_normal_fast): the same value in one branch-free pass where it
+// normal ones have a `fast` form (crps_gtc_fast with normal_interval_fast): the same value in one branch-free pass where it
 // sets ok, which the CPU loop vectorises, running operator() only where ok = 0.
 struct GtcNormalCrps {
   static constexpr int arity = 6;
@@ -181,7 +181,7 @@ struct GtcNormalCrps {
   }
   RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
                                                  double lmass, double umass, int& ok) const {
-    return crps_gtc_normal_fast(y, mu, sigma, lower, upper, lmass, umass, ok);
+    return crps_gtc_fast(NormalIntervalFastFn{}, y, mu, sigma, lower, upper, lmass, umass, ok);
   }
 };
 
@@ -192,7 +192,7 @@ struct CensoredNormalCrps {
   }
   RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
                                                  int& ok) const {
-    return crps_censored_normal_fast(y, mu, sigma, lower, upper, ok);
+    return crps_censored_fast(NormalIntervalFastFn{}, y, mu, sigma, lower, upper, ok);
   }
 };
 
@@ -203,7 +203,7 @@ struct TruncatedNormalCrps {
   }
   RISKCORE_HD RISKCORE_ALWAYS_INLINE double fast(double y, double mu, double sigma, double lower, double upper,
                                                  int& ok) const {
-    return crps_gtc_normal_fast(y, mu, sigma, lower, upper, 0.0, 0.0, ok);
+    return crps_gtc_fast(NormalIntervalFastFn{}, y, mu, sigma, lower, upper, 0.0, 0.0, ok);
   }
 };
 

@@ -263,13 +263,14 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline TruncatedIntegrals pick(bool first, co
   return TruncatedIntegrals{first ? x.a1 : y.a1, first ? x.a2 : y.a2, first ? x.b1 : y.b1, first ? x.b2 : y.b2};
 }
 
-struct NormalIntervalFast {
+// What a family's branch-free interval evaluation gives the fast forms (ok = 0: use the generic path).
+struct IntervalFast {
   TruncatedIntegrals t;
   double cdf_l, sf_u, between;  // F(l), S(u), P(l < X <= u)
   bool ok;
 };
 
-RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fast(double l, double u, double c) {
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline IntervalFast normal_interval_fast(double l, double u, double c) {
   const double inf = static_cast<double>(INFINITY);
   const NormalPoint pl = normal_point(l), pc = normal_point(c), pu = normal_point(u);
   const double al = fabs(l), ac = fabs(c), au = fabs(u);
@@ -297,7 +298,7 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fas
   const TailPoint tu_any = normal_point_tail(qU, Ut, Lt, qL.r1);  // unconditional: no branch in the loop
   const TailPoint tu{bounded ? tu_any.q : 0.0, bounded ? tu_any.j1 : 0.0, bounded ? tu_any.j2 : 0.0};
   const TruncatedIntegrals r = tail_point_integrals(tl, tcp, tu, bounded ? 1.0 - tu.q : 1.0, L, U, C, bounded);
-  NormalIntervalFast out;
+  IntervalFast out;
   out.t = pick(central, tc, pick(low, TruncatedIntegrals{r.b1, r.b2, r.a1, r.a2}, r));
   out.cdf_l = l < 0.0 ? pl.q1 : 1.0 - pl.q1;
   out.sf_u = u > 0.0 ? pu.q1 : 1.0 - pu.q1;
@@ -311,24 +312,35 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline NormalIntervalFast normal_interval_fas
   return out;
 }
 
-RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double crps_gtc_normal_fast(double y, double mu, double sigma,
-                                                                      double lower, double upper, double lmass,
-                                                                      double umass, int& ok) {
+// The gtc and censored scores from a family's interval_fast(l, u, c) (normal_interval_fast,
+// logistic_interval_fast): ok where it holds and y is not NaN.
+template <class IntervalFn>
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double crps_gtc_fast(IntervalFn interval_fast, double y, double mu,
+                                                               double sigma, double lower, double upper,
+                                                               double lmass, double umass, int& ok) {
   const double w = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
   const double wl = w > l ? w : l, c = wl < u ? wl : u;  // clamp(w, l, u) for w, l, u not NaN
-  const NormalIntervalFast f = normal_interval_fast(l, u, c);
+  const IntervalFast f = interval_fast(l, u, c);
   ok = f.ok & (w == w);
   return sigma * gtc_combine(w, l, u, lmass, umass, 1.0 - lmass - umass, f.t);
 }
 
-RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double crps_censored_normal_fast(double y, double mu, double sigma,
-                                                                           double lower, double upper, int& ok) {
+template <class IntervalFn>
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double crps_censored_fast(IntervalFn interval_fast, double y, double mu,
+                                                                    double sigma, double lower, double upper,
+                                                                    int& ok) {
   const double w = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
   const double wl = w > l ? w : l, c = wl < u ? wl : u;  // clamp(w, l, u) for w, l, u not NaN
-  const NormalIntervalFast f = normal_interval_fast(l, u, c);
+  const IntervalFast f = interval_fast(l, u, c);
   ok = f.ok & (w == w);
   return sigma * gtc_combine(w, l, u, f.cdf_l, f.sf_u, f.between, f.t);
 }
+
+struct NormalIntervalFastFn {
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE IntervalFast operator()(double l, double u, double c) const {
+    return normal_interval_fast(l, u, c);
+  }
+};
 
 // --------------------------------------------------------------------------------------- logistic
 // F(x) = 1/(1 + e^-x); JS(x) = log(1 + e^-x) = S g(S), JS2(x) = JS - S = S^2 h(S) (special.hpp), so in
@@ -365,6 +377,105 @@ struct LogisticFamily {
     return (a - x) + 2.0 * (log1p(exp(-a)) - log1p(exp(-x)));
   }
   RISKCORE_HD double log_slope(double, double) const { return 1.0; }
+};
+
+// The logistic fast form: the generic path's formulas (LogisticFamily, LogisticUpperTail, the same
+// operations, so the same doubles), every branch of them evaluated and selected. Per point x (finite;
+// an infinite bound is evaluated at 0 and its terms set to 0, as for the normal): a = |x|, e = e^-a,
+// F and S at x, JS(a) = log1p(e), JS(-a) = a + log1p(e), JS2(a) = S(a)^2 h(S(a)), JS2(-a) = a + log1p(e)
+// - F(a), and g, h at S(a) (series and closed form both computed, the right one kept).
+struct LogisticPoint {
+  double a, e, cdf, sf, js_pos, js_neg, js2_pos, js2_neg, small, g, h;  // small = S(a) <= 1/2
+};
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double series_or(double s, double closed, int last, int first) {
+  double sum = 0.0;
+  for (int n = last; n >= first; --n) sum = 1.0 / n + s * sum;
+  return s >= 0.05 ? closed : sum;
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline LogisticPoint logistic_point(double x) {
+  const double ax = fabs(x);
+  const bool finite = ax < static_cast<double>(INFINITY);
+  const double a = finite ? ax : 0.0, e = exp(-a), big = 1.0 / (1.0 + e), small = e / (1.0 + e);
+  const double lp = log1p(e), l1 = -log1p(-small);
+  const double g = series_or(small, l1 / small, 14, 1), h = series_or(small, (l1 - small) / (small * small), 15, 2);
+  const bool up = x >= 0.0;
+  LogisticPoint p;
+  p.a = a, p.e = e, p.small = small, p.g = g, p.h = h;
+  p.cdf = finite ? (up ? big : small) : (x > 0.0 ? 1.0 : 0.0);
+  p.sf = finite ? (up ? small : big) : (x > 0.0 ? 0.0 : 1.0);
+  p.js_pos = finite ? lp : 0.0;
+  p.js_neg = finite ? a + lp : 0.0;
+  p.js2_pos = finite ? small * small * h : 0.0;
+  p.js2_neg = finite ? a + lp - big : 0.0;
+  return p;
+}
+
+// JS(x) and JS2(x) (JS(-x), JS2(-x) with `flip`) from the point's terms
+// (the generic branches' own tests at x or -x: LogisticFamily::js and js2)
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double logistic_point_js(const LogisticPoint& p, double x, bool flip) {
+  return (flip ? x < 0.0 : x > 0.0) ? p.js_pos : p.js_neg;
+}
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double logistic_point_js2(const LogisticPoint& p, double x, bool flip) {
+  return (flip ? x <= 0.0 : x >= 0.0) ? p.js2_pos : p.js2_neg;
+}
+
+// LogisticUpperTail{L}.at(X) from X's point terms (X >= L >= 0 finite), eL = e^-L
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline TailPoint logistic_point_tail(const LogisticPoint& p, double L, double eL) {
+  const double q = exp(-(p.a - L)) * (1.0 + eL) / (1.0 + p.e);
+  return TailPoint{q, q * p.g, q * q * p.h};
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline LogisticPoint pick(bool first, const LogisticPoint& x, const LogisticPoint& y) {
+  LogisticPoint p;
+  p.a = first ? x.a : y.a, p.e = first ? x.e : y.e, p.cdf = first ? x.cdf : y.cdf, p.sf = first ? x.sf : y.sf;
+  p.js_pos = first ? x.js_pos : y.js_pos, p.js_neg = first ? x.js_neg : y.js_neg;
+  p.js2_pos = first ? x.js2_pos : y.js2_pos, p.js2_neg = first ? x.js2_neg : y.js2_neg;
+  p.small = first ? x.small : y.small, p.g = first ? x.g : y.g, p.h = first ? x.h : y.h;
+  return p;
+}
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline IntervalFast logistic_interval_fast(double l, double u, double c) {
+  const double inf = static_cast<double>(INFINITY);
+  const LogisticPoint pl = logistic_point(l), pc = logistic_point(c), pu = logistic_point(u);
+  // central (central_integrals: F(l), F(-u), JS and JS2 at -c, -l, c, u)
+  const CentralValues v{pl.cdf,
+                        pu.sf,
+                        logistic_point_js(pc, c, true),
+                        logistic_point_js(pl, l, true),
+                        logistic_point_js2(pc, c, true),
+                        logistic_point_js2(pl, l, true),
+                        logistic_point_js(pc, c, false),
+                        logistic_point_js(pu, u, false),
+                        logistic_point_js2(pc, c, false),
+                        logistic_point_js2(pu, u, false)};
+  const TruncatedIntegrals tc = central_value_integrals(v, l, u, c);
+  // tail, reflected when u <= 0: L <= C <= U with L >= 0 (points at |x|)
+  const bool low = u <= 0.0;
+  const LogisticPoint qL = pick(low, pu, pl), qU = pick(low, pl, pu);
+  const double L = low ? -u : l, C = low ? -c : c, U = low ? -l : u;
+  const bool bounded = U < inf, central = (l < 0.0) & (u > 0.0);
+  const TailPoint tl = logistic_point_tail(qL, qL.a, qL.e), tcp = logistic_point_tail(pc, qL.a, qL.e);
+  const TailPoint tu_any = logistic_point_tail(qU, qL.a, qL.e);
+  const TailPoint tu{bounded ? tu_any.q : 0.0, bounded ? tu_any.j1 : 0.0, bounded ? tu_any.j2 : 0.0};
+  const double mass = bounded ? -expm1(-(qU.a - qL.a)) / (1.0 + qU.e) : 1.0;
+  const TruncatedIntegrals r = tail_point_integrals(tl, tcp, tu, mass, L, U, C, bounded);
+  IntervalFast out;
+  out.t = pick(central, tc, pick(low, TruncatedIntegrals{r.b1, r.b2, r.a1, r.a2}, r));
+  out.cdf_l = pl.cdf;
+  out.sf_u = pu.sf;
+  out.between = central ? 1.0 - pl.cdf - pu.sf : low ? pu.cdf - pl.cdf : pl.sf - pu.sf;
+  const bool numbers = (l == l) & (u == u) & (c == c);  // no NaN
+  const double width = u - l;
+  out.ok = numbers & (fabs(c) < inf) & !(width <= kNarrowWidth);  // narrow_interval: log_slope is 1
+  return out;
+}
+
+struct LogisticIntervalFastFn {
+  RISKCORE_HD RISKCORE_ALWAYS_INLINE IntervalFast operator()(double l, double u, double c) const {
+    return logistic_interval_fast(l, u, c);
+  }
 };
 
 // ------------------------------------------------------------------------------------- Student t

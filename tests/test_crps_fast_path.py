@@ -1,8 +1,8 @@
-"""The cpu backend's vectorised pass for the normal gtc family (kernels/crps_truncated.hpp,
-crps_gtc_normal_fast) against the generic path, which the Numba backend runs for every element (and which
-tests/test_crps_tails.py checks against mpmath): random parameters in the bulk and out to where the fast
-pass hands elements back (points beyond 10 in the tail case), NaN and infinite arguments mixed in, so
-both paths meet in one chunk."""
+"""The cpu backend's vectorised pass for the normal and logistic gtc families (kernels/crps_truncated.hpp,
+crps_gtc_fast with normal_interval_fast or logistic_interval_fast) against the generic path, which the
+Numba backend runs for every element (and which tests/test_crps_tails.py checks against mpmath): random
+parameters in the bulk and out to where the fast pass hands elements back (points beyond 10 in the
+normal's tail case), NaN and infinite arguments mixed in, so both paths meet in one chunk."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ CASES = {
         y, mu, s, _finite(lo, u - 5 * s), _finite(u, lo + 5 * s), 0.1, 0.2, backend=b
     ),
     "2pnormal": lambda b, y, mu, s, lo, u: riskcore.crps_2pnormal(y, s, 0.5 + s, mu, backend=b),
+    "tlogistic": lambda b, y, mu, s, lo, u: riskcore.crps_tlogistic(y, mu, s, lo, u, backend=b),
+    "clogistic": lambda b, y, mu, s, lo, u: riskcore.crps_clogistic(y, mu, s, lo, u, backend=b),
+    "gtclogistic": lambda b, y, mu, s, lo, u: riskcore.crps_gtclogistic(
+        y, mu, s, _finite(lo, u - 5 * s), _finite(u, lo + 5 * s), 0.1, 0.2, backend=b
+    ),
 }
 
 
