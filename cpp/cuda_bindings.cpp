@@ -120,6 +120,14 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::energy_score(itemsize, as_ptr(obs), as_ptr(fct), reinterpret_cast<void*>(out), n, m, d, fair, stream);
   });
+  m.def("cuda_ensemble_score", [](const std::string& name, int itemsize, std::uintptr_t obs, std::uintptr_t fct,
+                                  std::uintptr_t param, std::uintptr_t out, index_t n, index_t m, std::uintptr_t stream) {
+    const EnsembleScore kind = ensemble_score_from_name(name);
+    check_ensemble(itemsize, n, m, obs, fct, out);
+    py::gil_scoped_release release;
+    cuda::ensemble_score(static_cast<int>(kind), itemsize, as_ptr(obs), as_ptr(fct), as_ptr(param),
+                         reinterpret_cast<void*>(out), n, m, stream);
+  });
   m.def("cuda_crps_parametric", [](const std::string& name, int itemsize, const std::vector<std::uintptr_t>& args,
                                    const std::vector<index_t>& steps, std::uintptr_t out, index_t n,
                                    std::uintptr_t stream) {

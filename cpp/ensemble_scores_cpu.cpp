@@ -6,17 +6,11 @@
 
 #include "array_views.hpp"
 #include "ensemble_scores.hpp"
+#include "estimator_names.hpp"
 #include "parallel.hpp"
 
 namespace riskcore {
 namespace {
-
-EnsembleScore score_from_name(const std::string& name) {
-  static const char* names[] = {"dss", "dss_bias", "ess", "gks_nrg", "gks_fair", "gks_akr", "gks_akr_circperm", "logs"};
-  for (int k = 0; k < 8; ++k)
-    if (name == names[k]) return static_cast<EnsembleScore>(k);
-  throw std::invalid_argument("unknown ensemble score '" + name + "'");
-}
 
 template <class T>
 index_t stride_of(const py::array_t<T>& a, int axis) {
@@ -26,7 +20,7 @@ index_t stride_of(const py::array_t<T>& a, int axis) {
 template <class T>
 CArray<T> ensemble_score_cpu(const std::string& name, const py::array_t<T>& obs, const py::array_t<T>& fct,
                              const std::optional<py::array_t<T>>& param) {
-  const EnsembleScore kind = score_from_name(name);
+  const EnsembleScore kind = ensemble_score_from_name(name);
   if (fct.ndim() != 2 || fct.shape(1) < 1) throw std::invalid_argument("fct must be 2-d (n, m) with m >= 1");
   const index_t n = fct.shape(0), m = fct.shape(1);
   if (obs.ndim() != 1 || obs.shape(0) != n) throw std::invalid_argument("obs must have shape (n,) matching fct");

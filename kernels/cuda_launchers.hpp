@@ -34,6 +34,11 @@ void crps_parametric(const std::string& name, int itemsize, const std::vector<co
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream);
 
+// Univariate ensemble score `kind` (EnsembleScore of kernels/ensemble_scores.hpp) of fct (n, m), contiguous,
+// against obs (n,); param (n,) or null (the log score's bandwidth).
+void ensemble_score(int kind, int itemsize, const void* obs, const void* fct, const void* param, void* out,
+                    index_t n, index_t m, std::uintptr_t stream);
+
 // Batch-mean knapsack DP for every problem p in one launch: values[p] (host, slots[p] doubles), m[p] >= 1,
 // t_max[p] >= 0; out[p] = max_{j <= t_max[p]} D_m[j] (host).
 void knapsack_max_sums(const std::vector<const double*>& values, const std::vector<index_t>& slots,

@@ -33,11 +33,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 BACKENDS = ["cpu", "numba", "cuda"]
 
 
+def require_backend(name: str) -> str:
+    """``name`` when it runs here; else skip (fail for a missing cpu backend unless allowed)."""
+    status = riskcore.backends()[name]
+    if not status.available:
+        if name == "cpu" and not os.environ.get("RISKCORE_ALLOW_NO_EXTENSION"):
+            pytest.fail(f"the cpu backend must be built for the tests: {status.reason}")
+        pytest.skip(f"{name}: {status.reason}")
+    return name
+
+
 @pytest.fixture(params=BACKENDS, scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
-    status = riskcore.backends()[request.param]
-    if not status.available:
-        if request.param == "cpu" and not os.environ.get("RISKCORE_ALLOW_NO_EXTENSION"):
-            pytest.fail(f"the cpu backend must be built for the tests: {status.reason}")
-        pytest.skip(f"{request.param}: {status.reason}")
-    return request.param
+    return require_backend(request.param)

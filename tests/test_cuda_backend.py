@@ -58,6 +58,11 @@ CRPS_CALLS = {  # name -> (call, rtol on a GPU)
         lambda b, x=OBS, f=FCT: riskcore.crps_mixnorm(x, f[..., :3], np.abs(f[..., 3:6]) + 0.5, backend=b),
         1e-13,
     ),
+    "dssuv_ensemble": (lambda b, x=OBS, f=FCT: riskcore.dssuv_ensemble(x, f, backend=b), 1e-13),
+    "error_spread_score": (lambda b, x=OBS, f=FCT: riskcore.error_spread_score(x, f, backend=b), 1e-12),
+    "gksuv_ensemble akr": (lambda b, x=OBS, f=FCT: riskcore.gksuv_ensemble(x, f, estimator="akr", backend=b), 1e-13),
+    "logs_ensemble": (lambda b, x=OBS, f=FCT: riskcore.logs_ensemble(x, f, backend=b), 1e-13),
+    "logs_ensemble bw": (lambda b, x=OBS, f=FCT: riskcore.logs_ensemble(x, f, bw=np.abs(x) + 0.3, backend=b), 1e-13),
 }
 
 
@@ -85,6 +90,9 @@ def test_device_inputs_give_device_results():
     grad = riskcore.crps_ensemble_grad(cupy.asarray(OBS), cupy.asarray(FCT), estimator="fair")
     assert isinstance(grad, cupy.ndarray) and grad.shape == FCT.shape
     assert isinstance(riskcore.crps_normal(cupy.asarray(OBS), 0.0, 1.0), cupy.ndarray)
+    logs = riskcore.logs_ensemble(cupy.asarray(OBS), cupy.asarray(FCT), bw=0.4)
+    assert isinstance(logs, cupy.ndarray) and logs.shape == OBS.shape
+    np.testing.assert_allclose(cupy.asnumpy(logs), riskcore.logs_ensemble(OBS, FCT, bw=0.4, backend="cpu"), rtol=1e-13)
 
 
 def test_simulator_dp_and_importance_sums_on_cuda_match_the_cpu():
@@ -161,6 +169,10 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_energy_score(2, 1, 1, 1, 4, 3, 2, False, 0)
     with pytest.raises(ValueError, match="null pointer"):
         _core.cuda_crps_mixnorm(8, 0, 1, 1, 1, 1, 5, 2, 0)
+    with pytest.raises(ValueError, match="unknown ensemble score"):
+        _core.cuda_ensemble_score("crps", 8, 1, 1, 0, 1, 4, 3, 0)
+    with pytest.raises(ValueError, match="at least one member"):
+        _core.cuda_ensemble_score("dss", 8, 1, 1, 0, 1, 4, 0, 0)
     one = np.ones(3)
     with pytest.raises(ValueError, match="m must be >= 1"):
         _core.cuda_knapsack_max_sums([one], np.array([0]), np.array([4]), 0)

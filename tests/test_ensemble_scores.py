@@ -11,6 +11,7 @@ import re
 import mpmath
 import numpy as np
 import pytest
+from conftest import BACKENDS, require_backend
 
 import riskcore
 
@@ -20,8 +21,14 @@ OBS, FCT = RNG.normal(size=40), RNG.normal(size=(40, 9))
 
 @pytest.fixture(params=["cpu", "numba"], scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
-    """The scores of riskcore.crps.univariate have no CUDA kernel yet (README): host backends only."""
+    """The CRPS variants of this file on the host backends (their CUDA cases: tests/test_cuda_backend.py)."""
     return request.param
+
+
+@pytest.fixture(params=BACKENDS, scope="module")
+def score_backend(request: pytest.FixtureRequest) -> str:
+    """The scores of riskcore.crps.univariate on every backend available here (cuda included)."""
+    return require_backend(request.param)
 
 
 def per_row(fn, obs, fct):
@@ -102,53 +109,53 @@ def test_akr_gradient_is_the_derivative_of_the_score(backend, estimator):
 
 
 @pytest.mark.parametrize("bias", [False, True])
-def test_dss_matches_definition_and_scoringrules(backend, bias):
-    got = riskcore.dssuv_ensemble(OBS, FCT, bias=bias, backend=backend)
+def test_dss_matches_definition_and_scoringrules(score_backend, bias):
+    got = riskcore.dssuv_ensemble(OBS, FCT, bias=bias, backend=score_backend)
     np.testing.assert_allclose(got, per_row(lambda y, x: dss_oracle(y, x, bias), OBS, FCT), rtol=1e-13)
     sr = pytest.importorskip("scoringrules")
     np.testing.assert_allclose(got, sr.dssuv_ensemble(OBS, FCT, bias=bias, backend="numpy"), rtol=1e-12)
 
 
-def test_error_spread_matches_definition_and_scoringrules(backend):
-    got = riskcore.error_spread_score(OBS, FCT, backend=backend)
+def test_error_spread_matches_definition_and_scoringrules(score_backend):
+    got = riskcore.error_spread_score(OBS, FCT, backend=score_backend)
     np.testing.assert_allclose(got, per_row(ess_oracle, OBS, FCT), rtol=1e-12)
     sr = pytest.importorskip("scoringrules")
     np.testing.assert_allclose(got, sr.error_spread_score(OBS, FCT, backend="numpy"), rtol=1e-11)
     with pytest.raises(ValueError, match="at least 3 members"):
-        riskcore.error_spread_score(0.0, [1.0, 2.0], backend=backend)
+        riskcore.error_spread_score(0.0, [1.0, 2.0], backend=score_backend)
 
 
 @pytest.mark.parametrize("estimator", ["nrg", "fair", "akr", "akr_circperm"])
-def test_gaussian_kernel_score_matches_definition_and_scoringrules(backend, estimator):
-    got = riskcore.gksuv_ensemble(OBS, FCT, estimator=estimator, backend=backend)
+def test_gaussian_kernel_score_matches_definition_and_scoringrules(score_backend, estimator):
+    got = riskcore.gksuv_ensemble(OBS, FCT, estimator=estimator, backend=score_backend)
     np.testing.assert_allclose(got, per_row(lambda y, x: gks_oracle(y, x, estimator), OBS, FCT), rtol=1e-12)
     sr = pytest.importorskip("scoringrules")
     np.testing.assert_allclose(got, sr.gksuv_ensemble(OBS, FCT, estimator=estimator, backend="numpy"), rtol=1e-12)
 
 
-def test_kde_log_score_matches_mpmath_into_the_far_tail(backend):
+def test_kde_log_score_matches_mpmath_into_the_far_tail(score_backend):
     x = [0.0, 0.3, 1.0, 2.0]
     for y in (0.5, 5.0, 30.0, -200.0):
-        got = float(riskcore.logs_ensemble(y, x, bw=0.7, backend=backend))
+        got = float(riskcore.logs_ensemble(y, x, bw=0.7, backend=score_backend))
         assert got == pytest.approx(logs_oracle(y, x, 0.7), rel=1e-13)
     sr = pytest.importorskip("scoringrules")
     np.testing.assert_allclose(
-        riskcore.logs_ensemble(OBS, FCT, backend=backend), sr.logs_ensemble(OBS, FCT, backend="numpy"), rtol=1e-12
+        riskcore.logs_ensemble(OBS, FCT, backend=score_backend), sr.logs_ensemble(OBS, FCT, backend="numpy"), rtol=1e-12
     )
 
 
-def test_nan_members_and_observations_give_nan(backend):
+def test_nan_members_and_observations_give_nan(score_backend):
     fct = FCT[:3].copy()
     fct[1, 2] = np.nan
     obs = OBS[:3].copy()
     obs[2] = np.nan
     for fn in (riskcore.dssuv_ensemble, riskcore.error_spread_score, riskcore.gksuv_ensemble, riskcore.logs_ensemble):
-        got = fn(obs, fct, backend=backend)
+        got = fn(obs, fct, backend=score_backend)
         assert np.isfinite(got[0]) and np.isnan(got[1:]).all()
 
 
-def test_float32_and_axis(backend):
-    got = riskcore.dssuv_ensemble(OBS.astype(np.float32), FCT.T.astype(np.float32), axis=0, backend=backend)
+def test_float32_and_axis(score_backend):
+    got = riskcore.dssuv_ensemble(OBS.astype(np.float32), FCT.T.astype(np.float32), axis=0, backend=score_backend)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, riskcore.dssuv_ensemble(OBS, FCT), rtol=1e-5)
 

@@ -73,6 +73,13 @@ def crps_parametric(name, args):
     return out
 
 
+def ensemble_score(name, obs, fct, param):
+    obs, fct, param = _device(obs), _device(fct), _device(param)
+    out = cupy.empty(fct.shape[0], dtype=fct.dtype)
+    _core.cuda_ensemble_score(name, fct.itemsize, _ptr(obs), _ptr(fct), _ptr(param), _ptr(out), *fct.shape, _stream())
+    return out
+
+
 def crps_mixnorm(obs, m, s, w):
     obs, m, s, w = (_device(a) for a in (obs, m, s, w))
     out = cupy.empty(obs.shape[0], dtype=obs.dtype)

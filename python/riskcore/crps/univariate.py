@@ -1,9 +1,10 @@
 r"""Univariate ensemble scores besides the CRPS: Dawid-Sebastiani, error-spread, Gaussian kernel and
 kernel-density log scores (scoringrules 0.10 names), and the rank histogram.
 
-Each is one per-forecast loop in ``kernels/ensemble_scores.hpp`` (cpu) mirrored in Numba; members
-lie along ``axis`` and are read in place through their strides; NaN members or observations give NaN.
-There is no CUDA launcher for these yet: ``backend="auto"`` runs them on the CPU, ``"cuda"`` raises.
+Each is one per-forecast loop in ``kernels/ensemble_scores.hpp``, run by the cpu backend (members read in
+place through their strides), by CUDA threads (``kernels/ensemble_scores.cu``, one forecast per thread;
+CuPy arrays in, CuPy arrays out) and mirrored in Numba; NaN members or observations give NaN.
+The rank histogram is NumPy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
 from riskcore import _validate
-from riskcore._backend import backends, implementation, resolve
+from riskcore._backend import implementation, resolve
 
 __all__ = ["dssuv_ensemble", "error_spread_score", "gksuv_ensemble", "logs_ensemble", "rank_histogram"]
 
@@ -28,19 +29,15 @@ def _run(name: str, obs: Any, fct: Any, axis: int, backend: str, min_members: in
     if members < min_members:
         raise ValueError(f"{name.split('_')[0]} needs at least {min_members} members, fct has {members}")
     chosen = resolve(backend, *canon.arrays)
-    if chosen == "cuda":
-        if backend != "auto" or not canon.on_host:
-            raise ValueError(f"{name} has no CUDA kernel yet; use backend='cpu' or 'numba' with host arrays")
-        chosen = "cpu" if backends()["cpu"].available else "numba"
     if param is not None:  # only logs_ensemble's bw
-        value = np.asarray(param, dtype=canon.arrays[0].dtype)
+        value = canon.xp.asarray(param, dtype=canon.arrays[0].dtype)
         try:
-            flat = np.broadcast_to(value, canon.batch_shape).reshape(-1)
+            flat = canon.xp.broadcast_to(value, canon.batch_shape).reshape(-1)
         except ValueError:
             raise ValueError(f"bw of shape {value.shape} does not broadcast to the batch {canon.batch_shape}") from None
-        param = np.ascontiguousarray(flat)
+        param = canon.xp.ascontiguousarray(flat)
     if not canon.arrays[0].size:
-        return canon.finish(np.empty(0, dtype=canon.arrays[0].dtype))
+        return canon.finish(canon.xp.empty(0, dtype=canon.arrays[0].dtype))
     return canon.finish(implementation("ensemble_score", chosen)(name, canon.arrays[0], canon.arrays[1], param))
 
 
@@ -57,7 +54,7 @@ def dssuv_ensemble(obs: ArrayLike, fct: ArrayLike, *, axis: int = -1, bias: bool
     axis : int, default -1
     bias : bool, default False
         Divide by m instead of m - 1.
-    backend : {"auto", "cpu", "numba"}
+    backend : {"auto", "cpu", "cuda", "numba"}
 
     References
     ----------
