@@ -3,6 +3,7 @@
 // Without a CUDA build only `cuda_status` exists and reports why.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -127,6 +128,32 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::ensemble_score(static_cast<int>(kind), itemsize, as_ptr(obs), as_ptr(fct), as_ptr(param),
                          reinterpret_cast<void*>(out), n, m, stream);
+  });
+  m.def("cuda_multivariate_score", [](const std::string& name, int itemsize, std::uintptr_t obs, std::uintptr_t fct,
+                                      std::uintptr_t ens_w, std::uintptr_t fw, std::uintptr_t ow, std::uintptr_t w,
+                                      index_t n, index_t m, index_t d, double p, const std::vector<index_t>& strides,
+                                      std::uintptr_t out, std::uintptr_t stream) {
+    const MvScore kind = mv_score_from_name(name);
+    check_ensemble(itemsize, n, m, obs, fct, out);
+    require(d >= 1, "d must be >= 1");
+    check_mv_inputs(kind, w != 0, fw != 0, ow != 0);
+    require(strides.size() == 13, "strides: 13 element strides (fct 3, obs 2, ens_w 2, fw 2, ow 1, w 3)");
+    cuda::MultivariateArgs args{static_cast<int>(kind), itemsize, as_ptr(obs), as_ptr(fct), as_ptr(ens_w),
+                                as_ptr(fw), as_ptr(ow), as_ptr(w), n, m, d, p, {}};
+    std::copy(strides.begin(), strides.end(), args.strides);
+    py::gil_scoped_release release;
+    cuda::multivariate_score(args, reinterpret_cast<void*>(out), stream);
+  });
+  m.def("cuda_clogs_ensemble", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t a,
+                                  std::uintptr_t b, std::uintptr_t bw, index_t n, index_t m, bool cens,
+                                  const std::vector<index_t>& strides, std::uintptr_t out, std::uintptr_t stream) {
+    check_ensemble(itemsize, n, m, obs, fct, out);
+    check_elements(itemsize, n, {a, b});
+    require(strides.size() == 6, "strides: 6 element strides (obs, fct 2, a, b, bw)");
+    cuda::ClogsArgs args{itemsize, as_ptr(obs), as_ptr(fct), as_ptr(a), as_ptr(b), as_ptr(bw), n, m, cens, {}};
+    std::copy(strides.begin(), strides.end(), args.strides);
+    py::gil_scoped_release release;
+    cuda::clogs_ensemble(args, reinterpret_cast<void*>(out), stream);
   });
   m.def("cuda_crps_parametric", [](const std::string& name, int itemsize, const std::vector<std::uintptr_t>& args,
                                    const std::vector<index_t>& steps, std::uintptr_t out, index_t n,

@@ -5,6 +5,7 @@
 
 #include "crps_ensemble.hpp"
 #include "ensemble_scores.hpp"
+#include "multivariate_scores.hpp"
 
 namespace riskcore {
 
@@ -25,6 +26,25 @@ inline EnsembleScore ensemble_score_from_name(const std::string& name) {
   for (int k = 0; k < 8; ++k)
     if (name == names[k]) return static_cast<EnsembleScore>(k);
   throw std::invalid_argument("unknown ensemble score '" + name + "'");
+}
+
+inline MvScore mv_score_from_name(const std::string& name) {
+  static const char* names[kMvScores] = {"es_nrg", "es_fair", "es_akr", "es_akr_circperm", "owes", "vres",
+                                         "gks_nrg", "gks_fair", "gks_akr", "gks_akr_circperm", "owgks", "vrgks",
+                                         "vs_nrg", "vs_fair", "owvs", "vrvs", "dss", "dss_bias"};
+  for (int k = 0; k < kMvScores; ++k)
+    if (name == names[k]) return static_cast<MvScore>(k);
+  throw std::invalid_argument("unknown multivariate score '" + name + "'");
+}
+
+// The arrays a multivariate score needs besides obs and fct (the cpu and cuda bindings' check).
+inline void check_mv_inputs(MvScore kind, bool has_w, bool has_fw, bool has_ow) {
+  const bool vs = static_cast<int>(kind) >= static_cast<int>(MvScore::vs_nrg) &&
+                  static_cast<int>(kind) <= static_cast<int>(MvScore::vrvs);
+  if (vs && !has_w) throw std::invalid_argument("the variogram scores need w");
+  const bool needs_ow = kind == MvScore::owes || kind == MvScore::vres || kind == MvScore::owgks ||
+                        kind == MvScore::vrgks || kind == MvScore::owvs || kind == MvScore::vrvs;
+  if (needs_ow && (!has_ow || !has_fw)) throw std::invalid_argument("the weighted scores need fw and ow");
 }
 
 }  // namespace riskcore

@@ -5,20 +5,12 @@
 #include <vector>
 
 #include "array_views.hpp"
+#include "estimator_names.hpp"
 #include "multivariate_scores.hpp"
 #include "parallel.hpp"
 
 namespace riskcore {
 namespace {
-
-MvScore mv_score_from_name(const std::string& name) {
-  static const char* names[kMvScores] = {"es_nrg", "es_fair", "es_akr", "es_akr_circperm", "owes", "vres",
-                                         "gks_nrg", "gks_fair", "gks_akr", "gks_akr_circperm", "owgks", "vrgks",
-                                         "vs_nrg", "vs_fair", "owvs", "vrvs", "dss", "dss_bias"};
-  for (int k = 0; k < kMvScores; ++k)
-    if (name == names[k]) return static_cast<MvScore>(k);
-  throw std::invalid_argument("unknown multivariate score '" + name + "'");
-}
 
 template <class T>
 using Arr = py::array_t<T>;
@@ -50,12 +42,7 @@ CArray<T> multivariate_score_cpu(const std::string& name, const Arr<T>& obs, con
   require(fw, "fw", {n, m});
   require(ow, "ow", {n});
   require(w, "w", {n, d, d});
-  const bool vs = static_cast<int>(kind) >= static_cast<int>(MvScore::vs_nrg) &&
-                  static_cast<int>(kind) <= static_cast<int>(MvScore::vrvs);
-  if (vs && !w) throw std::invalid_argument("the variogram scores need w");
-  const bool needs_ow = kind == MvScore::owes || kind == MvScore::vres || kind == MvScore::owgks ||
-                        kind == MvScore::vrgks || kind == MvScore::owvs || kind == MvScore::vrvs;
-  if (needs_ow && (!ow || !fw)) throw std::invalid_argument("the weighted scores need fw and ow");
+  check_mv_inputs(kind, w.has_value(), fw.has_value(), ow.has_value());
   CArray<T> out(n);
   T* pout = out.mutable_data();
   const T* pe = ens_w ? ens_w->data() : nullptr;

@@ -34,6 +34,30 @@ void crps_parametric(const std::string& name, int itemsize, const std::vector<co
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream);
 
+// Multivariate score `kind` (MvScore of kernels/multivariate_scores.hpp) of fct (n, m, d) against obs (n, d),
+// with ensemble weights ens_w (n, m), weight-function values fw (n, m) and ow (n,), the variogram weights
+// w (n, d, d) (each null when absent). strides: element strides of fct (3), obs (2), ens_w (2), fw (2),
+// ow (1) and w (3), in that order (0 for a broadcast axis).
+struct MultivariateArgs {
+  int kind, itemsize;
+  const void *obs, *fct, *ens_w, *fw, *ow, *w;
+  index_t n, m, d;
+  double p;
+  index_t strides[13];
+};
+void multivariate_score(const MultivariateArgs& args, void* out, std::uintptr_t stream);
+
+// Censored (cens) or conditional KDE log score of fct (n, m) against obs (n,) on [a, b] (n,), bandwidth bw
+// (n,) or null (the rule of thumb); strides: obs, fct (2), a, b, bw.
+struct ClogsArgs {
+  int itemsize;
+  const void *obs, *fct, *a, *b, *bw;
+  index_t n, m;
+  bool cens;
+  index_t strides[6];
+};
+void clogs_ensemble(const ClogsArgs& args, void* out, std::uintptr_t stream);
+
 // Univariate ensemble score `kind` (EnsembleScore of kernels/ensemble_scores.hpp) of fct (n, m), contiguous,
 // against obs (n,); param (n,) or null (the log score's bandwidth).
 void ensemble_score(int kind, int itemsize, const void* obs, const void* fct, const void* param, void* out,

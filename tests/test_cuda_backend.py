@@ -173,6 +173,16 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_ensemble_score("crps", 8, 1, 1, 0, 1, 4, 3, 0)
     with pytest.raises(ValueError, match="at least one member"):
         _core.cuda_ensemble_score("dss", 8, 1, 1, 0, 1, 4, 0, 0)
+    with pytest.raises(ValueError, match="unknown multivariate score"):
+        _core.cuda_multivariate_score("es", 8, 1, 1, 0, 0, 0, 0, 4, 3, 2, 0.5, [0] * 13, 1, 0)
+    with pytest.raises(ValueError, match="variogram scores need w"):
+        _core.cuda_multivariate_score("vs_nrg", 8, 1, 1, 0, 0, 0, 0, 4, 3, 2, 0.5, [0] * 13, 1, 0)
+    with pytest.raises(ValueError, match="weighted scores need fw and ow"):
+        _core.cuda_multivariate_score("owes", 8, 1, 1, 0, 0, 0, 0, 4, 3, 2, 0.5, [0] * 13, 1, 0)
+    with pytest.raises(ValueError, match="13 element strides"):
+        _core.cuda_multivariate_score("dss", 8, 1, 1, 0, 0, 0, 0, 4, 3, 2, 0.5, [0] * 12, 1, 0)
+    with pytest.raises(ValueError, match="null pointer"):
+        _core.cuda_clogs_ensemble(8, 1, 1, 0, 1, 0, 4, 3, True, [0] * 6, 1, 0)
     one = np.ones(3)
     with pytest.raises(ValueError, match="m must be >= 1"):
         _core.cuda_knapsack_max_sums([one], np.array([0]), np.array([4]), 0)

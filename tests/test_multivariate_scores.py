@@ -8,6 +8,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from conftest import BACKENDS, require_backend
 
 import riskcore
 
@@ -21,10 +22,14 @@ VW = RNG.uniform(size=(D, D))
 
 @pytest.fixture(params=["cpu", "numba"])
 def cpu_or_numba(request: pytest.FixtureRequest) -> str:
-    """The host backends (the CUDA dispatch has its own test: only the energy score has a kernel there)."""
-    if not riskcore.backends()[request.param].available:
-        pytest.skip(f"{request.param} backend not available")
-    return request.param
+    """The host backends (the member gradients have no CUDA kernel)."""
+    return require_backend(request.param)
+
+
+@pytest.fixture(params=BACKENDS)
+def score_backend(request: pytest.FixtureRequest) -> str:
+    """Every backend available here: each score runs on CUDA too (kernels/multivariate.cu)."""
+    return require_backend(request.param)
 
 
 def w_func(z):
@@ -102,9 +107,9 @@ def variogram_definition(y, x, vw, p):
 # --------------------------------------------------------------------------------- exact definitions
 @pytest.mark.parametrize("estimator", ["nrg", "fair", "akr", "akr_circperm"])
 @pytest.mark.parametrize("kind", ["es", "gks"])
-def test_kernel_scores_match_their_pair_sums(cpu_or_numba, kind, estimator):
+def test_kernel_scores_match_their_pair_sums(score_backend, kind, estimator):
     fn = riskcore.energy_score if kind == "es" else riskcore.gksmv_ensemble
-    got = fn(OBS, FCT, estimator=estimator, backend=cpu_or_numba)
+    got = fn(OBS, FCT, estimator=estimator, backend=score_backend)
     np.testing.assert_allclose(got, rows(kind, "plain", OBS, FCT, estimator=estimator), rtol=1e-13, atol=1e-15)
 
 
@@ -116,10 +121,10 @@ def test_energy_score_matches_its_pair_sums_on_every_backend(backend, estimator)
 
 @pytest.mark.parametrize("estimator", ["nrg", "fair"])
 @pytest.mark.parametrize("kind", ["es", "gks", "vs"])
-def test_member_weights_match_the_weighted_pair_sums(cpu_or_numba, kind, estimator):
+def test_member_weights_match_the_weighted_pair_sums(score_backend, kind, estimator):
     fn = {"es": riskcore.energy_score, "gks": riskcore.gksmv_ensemble, "vs": riskcore.vs_ensemble}[kind]
     extra = {"w": VW, "p": 0.7} if kind == "vs" else {}
-    got = fn(OBS, FCT, weights=ENS_W, estimator=estimator, backend=cpu_or_numba, **extra)
+    got = fn(OBS, FCT, weights=ENS_W, estimator=estimator, backend=score_backend, **extra)
     oracle_extra = {"vw": VW, "p": 0.7} if kind == "vs" else {}
     want = rows(kind, "plain", OBS, FCT, ENS_W, estimator=estimator, **oracle_extra)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
@@ -128,29 +133,29 @@ def test_member_weights_match_the_weighted_pair_sums(cpu_or_numba, kind, estimat
 @pytest.mark.parametrize("form", ["ow", "vr"])
 @pytest.mark.parametrize("kind", ["es", "gks", "vs"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_outcome_weighted_and_rescaled_scores_match_their_pair_sums(cpu_or_numba, kind, form, weighted):
+def test_outcome_weighted_and_rescaled_scores_match_their_pair_sums(score_backend, kind, form, weighted):
     name = {"es": "es", "gks": "gksmv", "vs": "vs"}[kind]
     fn = getattr(riskcore, f"{form}{name}_ensemble")
     extra = {"w": VW, "p": 1.5} if kind == "vs" else {}
     weights = ENS_W if weighted else None
-    got = fn(OBS, FCT, w_func=w_func, weights=weights, backend=cpu_or_numba, **extra)
+    got = fn(OBS, FCT, w_func=w_func, weights=weights, backend=score_backend, **extra)
     oracle_extra = {"vw": VW, "p": 1.5} if kind == "vs" else {}
     want = rows(kind, form, OBS, FCT, weights, w_func, **oracle_extra)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("p", [0.5, 1.0, 2.0, 3.3])
-def test_variogram_score_is_scheuerer_hamills_definition(cpu_or_numba, p):
-    got = riskcore.vs_ensemble(OBS, FCT, w=VW, p=p, backend=cpu_or_numba)
+def test_variogram_score_is_scheuerer_hamills_definition(score_backend, p):
+    got = riskcore.vs_ensemble(OBS, FCT, w=VW, p=p, backend=score_backend)
     want = [variogram_definition(OBS[k], FCT[k], VW, p) for k in range(N)]
     np.testing.assert_allclose(got, want, rtol=1e-12)
-    fair = riskcore.vs_ensemble(OBS, FCT, w=VW, p=p, estimator="fair", backend=cpu_or_numba)
+    fair = riskcore.vs_ensemble(OBS, FCT, w=VW, p=p, estimator="fair", backend=score_backend)
     np.testing.assert_allclose(fair, rows("vs", "plain", OBS, FCT, estimator="fair", vw=VW, p=p), rtol=1e-12)
 
 
-def test_threshold_weighted_scores_are_the_scores_of_the_chained_ensemble(cpu_or_numba):
+def test_threshold_weighted_scores_are_the_scores_of_the_chained_ensemble(score_backend):
     y, x = v_func(OBS), v_func(FCT)
-    b = cpu_or_numba
+    b = score_backend
     np.testing.assert_allclose(
         riskcore.twes_ensemble(OBS, FCT, v_func=v_func, backend=b), rows("es", "plain", y, x), rtol=1e-13
     )
@@ -161,9 +166,9 @@ def test_threshold_weighted_scores_are_the_scores_of_the_chained_ensemble(cpu_or
     np.testing.assert_allclose(got, rows("vs", "plain", y, x, estimator="fair", vw=VW), rtol=1e-12)
 
 
-def test_one_dimension_reduces_to_the_univariate_scores(cpu_or_numba):
+def test_one_dimension_reduces_to_the_univariate_scores(score_backend):
     # atol: the scores are differences of O(1) sums, so their rounding is absolute (~1e-16)
-    b = cpu_or_numba
+    b = score_backend
     y, x = OBS[:, 0], FCT[:, :, 0]
     np.testing.assert_allclose(
         riskcore.energy_score(y[:, None], x[:, :, None], backend=b),
@@ -191,17 +196,17 @@ def test_one_dimension_reduces_to_the_univariate_scores(cpu_or_numba):
         )
 
 
-def test_equal_member_weights_change_nothing(cpu_or_numba):
+def test_equal_member_weights_change_nothing(score_backend):
     for est in ("nrg", "fair"):
         for fn in (riskcore.energy_score, riskcore.gksmv_ensemble, riskcore.vs_ensemble):
-            plain = fn(OBS, FCT, estimator=est, backend=cpu_or_numba)
+            plain = fn(OBS, FCT, estimator=est, backend=score_backend)
             np.testing.assert_allclose(fn(OBS, FCT, weights=np.full(M, 3.0), estimator=est), plain, rtol=1e-13)
 
 
 # ----------------------------------------------------------------------------------- Dawid-Sebastiani
 @pytest.mark.parametrize("bias", [False, True])
-def test_dssmv_is_the_gaussian_log_score_of_the_ensemble_moments(cpu_or_numba, bias):
-    got = riskcore.dssmv_ensemble(OBS, FCT, bias=bias, backend=cpu_or_numba)
+def test_dssmv_is_the_gaussian_log_score_of_the_ensemble_moments(score_backend, bias):
+    got = riskcore.dssmv_ensemble(OBS, FCT, bias=bias, backend=score_backend)
     want = []
     for y, x in zip(OBS, FCT, strict=True):
         mp = mpmath.mp
@@ -216,21 +221,21 @@ def test_dssmv_is_the_gaussian_log_score_of_the_ensemble_moments(cpu_or_numba, b
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-def test_dssmv_in_one_dimension_is_dssuv(cpu_or_numba):
-    got = riskcore.dssmv_ensemble(OBS[:, :1], FCT[:, :, :1], backend=cpu_or_numba)
+def test_dssmv_in_one_dimension_is_dssuv(score_backend):
+    got = riskcore.dssmv_ensemble(OBS[:, :1], FCT[:, :, :1], backend=score_backend)
     np.testing.assert_allclose(got, riskcore.dssuv_ensemble(OBS[:, 0], FCT[:, :, 0]), rtol=1e-13)
 
 
-def test_dssmv_is_nan_for_a_singular_covariance(cpu_or_numba):
+def test_dssmv_is_nan_for_a_singular_covariance(score_backend):
     x = RNG.normal(size=(5, 2))
     collinear = np.stack([x[:, 0], x[:, 1], x[:, 0] - 2 * x[:, 1]], axis=1)
-    assert np.isnan(riskcore.dssmv_ensemble([0.0, 0.0, 0.0], collinear, backend=cpu_or_numba))
+    assert np.isnan(riskcore.dssmv_ensemble([0.0, 0.0, 0.0], collinear, backend=score_backend))
 
 
-def test_dssmv_is_invariant_to_scaling_the_variables(cpu_or_numba):
+def test_dssmv_is_invariant_to_scaling_the_variables(score_backend):
     # a stable solve: scaling variable k by s_k shifts the score by 2 sum log s_k only
     s = np.array([1e-6, 1.0, 1e5])
-    got = riskcore.dssmv_ensemble(OBS * s, FCT * s, backend=cpu_or_numba)
+    got = riskcore.dssmv_ensemble(OBS * s, FCT * s, backend=score_backend)
     want = riskcore.dssmv_ensemble(OBS, FCT) + 2 * np.log(s).sum()
     np.testing.assert_allclose(got, want, rtol=1e-10)
 
@@ -259,22 +264,22 @@ def clogs_oracle(y, x, a, b, h, cens):
 
 
 @pytest.mark.parametrize("cens", [True, False])
-def test_clogs_matches_mpmath_including_far_tails(cpu_or_numba, cens):
+def test_clogs_matches_mpmath_including_far_tails(score_backend, cens):
     x = np.array([-0.4, 0.1, 0.3, 0.9, 1.2])
     cases = [(0.5, -0.5, 1.0, 0.4), (2.0, -0.5, 1.0, 0.4), (-1.0, -np.inf, 0.0, 0.3), (0.2, 0.0, np.inf, 0.3),
              (45.0, 40.0, np.inf, 0.5), (-50.0, -np.inf, -30.0, 0.5), (35.0, -np.inf, 30.0, 0.5),
              (20.5, 20.0, 21.0, 0.5), (0.6, 0.55, 0.56, 2.0), (12.0, 10.0, np.inf, 0.5), (10.5, 10.0, 11.0, 0.5),
              (-9.0, -8.0, 8.0, 0.3)]  # fmt: skip  # direct sums to 1e-280, log space below
     for y, a, b, h in cases:
-        got = riskcore.clogs_ensemble(y, x, a, b, bw=h, cens=cens, backend=cpu_or_numba)
+        got = riskcore.clogs_ensemble(y, x, a, b, bw=h, cens=cens, backend=score_backend)
         want = clogs_oracle(y, x, a, b, h, cens)
         assert math.isfinite(float(got))
         np.testing.assert_allclose(float(got), want, rtol=1e-11, atol=1e-300, err_msg=str((y, a, b, h)))
 
 
-def test_clogs_default_bandwidth_is_logs_ensembles(cpu_or_numba):
+def test_clogs_default_bandwidth_is_logs_ensembles(score_backend):
     y, x = OBS[:, 0], FCT[:, :, 0]
-    inside = riskcore.clogs_ensemble(y, x, -10.0, 10.0, backend=cpu_or_numba)
+    inside = riskcore.clogs_ensemble(y, x, -10.0, 10.0, backend=score_backend)
     np.testing.assert_allclose(inside, riskcore.logs_ensemble(y, x), rtol=1e-13)
 
 
@@ -409,8 +414,8 @@ def test_a_weight_function_may_return_booleans():
         riskcore.owcrps_ensemble(y, x, w_func=lambda z: np.ones(2))
 
 
-def test_axes_broadcasting_and_views(cpu_or_numba):
-    b = cpu_or_numba
+def test_axes_broadcasting_and_views(score_backend):
+    b = score_backend
     want = riskcore.vs_ensemble(OBS, FCT, w=VW, weights=ENS_W, backend=b)
     moved = np.moveaxis(FCT, (1, 2), (0, 1))  # (m, d, n)
     got = riskcore.vs_ensemble(OBS.T, moved, w=VW, weights=ENS_W.T, m_axis=0, v_axis=1, backend=b)
@@ -456,8 +461,8 @@ def test_cpu_and_numba_agree_on_every_score():
             )
 
 
-def test_nan_propagates_and_zero_weight_ensembles_are_nan(cpu_or_numba):
-    b = cpu_or_numba
+def test_nan_propagates_and_zero_weight_ensembles_are_nan(score_backend):
+    b = score_backend
     fct = FCT.copy()
     fct[1, 2, 0] = np.nan
     for fn in (riskcore.energy_score, riskcore.gksmv_ensemble, riskcore.vs_ensemble, riskcore.dssmv_ensemble):
@@ -468,17 +473,21 @@ def test_nan_propagates_and_zero_weight_ensembles_are_nan(cpu_or_numba):
     assert (riskcore.vres_ensemble(OBS, FCT, w_func=lambda z: 0.0, backend=b) == 0).all()
 
 
-def test_cuda_raises_clearly_except_for_the_energy_score():
+def test_cuda_runs_every_score_and_refuses_the_gradients():
     if not riskcore.backends()["cuda"].available:
         pytest.skip(f"no CUDA backend: {riskcore.backends()['cuda'].reason}")
     np.testing.assert_allclose(riskcore.energy_score(OBS, FCT, estimator="fair", backend="cuda"),
                                rows("es", "plain", OBS, FCT, estimator="fair"), rtol=1e-13)  # fmt: skip
-    for call in (lambda: riskcore.gksmv_ensemble(OBS, FCT, backend="cuda"),
-                 lambda: riskcore.energy_score(OBS, FCT, weights=ENS_W, backend="cuda"),
-                 lambda: riskcore.clogs_ensemble(OBS[:, 0], FCT[:, :, 0], backend="cuda"),
-                 lambda: riskcore.energy_score_grad(OBS, FCT, backend="cuda")):  # fmt: skip
-        with pytest.raises(ValueError, match="no CUDA kernel"):
-            call()
+    for score in (lambda b: riskcore.gksmv_ensemble(OBS, FCT, backend=b),
+                  lambda b: riskcore.energy_score(OBS, FCT, weights=ENS_W, backend=b),
+                  lambda b: riskcore.vs_ensemble(OBS, FCT, w=VW, weights=ENS_W, backend=b),
+                  lambda b: riskcore.dssmv_ensemble(OBS, FCT, backend=b),
+                  lambda b: riskcore.clogs_ensemble(OBS[:, 0], FCT[:, :, 0], -0.5, 0.5, backend=b)):  # fmt: skip
+        cuda, cpu = score("cuda"), score("cpu")
+        assert type(cuda) is np.ndarray
+        np.testing.assert_allclose(cuda, cpu, rtol=1e-13)
+    with pytest.raises(ValueError, match="no CUDA kernel"):
+        riskcore.energy_score_grad(OBS, FCT, backend="cuda")
 
 
 # --------------------------------------------------------------------------------------- gradients

@@ -29,6 +29,17 @@ def _stream() -> int:
     return int(cupy.cuda.get_current_stream().ptr)
 
 
+def _view(array: Any, ndim: int) -> tuple[Any, list[int]]:
+    """``array`` on the device with its element strides (zeros for ``None``): a host array's broadcast
+    (stride-0) axes stay broadcast, only its distinct values are copied."""
+    if array is None:
+        return None, [0] * ndim
+    if isinstance(array, np.ndarray):
+        compact = array[tuple(slice(0, 1) if step == 0 else slice(None) for step in array.strides)]
+        array = cupy.broadcast_to(cupy.asarray(np.ascontiguousarray(compact)), array.shape)
+    return array, [step // array.itemsize for step in array.strides]
+
+
 def _ensemble(launcher, out_shape, obs, fct, weights, estimator, alpha, omit_nan):
     obs, fct, weights = _device(obs), _device(fct), _device(weights)
     out = cupy.empty(out_shape(fct), dtype=fct.dtype)
@@ -77,6 +88,30 @@ def ensemble_score(name, obs, fct, param):
     obs, fct, param = _device(obs), _device(fct), _device(param)
     out = cupy.empty(fct.shape[0], dtype=fct.dtype)
     _core.cuda_ensemble_score(name, fct.itemsize, _ptr(obs), _ptr(fct), _ptr(param), _ptr(out), *fct.shape, _stream())
+    return out
+
+
+def multivariate_score(name, obs, fct, ens_w, fw, ow, w, p):
+    """Every array read in place on the device through its strides (a broadcast w is not expanded)."""
+    views = [_view(a, k) for a, k in ((fct, 3), (obs, 2), (ens_w, 2), (fw, 2), (ow, 1), (w, 3))]
+    (x, _), (y, _), (e, _), (f, _), (o, _), (v, _) = views
+    out = cupy.empty(x.shape[0], dtype=x.dtype)
+    strides = [step for _, steps in views for step in steps]
+    _core.cuda_multivariate_score(
+        name, x.itemsize, _ptr(y), _ptr(x), _ptr(e), _ptr(f), _ptr(o), _ptr(v), *x.shape, float(p), strides,
+        _ptr(out), _stream(),
+    )  # fmt: skip
+    return out
+
+
+def clogs_ensemble(obs, fct, a, b, bw, cens):
+    views = [_view(v, k) for v, k in ((obs, 1), (fct, 2), (a, 1), (b, 1), (bw, 1))]
+    (y, _), (x, _), (lo, _), (hi, _), (h, _) = views
+    out = cupy.empty(x.shape[0], dtype=x.dtype)
+    strides = [step for _, steps in views for step in steps]
+    _core.cuda_clogs_ensemble(
+        x.itemsize, _ptr(y), _ptr(x), _ptr(lo), _ptr(hi), _ptr(h), *x.shape, bool(cens), strides, _ptr(out), _stream()
+    )
     return out
 
 

@@ -4,7 +4,7 @@ Gaussian kernel density of an ensemble (scoringrules 0.10 names).
 The kernel scores are the d = 1 case of :mod:`riskcore.crps.multivariate`'s kernels (the same code);
 weight and chaining functions act elementwise, by default the indicator :math:`w(z) = \mathbf 1\{a \le
 z \le b\}` and :math:`v(z) = \min(\max(z, a), b)`. Members lie along ``axis``; NaN members or
-observations give NaN; ``backend="cuda"`` raises (no CUDA kernel yet).
+observations give NaN; on ``backend="cuda"`` one CUDA thread scores one forecast (``kernels/multivariate.cu``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from riskcore import _arrays, _validate
 from riskcore import _crps_args as args
-from riskcore._backend import backends, implementation, resolve
+from riskcore import _validate
+from riskcore._backend import implementation, resolve
 from riskcore.crps.multivariate import Func, Members, _estimator, _run
 
 __all__ = ["clogs_ensemble", "owgksuv_ensemble", "twgksuv_ensemble", "vrgksuv_ensemble"]
@@ -233,11 +233,6 @@ def clogs_ensemble(
         bw = _validate.real_array(bw, "bw", low=0.0, interval="()", allow_nan=False)
         bw = np.ascontiguousarray(np.broadcast_to(bw, canon.batch_shape).reshape(-1), dtype=x.dtype)
     chosen = resolve(backend, y, x)
-    if chosen == "cuda":
-        if backend != "auto" or not canon.on_host:
-            raise ValueError("clogs_ensemble has no CUDA kernel yet; use backend='cpu' or 'numba' with host arrays")
-        chosen = "cpu" if backends()["cpu"].available else "numba"
     if not y.size:
-        return canon.finish(np.empty(0, dtype=x.dtype))
-    out = implementation("clogs_ensemble", chosen)(y, x, *bounds, bw, bool(cens))
-    return canon.finish(_arrays.contiguous(np, out, x.dtype))
+        return canon.finish(canon.xp.empty(0, dtype=x.dtype))
+    return canon.finish(implementation("clogs_ensemble", chosen)(y, x, *bounds, bw, bool(cens)))

@@ -9,8 +9,9 @@ weights (scoringrules' ``ens_w``): non-negative, broadcastable to ``fct`` withou
 normalised per forecast. Weight functions ``w_func`` take one vector of d variables and return its
 weight, as in scoringrules (called once per member and observation); chaining functions ``v_func`` are
 applied to the whole ``obs`` and ``fct`` arrays and must keep their shapes. NaN in a forecast or its
-observation gives NaN. The math is in ``kernels/multivariate_scores.hpp`` (cpu) mirrored in Numba;
-only the unweighted nrg/fair energy score has a CUDA kernel, the other scores raise on ``"cuda"``.
+observation gives NaN. The math is in ``kernels/multivariate_scores.hpp``, run by the cpu backend, by CUDA
+threads (one forecast per thread, ``kernels/multivariate.cu``; the unweighted nrg/fair energy score has a
+tiled block kernel in ``kernels/crps.cu``) and mirrored in Numba; member gradients are host-only.
 
 References: Gneiting & Raftery (2007), JASA 102 (energy and kernel scores); Scheuerer & Hamill (2015),
 Mon. Wea. Rev. 143 (variogram score); Allen, Ginsbourger & Ziegel (2023), SIAM/ASA JUQ 11 (threshold-
@@ -156,23 +157,21 @@ def _chain(v_func: Func, obs: Any, fct: Any) -> tuple[Any, Any]:
 def _run(
     name: str, members: Members, backend: str, fw: Any = None, ow: Any = None, w: Any = None, p: float = 0.0
 ) -> Any:
-    """The kernel ``name`` on the chosen backend (cuda only for the unweighted nrg/fair energy score)."""
+    """The kernel ``name`` on the chosen backend (on cuda the unweighted nrg/fair energy score takes the
+    tiled block kernel, every other score one thread per forecast)."""
     chosen = resolve(backend, members.obs, members.fct, members.weights)
     n = math.prod(members.batch)
-    if chosen == "cuda":
-        if name in ("es_nrg", "es_fair") and members.weights is None and fw is None:
-            if n == 0:
-                return _arrays.to_output(members.xp, members.xp.empty(0, members.dtype), members.batch, members.on_host)
-            contiguous = [_arrays.contiguous(members.xp, a, members.dtype) for a in (members.obs, members.fct)]
-            out = implementation("energy_score", "cuda")(*contiguous, name == "es_fair")
-            return _arrays.to_output(members.xp, out, members.batch, members.on_host)
-        if backend != "auto" or not members.on_host:
-            raise ValueError(f"{name} has no CUDA kernel yet; use backend='cpu' or 'numba' with host arrays")
-        chosen = "cpu" if backends()["cpu"].available else "numba"
+    xp = members.xp if chosen == "cuda" else np
     if n == 0:
-        return _arrays.to_output(np, np.empty(0, members.dtype), members.batch, True)
-    out = implementation("multivariate_score", chosen)(name, members.obs, members.fct, members.weights, fw, ow, w, p)
-    return _arrays.to_output(np, out, members.batch, True)
+        return _arrays.to_output(xp, xp.empty(0, members.dtype), members.batch, members.on_host or xp is np)
+    if chosen == "cuda" and name in ("es_nrg", "es_fair") and members.weights is None and fw is None:
+        contiguous = [_arrays.contiguous(members.xp, a, members.dtype) for a in (members.obs, members.fct)]
+        out = implementation("energy_score", "cuda")(*contiguous, name == "es_fair")
+    else:
+        out = implementation("multivariate_score", chosen)(
+            name, members.obs, members.fct, members.weights, fw, ow, w, p
+        )
+    return _arrays.to_output(xp, out, members.batch, members.on_host or xp is np)
 
 
 def _run_grad(name: str, members: Members, backend: str, w: Any = None, p: float = 0.0) -> Any:
