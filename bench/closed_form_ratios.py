@@ -77,9 +77,9 @@ def cases(n: int, layout: str, rng: np.random.Generator) -> dict[str, CrpsCall]:
     }
 
 
-def kernel_args(call: CrpsCall) -> tuple[str, list[np.ndarray]] | None:
-    """The (name, flattened arguments) the public function hands the cpu kernel, recorded from one call
-    (None for the scores computed by another kernel)."""
+def kernel_args(call: CrpsCall) -> list[tuple[str, list[np.ndarray]]]:
+    """Every (name, flattened arguments) the public function hands the cpu kernel, recorded from one call
+    (a gradient calls it once per parameter; empty for the scores computed by another kernel)."""
     from riskcore import _core
 
     fn, positional, keywords = call
@@ -89,7 +89,7 @@ def kernel_args(call: CrpsCall) -> tuple[str, list[np.ndarray]] | None:
         fn(*positional, **keywords, backend="cpu")
     finally:
         _core.crps_parametric = kernel
-    return seen[0] if seen else None
+    return seen
 
 
 def run(n: int, repeat: int, backend: str, only: list[str] | None) -> None:
@@ -108,8 +108,10 @@ def run(n: int, repeat: int, backend: str, only: list[str] | None) -> None:
             fn, positional, keywords = call
             total = best_time(lambda fn=fn, p=positional, k=keywords: fn(*p, **k, backend=backend), repeat)
             cells = f"  {name:18s} {1e9 * total / n:8.2f}"
-            recorded = kernel_args(call) if backend == "cpu" else None
-            kernel = best_time(lambda rec=recorded: _core.crps_parametric(*rec), repeat) if recorded else None
+            recorded = kernel_args(call) if backend == "cpu" else []
+            kernel = (
+                best_time(lambda rec=recorded: [_core.crps_parametric(*r) for r in rec], repeat) if recorded else None
+            )
             if name == "normal":
                 base = {"total": total, "kernel": kernel}
             cells += f" {total / base['total']:6.1f}x"
