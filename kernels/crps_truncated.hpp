@@ -485,20 +485,56 @@ struct LogisticIntervalFastFn {
 //   JS(x) = -x S + G,   JS2(x) = -x S^2 + 2 S G - 2 K / (df - 1),
 // exact for every x; the upper tail divides by S(l). (Their terms cancel by a factor of about
 // min(x^2, 4 df) far out: ~1e-13 relative for df <= 100.)
+//
+// An element's score reads S and S_m at the same three |x| (l, c and u) up to six times each: the object
+// keeps the last kStudentMemo of them (the same doubles, computed once), and the df-only constants of K.
+// It is meant to live for one element (crps_gtc's family argument), not to be shared between threads.
+constexpr int kStudentMemo = 4;
+
 struct StudentFamily {
   double df, log_c;  // log_c = log of the density's constant
+  mutable double k_scale = static_cast<double>(NAN);  // c_df^2 df sqrt(df/m) / c_m, on first use
+  mutable double memo_a[kStudentMemo], memo_s[kStudentMemo], memo_sm[kStudentMemo];
+  mutable int memo_used = 0, memo_next = 0;
   RISKCORE_HD explicit StudentFamily(double nu)
       : df(nu), log_c(log_gamma_ratio(0.5 * nu, 0.5) - 0.5 * log(nu * kPi)) {}
-  RISKCORE_HD double cdf(double x) const { return x > 0 ? 1.0 - student_sf(x, df) : student_sf(-x, df); }
+  // The memo slot of a = |x| (student_sf(a, df) computed on entry; S_m left NaN until asked for).
+  RISKCORE_HD int slot(double a) const {
+    for (int i = 0; i < memo_used; ++i)
+      if (memo_a[i] == a) return i;
+    const int i = memo_next;
+    memo_next = (memo_next + 1) % kStudentMemo;
+    memo_used = memo_used < kStudentMemo ? memo_used + 1 : kStudentMemo;
+    memo_a[i] = a;
+    memo_s[i] = student_sf(a, df);
+    memo_sm[i] = static_cast<double>(NAN);
+    return i;
+  }
+  RISKCORE_HD double cdf(double x) const {
+    if (x != x) return student_sf(x, df);  // NaN: no memo entry (it would never match)
+    const double s = memo_s[slot(fabs(x))];
+    return x > 0 ? 1.0 - s : s;
+  }
   RISKCORE_HD double sf(double x) const { return cdf(-x); }
   RISKCORE_HD double g(double x) const {  // f(x) (df + x^2) / (df - 1)
     return exp(log_c - 0.5 * (df - 1.0) * log1p(x * x / df)) * df / (df - 1.0);
   }
   RISKCORE_HD double k(double x) const {
     const double m = 2.0 * df - 1.0;
-    const double log_cm = log_gamma_ratio(0.5 * m, 0.5) - 0.5 * log(m * kPi);
-    const double xm = x * sqrt(m / df), sm = student_sf(fabs(xm), m);
-    return exp(2.0 * log_c - log_cm) * df * sqrt(df / m) * (xm >= 0.0 ? sm : 1.0 - sm);
+    if (k_scale != k_scale) {
+      const double log_cm = log_gamma_ratio(0.5 * m, 0.5) - 0.5 * log(m * kPi);
+      k_scale = exp(2.0 * log_c - log_cm) * df * sqrt(df / m);
+    }
+    const double xm = x * sqrt(m / df);
+    double sm;
+    if (x != x) {
+      sm = student_sf(fabs(xm), m);
+    } else {
+      const int i = slot(fabs(x));  // |xm| = |x| sqrt(m / df) exactly: one key for both
+      if (memo_sm[i] != memo_sm[i]) memo_sm[i] = student_sf(fabs(xm), m);
+      sm = memo_sm[i];
+    }
+    return k_scale * (xm >= 0.0 ? sm : 1.0 - sm);
   }
   RISKCORE_HD double js(double x) const {
     if (isinf(x)) return x > 0 ? 0.0 : static_cast<double>(INFINITY);
