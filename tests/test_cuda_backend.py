@@ -93,6 +93,21 @@ def test_device_inputs_give_device_results():
     logs = riskcore.logs_ensemble(cupy.asarray(OBS), cupy.asarray(FCT), bw=0.4)
     assert isinstance(logs, cupy.ndarray) and logs.shape == OBS.shape
     np.testing.assert_allclose(cupy.asnumpy(logs), riskcore.logs_ensemble(OBS, FCT, bw=0.4, backend="cpu"), rtol=1e-13)
+    # weight and chaining functions: w_func runs on host copies of the vectors, v_func on the device arrays
+    obs3, fct3 = OBS[:, :3], FCT[:, :, :3]
+    for score, host_kw, device_kw in (
+        (riskcore.owes_ensemble, {"w_func": lambda z: float(z.sum() > 0) + 0.5}, None),
+        (riskcore.twes_ensemble, {"v_func": lambda z: np.maximum(z, 0.2)}, {"v_func": lambda z: cupy.maximum(z, 0.2)}),
+        (riskcore.owgksuv_ensemble, {"w_func": None}, None),
+        (riskcore.twgksuv_ensemble, {"v_func": None}, None),
+    ):
+        univariate = score in (riskcore.owgksuv_ensemble, riskcore.twgksuv_ensemble)
+        y, x = (obs3[:, 0], fct3[:, :, 0]) if univariate else (obs3, fct3)
+        extra = (0.1,) if univariate else ()
+        got = score(cupy.asarray(y), cupy.asarray(x), *extra, **(device_kw or host_kw))
+        assert isinstance(got, cupy.ndarray), score.__name__
+        want = score(y, x, *extra, **host_kw, backend="cpu")
+        np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=1e-13)
 
 
 def test_simulator_dp_and_importance_sums_on_cuda_match_the_cpu():

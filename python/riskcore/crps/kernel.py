@@ -50,7 +50,7 @@ def _elementwise_weights(w_func: Func | None, a: float, b: float, canon: args.Ca
     y, x = canon.arrays[0], canon.arrays[1]
     fw = _validate.weight_values(w_func(x), "w_func(fct)", x.shape)
     ow = _validate.weight_values(w_func(y), "w_func(obs)", y.shape)
-    return np.asarray(fw, dtype=x.dtype), np.asarray(ow, dtype=x.dtype)
+    return canon.xp.asarray(fw, dtype=x.dtype), canon.xp.asarray(ow, dtype=x.dtype)
 
 
 def _weighted(
@@ -58,7 +58,7 @@ def _weighted(
 ) -> Any:
     canon, members = _univariate(obs, fct, axis, weights, "nrg")
     fw, ow = _elementwise_weights(w_func, a, b, canon)
-    return canon.finish(np.asarray(_run(kind, members, backend, fw, ow)).reshape(-1))
+    return canon.finish(canon.xp.asarray(_run(kind, members, backend, fw, ow)).reshape(-1))
 
 
 def owgksuv_ensemble(
@@ -164,15 +164,15 @@ def twgksuv_ensemble(
         lo, hi = _bounds(a, b)
 
         def v_func(z: Any) -> Any:
-            return np.clip(z, lo, hi)
+            return canon.xp.clip(z, lo, hi)
     else:
         _validate.function(v_func, "v_func")
     for name, given in (("obs", members.obs), ("fct", members.fct)):
-        chained = _validate.real_array(v_func(given), f"v_func({name})")
+        chained = _validate.real_array(v_func(given), f"v_func({name})", xp=canon.xp)
         if chained.shape != given.shape:
             raise ValueError(f"v_func must keep the shape of {name}")
-        setattr(members, name, np.asarray(chained, dtype=members.dtype))
-    return canon.finish(np.asarray(_run(f"gks_{estimator}", members, backend)).reshape(-1))
+        setattr(members, name, canon.xp.asarray(chained, dtype=members.dtype))
+    return canon.finish(canon.xp.asarray(_run(f"gks_{estimator}", members, backend)).reshape(-1))
 
 
 def clogs_ensemble(

@@ -128,16 +128,19 @@ def _members(obs: Any, fct: Any, m_axis: int, v_axis: int, weights: Any, estimat
 
 
 def _vector_weights(w_func: Func, members: Members) -> tuple[Any, Any]:
-    """w(x_i) as (n, m) rows and w(y) as (n,): w_func on each vector of d variables."""
+    """w(x_i) as (n, m) rows and w(y) as (n,): w_func on each vector of d variables (a Python function on
+    NumPy vectors, as scoringrules calls it: device arrays are copied to the host for it, and its values
+    go back to the device)."""
     _validate.function(w_func, "w_func")
-    obs_m, fct_m = (np.asarray(a) for a in members.moved)
+    host = np.asarray if members.on_host else members.xp.asnumpy
+    obs_m, fct_m = (host(a) for a in members.moved)
     out = []
     for a, name in ((obs_m, "obs"), (fct_m, "fct")):
         w = np.apply_along_axis(w_func, -1, a) if a.size else np.zeros(a.shape[:-1])
         w = _validate.weight_values(w, f"w_func({name})")
         if w.shape != a.shape[:-1]:
             raise ValueError(f"w_func must return one number per vector of {a.shape[-1]} variables")
-        out.append(w)
+        out.append(w if members.on_host else members.xp.asarray(w))
     return members.rows(out[1], (fct_m.shape[-2],)), members.rows(out[0])
 
 
