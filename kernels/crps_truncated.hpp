@@ -388,9 +388,9 @@ struct LogisticPoint {
   double a, e, cdf, sf, js_pos, js_neg, js2_pos, js2_neg, small, g, h;  // small = S(a) <= 1/2
 };
 
+// log1m_over / log1m_minus_over2 without their branch: both forms computed, the right one kept.
 RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double series_or(double s, double closed, int last, int first) {
-  double sum = 0.0;
-  for (int n = last; n >= first; --n) sum = 1.0 / n + s * sum;
+  const double sum = reciprocal_series(s, last, first);
   return s >= 0.05 ? closed : sum;
 }
 

@@ -210,18 +210,21 @@ RISKCORE_HD inline double logistic_cdf(double x) {
 
 // g(s) = -log(1 - s)/s = sum_{n>=1} s^(n-1)/n and h(s) = (-log(1 - s) - s)/s^2 = sum_{n>=2} s^(n-2)/n
 // for 0 <= s <= 1/2: the series below s = 0.05 (where h's closed form would cancel), else closed form.
+// sum_{n=first..last} s^(n-first) / n by Horner's rule (the series of g and h below).
+RISKCORE_HD inline double reciprocal_series(double s, int last, int first) {
+  double sum = 0.0;
+  for (int n = last; n >= first; --n) sum = 1.0 / n + s * sum;
+  return sum;
+}
+
 RISKCORE_HD inline double log1m_over(double s) {
   if (s >= 0.05) return -log1p(-s) / s;
-  double sum = 0.0;
-  for (int n = 14; n >= 1; --n) sum = 1.0 / n + s * sum;
-  return sum;
+  return reciprocal_series(s, 14, 1);
 }
 
 RISKCORE_HD inline double log1m_minus_over2(double s) {
   if (s >= 0.05) return (-log1p(-s) - s) / (s * s);
-  double sum = 0.0;
-  for (int n = 15; n >= 2; --n) sum = 1.0 / n + s * sum;
-  return sum;
+  return reciprocal_series(s, 15, 2);
 }
 
 // Student t survival function at x >= 0: I_{df/(df + x^2)}(df/2, 1/2) / 2 (x = inf gives 0).
