@@ -126,7 +126,20 @@ row(
     once(lambda: tail.is_estimate(log_p, log_q, score=z, threshold=3.0, backend="cpu")),
     timed(lambda: cupy_log_sums(cupy.asarray(log_p - log_q), cupy.asarray(z > 3.0)), repeat=1),
 )
-del z, log_p, log_q
+d_p, d_q, d_z = cupy.asarray(log_p), cupy.asarray(log_q), cupy.asarray(z)
+row(
+    "IS sums 1e8 (device arrays in)",
+    timed(lambda: tail.is_estimate(d_p, d_q, score=d_z, threshold=3.0)),
+    once(lambda: tail.is_estimate(log_p, log_q, score=z, threshold=3.0, backend="cpu")),
+    timed(lambda: cupy_log_sums(d_p - d_q, d_z > 3.0)),
+)
+del z, log_p, log_q, d_p, d_q, d_z
+row(
+    "gaussian_tail_is 1e8 (drawn on the device)",
+    timed(lambda: tail.gaussian_tail_is(np.ones(20), 20.0, n, seed=1, backend="cuda"), repeat=1),
+    once(lambda: tail.gaussian_tail_is(np.ones(20), 20.0, n, seed=1, backend="cpu")),
+    None,
+)
 
 cal = rng.beta(2, 5, size=(1000, 500))
 row(

@@ -17,6 +17,7 @@
 #include "cuda_launchers.hpp"
 #include "estimator_names.hpp"
 #include "mc_stream_launchers.hpp"
+#include "tail_parts.hpp"
 #endif
 
 namespace riskcore {
@@ -62,6 +63,33 @@ void* allocate_from_python(std::size_t bytes, cudaStream_t) {
   const auto ptr = memory.attr("ptr").cast<std::uintptr_t>();
   python_allocator().live.emplace(ptr, std::move(memory));
   return reinterpret_cast<void*>(ptr);
+}
+
+// Host buffers for the per-chunk parts of the CUDA fused pass, combined like the CPU's (cpp/tail_parts.hpp).
+struct HostTailParts {
+  std::vector<double> parts;
+  std::vector<index_t> counts;
+  std::vector<TailChecks> checks;
+  HostTailParts(index_t pairs, index_t nt)
+      : parts(static_cast<size_t>(pairs * tail_part_stride(nt))), counts(static_cast<size_t>(pairs * (nt + 1))),
+        checks(static_cast<size_t>(pairs)) {}
+  cuda::TailParts view(std::uintptr_t terms, std::uintptr_t term_buckets) {
+    return {parts.data(), counts.data(), checks.data(), reinterpret_cast<double*>(terms),
+            reinterpret_cast<std::int32_t*>(term_buckets)};
+  }
+};
+
+py::tuple tail_totals(index_t queries, index_t chunks, index_t nt, const HostTailParts& h) {
+  TailTotals t = combine_tail_parts(queries, chunks, nt, h.parts.data(), h.checks.data(), h.counts.data());
+  return py::make_tuple(t.sums, t.lw_stats, t.errors, t.event_counts);
+}
+
+index_t tail_chunks(index_t n) { return std::max<index_t>(1, (n + kTailChunk - 1) / kTailChunk); }
+
+void check_tail_terms(int khat, bool grid, std::uintptr_t terms, std::uintptr_t term_buckets) {
+  require(khat >= 0 && khat <= 2, "khat must be 0 (none), 1 (event terms) or 2 (all log-weights)");
+  require(khat == 0 || terms != 0, "k-hat needs the terms array (queries, samples)");
+  require(!(khat == 1 && grid) || term_buckets != 0, "k-hat over a threshold grid needs the buckets array");
 }
 
 void release_to_python(void* ptr, cudaStream_t) {
@@ -221,6 +249,40 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::crps_mixnorm(itemsize, as_ptr(obs), as_ptr(mu), as_ptr(s), as_ptr(w), reinterpret_cast<void*>(out), n,
                        k, stream);
+  });
+  // tail: the fused importance-sampling pass; returns (sums, lw_stats, errors, event_counts) on the host and
+  // leaves the k-hat candidates in `terms` (and `term_buckets`) on the device.
+  m.def("cuda_tail_sums", [](int itemsize, int kind, int khat, std::uintptr_t log_p, std::uintptr_t log_q,
+                             std::uintptr_t event, const std::vector<index_t>& strides, std::uintptr_t thresholds,
+                             index_t threshold_rows, index_t nt, index_t queries, index_t n, std::uintptr_t terms,
+                             std::uintptr_t term_buckets, std::uintptr_t stream) {
+    check_elements(itemsize, queries * n, {log_p, log_q, event, thresholds});
+    require(kind >= kEventBool && kind <= kEventScore, "kind must be 0 (bool), 1 (graded) or 2 (score)");
+    require(queries >= 1 && n >= 1, "need at least one query and one sample");
+    require(strides.size() == 6, "strides: 6 element strides (log_p 2, log_q 2, event 2)");
+    require(nt >= 1 && (kind == kEventScore || nt == 1), "boolean and graded events have one threshold column");
+    require(threshold_rows == 1 || threshold_rows == queries, "thresholds must have 1 or `queries` rows");
+    check_tail_terms(khat, nt > 1, terms, term_buckets);
+    cuda::TailArgs args{itemsize, kind, khat, as_ptr(log_p), as_ptr(log_q), as_ptr(event), {},
+                        reinterpret_cast<const double*>(thresholds), threshold_rows, nt, queries, n};
+    std::copy(strides.begin(), strides.end(), args.strides);
+    HostTailParts host(queries * tail_chunks(n), nt);
+    {
+      py::gil_scoped_release release;
+      cuda::tail_sums(args, host.view(terms, term_buckets), stream);
+    }
+    return tail_totals(queries, tail_chunks(n), nt, host);
+  });
+  m.def("cuda_gaussian_shift_sums", [](double c, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
+                                       int khat, std::uintptr_t terms, std::uintptr_t stream) {
+    require(n >= 1, "n must be >= 1");
+    check_tail_terms(khat, false, terms, 0);
+    HostTailParts host(tail_chunks(n), 1);
+    {
+      py::gil_scoped_release release;
+      cuda::gaussian_shift_sums(c, n, seed, philox_stream, khat, host.view(terms, 0), stream);
+    }
+    return tail_totals(1, tail_chunks(n), 1, host);
   });
   // mc_stream: one sequence-model driver step on device rows (tables and row states are device arrays;
   // `tables` = (outcome_bits, chunk_bits, outcome_offsets, outcome_list, is_end, duration, horizon) pointers,

@@ -12,6 +12,7 @@
 #include "array_views.hpp"
 #include "parallel.hpp"
 #include "simd.hpp"
+#include "tail_parts.hpp"
 #include "tail_sampler.hpp"
 #include "tail_sums.hpp"
 
@@ -80,7 +81,7 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
   if (kind != kEventScore && nt != 1) throw std::invalid_argument("boolean and graded events have one column");
   const index_t t_row = thresholds.shape(0) == 1 ? 0 : nt;
   const index_t chunks = std::max<index_t>(1, (n + kTailChunk - 1) / kTailChunk), pairs = queries * chunks;
-  const index_t stride = 6 + 2 * (nt + 1), khat_lists = khat == 1 ? nt : (khat == 2 ? 1 : 0);
+  const index_t stride = tail_part_stride(nt), khat_lists = khat == 1 ? nt : (khat == 2 ? 1 : 0);
   const index_t buckets = khat == 2 ? 1 : nt;
   std::vector<double> parts(static_cast<size_t>(pairs * stride));
   std::vector<TailChecks> checks(static_cast<size_t>(pairs));
@@ -133,67 +134,12 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
       }
     });
   }
-  CArray<double> sums({queries, nt, index_t{5}});
-  CArray<double> lw_stats({queries, index_t{3}});
-  CArray<std::int64_t> errors({index_t{kTailChecks}, index_t{2}});
-  double* ps = sums.mutable_data();
-  TailChecks all;
-  no_tail_errors(all);
-  for (const auto& c : checks) merge_checks(all, c);
-  for (int k = 0; k < kTailChecks; ++k) {
-    errors.mutable_data()[2 * k] = all.count[k];
-    errors.mutable_data()[2 * k + 1] = all.first[k];
-  }
-  std::vector<double> total(static_cast<size_t>(stride));
-  for (index_t qi = 0; qi < queries; ++qi) {
-    std::copy(parts.begin() + qi * chunks * stride, parts.begin() + (qi * chunks + 1) * stride, total.begin());
-    for (index_t ci = 1; ci < chunks; ++ci) {
-      const double* b = parts.data() + (qi * chunks + ci) * stride;
-      total[3] += b[3];
-      total[4] += b[4];
-      total[5] = std::min(total[5], b[5]);
-      if (b[0] == -static_cast<double>(INFINITY)) continue;
-      if (total[0] == -static_cast<double>(INFINITY)) {
-        total[0] = b[0];
-        total[1] = b[1];
-        total[2] = b[2];
-        std::copy(b + 6, b + stride, total.begin() + 6);
-        continue;
-      }
-      const double m = std::max(total[0], b[0]);
-      const double fa = rescale_factor(total[0], m), fb = rescale_factor(b[0], m);
-      total[0] = m;
-      total[1] = total[1] * fa + b[1] * fb;
-      total[2] = total[2] * fa * fa + b[2] * fb * fb;
-      for (index_t k = 0; k <= nt; ++k) {
-        total[static_cast<size_t>(6 + k)] = total[static_cast<size_t>(6 + k)] * fa + b[6 + k] * fb;
-        total[static_cast<size_t>(7 + nt + k)] = total[static_cast<size_t>(7 + nt + k)] * fa * fa + b[7 + nt + k] * fb * fb;
-      }
-    }
-    for (int k = 0; k < 3; ++k) lw_stats.mutable_data()[qi * 3 + k] = total[static_cast<size_t>(3 + k)];
-    double s1 = 0.0, s2e = 0.0;
-    for (index_t j = nt - 1; j >= 0; --j) {  // threshold j: the buckets above it
-      s1 += total[static_cast<size_t>(6 + j + 1)];
-      s2e += total[static_cast<size_t>(7 + nt + j + 1)];
-      double* o = ps + (qi * nt + j) * 5;
-      o[0] = total[0];
-      o[1] = total[1];
-      o[2] = s1;
-      o[3] = total[2];
-      o[4] = s2e;
-    }
-  }
+  TailTotals totals = combine_tail_parts(queries, chunks, nt, parts.data(), checks.data(), counts.data());
   // k-hat candidates: per query, the `keep` largest terms of each list (threshold j: buckets > j).
   CArray<std::int64_t> offsets({queries * khat_lists + 1});
-  CArray<std::int64_t> event_counts({queries, nt});
   std::vector<double> tops;
   offsets.mutable_data()[0] = 0;
   for (index_t qi = 0; qi < queries; ++qi) {
-    index_t above = 0;
-    for (index_t b = nt; b >= 1; --b) {
-      for (index_t ci = 0; ci < chunks; ++ci) above += counts[static_cast<size_t>((qi * chunks + ci) * (nt + 1) + b)];
-      event_counts.mutable_data()[qi * nt + b - 1] = above;
-    }
     std::vector<std::vector<double>> per_bucket(static_cast<size_t>(buckets + 1));
     for (index_t ci = 0; ci < chunks && khat; ++ci)
       for (const auto& c : cands[static_cast<size_t>(qi * chunks + ci)])
@@ -218,7 +164,7 @@ py::tuple run_tail_sums(index_t queries, index_t n, int kind, const CArray<doubl
   }
   CArray<double> top_array({static_cast<index_t>(tops.size())});
   std::copy(tops.begin(), tops.end(), top_array.mutable_data());
-  return py::make_tuple(sums, lw_stats, errors, top_array, offsets, event_counts);
+  return py::make_tuple(totals.sums, totals.lw_stats, totals.errors, top_array, offsets, totals.event_counts);
 }
 
 template <class T>

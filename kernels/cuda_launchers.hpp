@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "tail_sums.hpp"
 
 namespace riskcore::cuda {
 
@@ -75,5 +76,33 @@ void simulate_moments(const double* cdf, const double* masked_cdf, const double*
                       const std::int64_t* start, index_t chains, index_t states, index_t queries, index_t horizon,
                       std::uint64_t seed, index_t first, index_t count, double* moments, std::int64_t* steps,
                       std::uintptr_t stream);
+
+// The fused importance-sampling pass (kernels/tail_sums.hpp) on device arrays log_p, log_q, event (queries,
+// n) of any element strides (0 broadcasts): event is uint8 for kEventBool, else of the log-weights' type;
+// thresholds (threshold_rows, nt) doubles on the device. Results per (query, chunk of kTailChunk samples)
+// in the CPU driver's layout, on the host: parts (pairs, tail_part_stride(nt)), counts (pairs, nt + 1),
+// checks (pairs) (pairs = queries * chunks; cpp/tail_parts.hpp combines them). k-hat candidates, on the
+// device: terms (queries, n) (khat 1: the event terms, khat 2: every log-weight, -inf elsewhere) and, with
+// a threshold grid, their buckets (queries, n); both null for khat 0.
+struct TailArgs {
+  int itemsize, kind, khat;
+  const void *log_p, *log_q, *event;
+  index_t strides[6];  // log_p (2), log_q (2), event (2)
+  const double* thresholds;
+  index_t threshold_rows, nt, queries, n;
+};
+struct TailParts {
+  double* parts;
+  index_t* counts;
+  TailChecks* checks;
+  double* terms;
+  std::int32_t* term_buckets;
+};
+void tail_sums(const TailArgs& args, const TailParts& out, std::uintptr_t stream);
+
+// P(S >= c) by N(c, 1) samples drawn in the kernel (kernels/tail_sampler.hpp's gaussian_shift_pass, the
+// Philox normals of (seed, philox_stream)): one query, one threshold, results as tail_sums'.
+void gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t philox_stream, int khat,
+                         const TailParts& out, std::uintptr_t stream);
 
 }  // namespace riskcore::cuda

@@ -49,7 +49,11 @@ RISKCORE_HD inline void sincos_turns(double u, double& s, double& c) {
 // the Philox words and radii (scalar: 64-bit products and libm's log), then the angles' sines and cosines
 // in a loop of plain arithmetic that the host compiler vectorises (the same operations for every tile
 // boundary, so the same bits; the CPU files that call it compile without FMA contraction).
+#if defined(__CUDA_ARCH__)
+constexpr index_t kNormalTile = 8;  // a GPU thread keeps its tile in local memory
+#else
 constexpr index_t kNormalTile = 64;
+#endif
 
 RISKCORE_HD inline void fill_normals(double* out, index_t begin, index_t end, std::uint64_t seed, std::uint64_t stream) {
   double radius[2 * kNormalTile], turns[2 * kNormalTile], z[4 * kNormalTile];

@@ -114,7 +114,13 @@ struct ScaledWeights {
   }
 };
 
+// Weights computed per tile (the sums still run sample by sample: the tile size changes no bit). A GPU
+// thread keeps its tile in local memory, so it takes a smaller one.
+#if defined(__CUDA_ARCH__)
+constexpr index_t kWeightTile = 32;
+#else
 constexpr index_t kWeightTile = 256;
+#endif
 
 // Number of thresholds <= s (upper bound in a sorted array).
 RISKCORE_HD inline index_t thresholds_at_or_below(const double* t, index_t n, double s) {
@@ -237,6 +243,10 @@ RISKCORE_HD void chunk_tail_sums(const TailQuery<T>& q, index_t begin, index_t e
     }
   }
 }
+
+// One chunk's results, as the drivers store them: [max, s0, s2, sum of the finite lw, count of -inf lw,
+// their minimum, t1[0..nt], t2[0..nt]] (doubles), nt + 1 buckets.
+RISKCORE_HD inline index_t tail_part_stride(index_t nt) { return 6 + 2 * (nt + 1); }
 
 // Rescale a chunk's sums from maximum `from` to `to` (>= from): the factor for sums of w is e^{from - to},
 // for sums of w^2 its square.

@@ -11,6 +11,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -366,14 +367,85 @@ def test_simulator_moments_on_cuda_match_the_cpu_over_many_blocks():
         np.testing.assert_allclose(a.m2, b.m2, rtol=1e-10)  # from sums of squares: mean^2 / variance ulps
 
 
-def test_philox_and_the_tail_samplers_run_on_the_host_under_riskcore_backend_cuda(monkeypatch):
+def test_philox_runs_on_the_host_and_the_tail_sampler_on_the_device_under_riskcore_backend_cuda(monkeypatch):
     monkeypatch.setenv("RISKCORE_BACKEND", "cuda")
     block = philox4x64([[1, 0, 0, 0]], [7, 0])
     assert type(block) is np.ndarray
     np.testing.assert_array_equal(block[0], np.random.Philox(key=7, counter=0).random_raw(4))
     with pytest.raises(ValueError, match="runs on the host"):
         philox4x64([[1, 0, 0, 0]], [7, 0], backend="cuda")
-    r = tail.gaussian_tail_is(np.ones(3), 4.0, n=500, seed=1)  # auto -> cuda for the sums, host draws
+    r = tail.gaussian_tail_is(np.ones(3), 4.0, n=500, seed=1)  # auto -> cuda: drawn and summed on the device
     monkeypatch.delenv("RISKCORE_BACKEND")
     np.testing.assert_allclose(r.estimate, tail.gaussian_tail_is(np.ones(3), 4.0, 500, 1, backend="cpu").estimate,
                                rtol=1e-13)  # fmt: skip
+
+
+cupy = pytest.importorskip("cupy") if riskcore.backends()["cuda"].available else None
+
+
+def _is_calls():
+    """(name, log_p, log_q, keywords) of the fused pass's cases: 2 queries of 150,000 samples (3 chunks, the
+    last partial), a scalar log q (broadcast, never expanded), float32, boolean, graded, score and grid."""
+    z = np.random.default_rng(21).normal(3.0, 1.0, size=(2, 150_000))
+    lp, lq = -(z**2) / 2, -((z - 3) ** 2) / 2
+    yield "score", lp, lq, {"score": z, "threshold": 3.0}
+    yield "grid", lp, lq, {"score": z, "threshold": [4.0, 2.5, 3.5, 3.0]}
+    yield "per-query grid", lp, lq, {"score": z, "threshold": [[2.5, 3.0], [3.5, 4.0]]}
+    yield "bool", lp, lq, {"event": z > 3.2}
+    yield "graded", lp, lq, {"event": np.clip(z - 3.0, 0.0, 1.0)}
+    yield "scalar log q", lp - lq, 0.0, {"score": z, "threshold": 3.5}
+    yield "float32", lp.astype(np.float32), lq.astype(np.float32), {"score": z.astype(np.float32), "threshold": 3.0}
+
+
+def _on_device(value):
+    return cupy.asarray(value) if isinstance(value, np.ndarray) and value.ndim == 2 else value
+
+
+@pytest.mark.parametrize("case", list(_is_calls()), ids=lambda c: c[0])
+@pytest.mark.parametrize("estimator", [tail.is_estimate, tail.snis_estimate])
+def test_importance_sums_of_device_arrays_run_on_the_device_and_match_the_cpu(case, estimator):
+    _, lp, lq, kw = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cpu = estimator(lp, lq, backend="cpu", **kw)
+        gpu = estimator(_on_device(lp), _on_device(lq), **{k: _on_device(v) for k, v in kw.items()})
+    rtol = 1e-5 if lp.dtype == np.float32 else 1e-13  # float32: the chunk's sums in another order
+    for field in ("estimate", "se", "log_estimate", "ess", "kl"):
+        np.testing.assert_allclose(getattr(gpu, field), getattr(cpu, field), rtol=rtol, err_msg=field)
+    np.testing.assert_allclose(gpu.khat, cpu.khat, rtol=1e-10, atol=1e-12)  # from the same largest terms
+    np.testing.assert_array_equal(gpu.events, cpu.events)
+
+
+def test_device_importance_sums_report_bad_values_like_the_cpu():
+    lp = np.zeros((2, 70_000))
+    lp[1, 66_000] = np.nan
+    for backend, arr in (("cpu", lp), ("cuda", cupy.asarray(lp))):
+        with pytest.raises(ValueError, match=r"log_p .*index \(1, 66000\)"):
+            tail.is_estimate(arr, 0.0, event=np.ones(lp.shape, bool), backend=backend)
+    with pytest.raises(ValueError, match=r"event must be in \[0, 1\]"):
+        tail.is_estimate(cupy.asarray(np.zeros(5)), 0.0, event=cupy.asarray(np.array([0, 0.5, 2.0, 1, 0])))
+
+
+@pytest.mark.parametrize("n", [1, 500, 65_536, 200_001])
+def test_gaussian_tail_sampler_on_the_device_matches_the_cpu(n):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gpu = tail.gaussian_tail_is(np.ones(3), 4.0, n=n, seed=5, backend="cuda")
+        cpu = tail.gaussian_tail_is(np.ones(3), 4.0, n=n, seed=5, backend="cpu")
+    for field in ("estimate", "se", "ess", "kl"):
+        np.testing.assert_allclose(getattr(gpu, field), getattr(cpu, field), rtol=1e-13, err_msg=field)
+    np.testing.assert_allclose(gpu.khat, cpu.khat, rtol=1e-10, atol=1e-12, equal_nan=True)
+    assert gpu.events == cpu.events
+
+
+def test_mixture_importance_sampling_of_device_arrays_stays_on_the_device():
+    rng = np.random.default_rng(22)
+    z = np.concatenate([rng.normal(3.5, 1, 5000), rng.normal(4.5, 1, 5000)])
+    lq = np.stack([-((z - 3.5) ** 2) / 2, -((z - 4.5) ** 2) / 2])
+    mixture = tail.defensive_mixture(cupy.asarray(-(z**2) / 2), cupy.asarray(lq), [0.2, 0.4, 0.4])
+    assert isinstance(mixture, cupy.ndarray)
+    np.testing.assert_allclose(mixture.get(), tail.defensive_mixture(-(z**2) / 2, lq, [0.2, 0.4, 0.4]), rtol=1e-14)
+    cpu = tail.mis_estimate(-(z**2) / 2, lq, [5000, 5000], score=z, threshold=4.0, backend="cpu")
+    gpu = tail.mis_estimate(cupy.asarray(-(z**2) / 2), cupy.asarray(lq), [5000, 5000], score=cupy.asarray(z),
+                            threshold=4.0)  # fmt: skip
+    np.testing.assert_allclose([gpu.estimate, gpu.se], [cpu.estimate, cpu.se], rtol=1e-13)

@@ -335,7 +335,11 @@ def test_single_problems_give_scalars_batches_give_arrays():
 def test_samplers_run_on_every_backend(backend):
     """Issue 11, bug 2: gaussian_tail_is and cross_entropy_is with backend="cuda" must not raise."""
     r = tail.gaussian_tail_is(np.ones(4), 6.0, 500, 1, backend=backend)
-    assert r.estimate == tail.gaussian_tail_is(np.ones(4), 6.0, 500, 1, backend="cpu").estimate
+    cpu = tail.gaussian_tail_is(np.ones(4), 6.0, 500, 1, backend="cpu").estimate
+    if backend == "cuda":  # the same samples, summed by a block of threads: within the GPU tolerance
+        np.testing.assert_allclose(r.estimate, cpu, rtol=1e-13)
+    else:
+        assert r.estimate == cpu
     ce = tail.cross_entropy_is(lambda x: x.sum(axis=1), 2, 4.0, 500, 1, backend=backend)
     assert ce.converged
 

@@ -173,3 +173,61 @@ def sequence_step(
         _stream(),
     )
     return out
+
+
+def _candidate_arrays(khat, queries, n, grid):
+    """Device slots for the k-hat candidates (one per sample, -inf where none) and, for the event terms
+    of a threshold grid, their buckets."""
+    if khat == 0:
+        return None, None
+    terms = cupy.empty((queries, n), dtype=np.float64)
+    return terms, cupy.empty((queries, n), dtype=np.int32) if khat == 1 and grid else None
+
+
+def _largest_terms(terms, buckets, khat, nt, keep):
+    """The ``keep`` largest finite candidates of each list (per query: threshold j's event terms are those
+    of buckets > j; one list of all log-weights for khat 2), descending, selected on the device: only the
+    lists come to the host. Returns (tops, offsets) as the CPU kernel does."""
+    if terms is None:
+        return np.zeros(0), np.zeros(1, dtype=np.int64)
+    order = cupy.argsort(-terms, axis=1)
+    ranked = cupy.take_along_axis(terms, order, axis=1)
+    if buckets is None:
+        heads = [ranked[:, :keep].get()]
+        masks = None
+    else:
+        ranked_buckets = cupy.take_along_axis(buckets, order, axis=1)
+        heads, masks = [], [ranked_buckets > j for j in range(nt)]
+    lists = []
+    for qi in range(terms.shape[0]):
+        if masks is None:
+            lists.append(heads[0][qi])
+        else:
+            lists.extend(ranked[qi][m[qi]][:keep].get() for m in masks)
+    lists = [t[np.isfinite(t)] for t in lists]
+    offsets = np.concatenate([[0], np.cumsum([t.size for t in lists])]).astype(np.int64)
+    return (np.concatenate(lists) if lists else np.zeros(0)), offsets
+
+
+def tail_sums(log_p, log_q, kind, event, thresholds, khat, keep):
+    """The fused importance-sampling pass (riskcore._core.tail_sums's contract) on the device: log p, log q
+    and the event read in place through their strides (a broadcast log q is not expanded), the per-chunk
+    sums and the k-hat lists come back to the host."""
+    views = [_view(a, 2) for a in (log_p, log_q, event)]
+    (lp, _), (lq, _), (ev, _) = views
+    queries, n = lp.shape
+    t = cupy.asarray(np.ascontiguousarray(thresholds, dtype=np.float64))
+    terms, buckets = _candidate_arrays(khat, queries, n, t.shape[1] > 1)
+    sums, stats, checks, counts = _core.cuda_tail_sums(
+        lp.itemsize, kind, khat, _ptr(lp), _ptr(lq), _ptr(ev), [s for _, steps in views for s in steps], _ptr(t),
+        *t.shape, queries, n, _ptr(terms), _ptr(buckets), _stream(),
+    )  # fmt: skip
+    return (sums, stats, checks, *_largest_terms(terms, buckets, khat, t.shape[1], keep), counts)
+
+
+def gaussian_shift_sums(c, n, seed, stream, khat, keep):
+    """riskcore._core.gaussian_shift_sums on the device: the normals are drawn, weighed and summed in the
+    kernel; only the sums and the k-hat list come back."""
+    terms, _ = _candidate_arrays(khat, 1, n, False)
+    sums, stats, checks, counts = _core.cuda_gaussian_shift_sums(c, n, seed, stream, khat, _ptr(terms), _stream())
+    return (sums, stats, checks, *_largest_terms(terms, None, khat, 1, keep), counts)

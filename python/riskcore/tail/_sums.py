@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from riskcore import _validate
-from riskcore._backend import implementation, resolve
+from riskcore._backend import implementation, on_gpu, resolve
 
 EVENT_BOOL, EVENT_GRADED, EVENT_SCORE = 0, 1, 2
 KHAT_NONE, KHAT_EVENT, KHAT_ALL = 0, 1, 2
@@ -57,6 +57,8 @@ def _problem_shape(log_p: np.ndarray, log_q: np.ndarray, names: tuple[str, str])
 
 
 def _thresholds(threshold: Any, queries: int, problem_ndim: int) -> tuple[np.ndarray, tuple[int, ...], np.ndarray]:
+    if on_gpu(threshold):  # a few values, sorted and searched on the host
+        threshold = threshold.get()
     t = _validate.real_array(threshold, "threshold", ndim=(0, 1, 2), nonempty=True, allow_nan=False)
     t = t.astype(np.float64)
     if t.ndim == 2 and (problem_ndim != 2 or t.shape[0] != queries):
@@ -91,7 +93,8 @@ def fused_sums(
     if event is not None:
         if threshold is not None:
             raise ValueError("threshold= goes with score=, not with event=")
-        marks = np.asarray(_validate._from_pandas(event))
+        marks = _validate._from_pandas(event)
+        marks = marks if on_gpu(marks) else np.asarray(marks)
         if marks.dtype == bool:
             kind, mark = EVENT_BOOL, marks.view(np.uint8)
         else:
@@ -113,7 +116,7 @@ def fused_sums(
     lp, lq = (np.broadcast_to(arrays[k], shape).reshape(queries, n) for k in names)
     mark = (arrays["event"] if kind != EVENT_BOOL else mark).reshape(queries, n)
     name = resolve(backend, lp, lq, mark)
-    kernel = implementation("tail_sums", "numba" if name == "numba" else "cpu")  # cuda: the host kernel
+    kernel = implementation("tail_sums", name)
     keep = khat_keep(n) if keep is None else keep
     output = kernel(lp, lq, kind, mark, thresholds, khat, keep)
     return from_kernel(output, shape, grid, order, names, kind)

@@ -54,11 +54,13 @@ def mixture_log_density(log_components: ArrayLike, weights: ArrayLike, axis: int
 
 
 def log_mixture(log_components: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
-    """:func:`mixture_log_density` on checked arrays."""
+    """:func:`mixture_log_density` on checked arrays (device arrays stay on their device; the few
+    weights are moved there)."""
     shape = [1] * log_components.ndim
     shape[axis] = -1
     with np.errstate(divide="ignore"):
-        terms = log_components + np.log(weights).reshape(shape)
+        log_w = _validate.namespace(log_components).asarray(np.log(weights).reshape(shape))
+        terms = log_components + log_w
     m = np.max(terms, axis=axis, keepdims=True)
     safe = np.where(np.isfinite(m), m, 0.0)
     with np.errstate(divide="ignore"):

@@ -82,7 +82,8 @@ def gaussian_tail_is(
     point :math:`\mu^* = t\,a / \lVert a\rVert^2`. Only the projection :math:`S = a^T Z/\lVert a\rVert`
     matters, so samples are :math:`S = c + \varepsilon`, :math:`c = t / \lVert a \rVert`, with weights
     :math:`\exp(-c S + c^2/2)` (exact: :math:`\bar\Phi(c)`). The kernel draws :math:`\varepsilon`
-    (Philox + Box-Muller), weighs and sums in one pass: nothing of size n is materialised.
+    (Philox + Box-Muller), weighs and sums in one pass: nothing of size n is materialised (on cuda
+    only k-hat's candidate slots, one double per sample of device scratch).
 
     >>> r = gaussian_tail_is(np.ones(20), 20.0, 1000, seed=0)              # 3.8721e-6
     >>> bool(abs(r.estimate - 3.8721e-6) < 4 * r.se)
@@ -105,7 +106,7 @@ def gaussian_tail_is(
     _validate.limit("n", n, _MAX_SAMPLES, "average the estimates of independent calls with different seeds")
     seed = _validate.seed(seed)
     confidence = _validate.probability(confidence, "confidence")
-    kernel = implementation("gaussian_shift_sums", _host(backend))
+    kernel = implementation("gaussian_shift_sums", resolve(backend))  # cuda: drawn and summed on the device
     output = kernel(c, n, seed, 0, _sums.KHAT_EVENT, _sums.khat_keep(n))
     s = _sums.from_kernel(output, (n,), (), None, ("log_p", "log_q"), _sums.EVENT_SCORE)
     return _estimate(s, confidence, self_normalised=False)
