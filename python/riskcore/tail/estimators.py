@@ -174,7 +174,8 @@ _EVENT_DOC = """
         the event, or a graded event h (the estimate is then of E_p[h]);
     score, threshold : the event is score >= threshold; threshold is a scalar, a grid (T,) for every
         query or (queries, T): the results get a trailing threshold axis (T,), all thresholds from one pass.
-    confidence : level of the interval; backend : "auto", "cpu", "numba" or "cuda" (cuda runs the host kernel).
+    confidence : level of the interval; backend : "auto", "cpu", "numba" or "cuda" (the
+        pass on the device: CuPy inputs are read in place; the result is on the host).
 
     Returns
     -------
