@@ -284,6 +284,13 @@ void bind_cuda(py::module_& m) {
     }
     return tail_totals(1, tail_chunks(n), 1, host);
   });
+  m.def("cuda_standard_normals", [](std::uintptr_t out, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
+                                    std::uintptr_t stream) {
+    require(n >= 0, "n must be >= 0");
+    require(n == 0 || out != 0, "a required device array is missing (null pointer)");
+    py::gil_scoped_release release;
+    cuda::standard_normals(reinterpret_cast<double*>(out), n, seed, philox_stream, stream);
+  });
   // mc_stream: one sequence-model driver step on device rows (tables and row states are device arrays;
   // `tables` = (outcome_bits, chunk_bits, outcome_offsets, outcome_list, is_end, duration, horizon) pointers,
   // `rows` = (context, trajectory, role, alive, mc, scope, reach, elapsed, tokens, fork, done, bad) pointers).

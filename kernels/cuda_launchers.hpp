@@ -105,4 +105,7 @@ void tail_sums(const TailArgs& args, const TailParts& out, std::uintptr_t stream
 void gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t philox_stream, int khat,
                          const TailParts& out, std::uintptr_t stream);
 
+// n standard normals of Philox stream (seed, philox_stream) into the device array out (fill_normals).
+void standard_normals(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream, std::uintptr_t stream);
+
 }  // namespace riskcore::cuda

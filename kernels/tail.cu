@@ -1,5 +1,5 @@
 // CUDA launchers of the fused importance-sampling pass (kernels/tail_sums.hpp) and of the shifted-Gaussian
-// sampler (kernels/tail_sampler.hpp). One block of kTailBlock threads per (query, chunk of kTailChunk
+// sampler (kernels/tail_sampler.hpp), and the standard normals alone. One block of kTailBlock threads per (query, chunk of kTailChunk
 // samples), the CPU's chunking. Each thread runs chunk_tail_sums on its share of the chunk (the arrays:
 // samples begin + t, begin + t + kTailBlock, ..., so a warp reads consecutive samples; the sampler: the
 // contiguous run begin + t * kPerThread ..., whose normals it draws), then the block combines its threads'
@@ -165,6 +165,12 @@ __global__ void gaussian_shift_kernel(double c, index_t n, std::uint64_t seed, s
   combine_block(pair, 1, max, s0, s2, stats, checks, scratch, out);
 }
 
+// One thread per Philox block b: normals 4b .. min(4b + 4, n) - 1 into out (a warp writes 1 KiB in a row).
+__global__ void normals_kernel(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream) {
+  const index_t b = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x, begin = 4 * b;
+  if (begin < n) fill_normals(out + begin, begin, begin + 4 < n ? begin + 4 : n, seed, philox_stream);
+}
+
 // Launch `run(first_pair, pairs_now, scratch)` over [0, pairs) in launches whose thread scratch fits in
 // kTailScratch doubles, then bring the parts to the host (`out` holds host pointers for parts, counts and
 // checks; terms stay on the device).
@@ -220,6 +226,13 @@ void gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t 
                 launch("gaussian_shift_sums", gaussian_shift_kernel, g, s, c, n, seed, philox_stream, khat, first,
                        scratch, device);
               });
+}
+
+void standard_normals(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
+                      std::uintptr_t stream) {
+  // asynchronous on the caller's stream: CuPy's later work on it sees the normals
+  launch("standard_normals", normals_kernel, items((n + 3) / 4, "standard_normals"), as_stream(stream), out, n, seed,
+         philox_stream);
 }
 
 }  // namespace riskcore::cuda

@@ -199,6 +199,10 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_multivariate_score("dss", 8, 1, 1, 0, 0, 0, 0, 4, 3, 2, 0.5, [0] * 12, 1, 0)
     with pytest.raises(ValueError, match="null pointer"):
         _core.cuda_clogs_ensemble(8, 1, 1, 0, 1, 0, 4, 3, True, [0] * 6, 1, 0)
+    with pytest.raises(ValueError, match="null pointer"):
+        _core.cuda_standard_normals(0, 5, 1, 0, 0)
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        _core.cuda_standard_normals(1, -1, 1, 0, 0)
     one = np.ones(3)
     with pytest.raises(ValueError, match="m must be >= 1"):
         _core.cuda_knapsack_max_sums([one], np.array([0]), np.array([4]), 0)
@@ -436,6 +440,36 @@ def test_gaussian_tail_sampler_on_the_device_matches_the_cpu(n):
         np.testing.assert_allclose(getattr(gpu, field), getattr(cpu, field), rtol=1e-13, err_msg=field)
     np.testing.assert_allclose(gpu.khat, cpu.khat, rtol=1e-10, atol=1e-12, equal_nan=True)
     assert gpu.events == cpu.events
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 65_536, 1_000_003])
+def test_standard_normals_like_a_device_array_are_drawn_on_the_device(n):
+    gpu = tail.standard_normals(n, seed=9, stream=2, like=cupy.empty(0))
+    assert isinstance(gpu, cupy.ndarray) and gpu.shape == (n,) and gpu.dtype == np.float64
+    # the same Philox words and transform; on a GPU CUDA's log and FMA contraction move a few ulp (|z| < 8.6)
+    np.testing.assert_allclose(gpu.get(), tail.standard_normals(n, seed=9, stream=2), rtol=0, atol=1e-14)
+    assert type(tail.standard_normals(n, seed=9, backend="cuda")) is np.ndarray  # no device `like`: host
+    with pytest.raises(ValueError, match="GPU arrays but backend='cpu'"):
+        tail.standard_normals(n, seed=9, like=cupy.empty(0), backend="cpu")
+
+
+def test_cross_entropy_like_a_device_array_runs_every_stage_on_the_device():
+    seen = []
+
+    def score(x):
+        seen.append(type(x))
+        return x.sum(axis=1)
+
+    gpu = tail.cross_entropy_is(score, 2, 4.0, 2000, 3, fit_sd=True, like=cupy.empty(0))
+    cpu = tail.cross_entropy_is(lambda x: x.sum(axis=1), 2, 4.0, 2000, 3, fit_sd=True, backend="cpu")
+    assert set(seen) == {cupy.ndarray} and gpu.converged
+    assert type(gpu.mean) is np.ndarray and type(gpu.sd) is np.ndarray
+    np.testing.assert_allclose(gpu.levels, cpu.levels, rtol=1e-12)
+    np.testing.assert_allclose(gpu.mean, cpu.mean, rtol=1e-12)
+    np.testing.assert_allclose(gpu.sd, cpu.sd, rtol=1e-12)
+    for field in ("estimate", "se", "ess", "kl"):
+        np.testing.assert_allclose(getattr(gpu.estimate, field), getattr(cpu.estimate, field), rtol=1e-12)
+    assert gpu.estimate.events == cpu.estimate.events
 
 
 def test_mixture_importance_sampling_of_device_arrays_stays_on_the_device():

@@ -231,3 +231,11 @@ def gaussian_shift_sums(c, n, seed, stream, khat, keep):
     terms, _ = _candidate_arrays(khat, 1, n, False)
     sums, stats, checks, counts = _core.cuda_gaussian_shift_sums(c, n, seed, stream, khat, _ptr(terms), _stream())
     return (sums, stats, checks, *_largest_terms(terms, None, khat, 1, keep), counts)
+
+
+def standard_normals(n, seed, stream):
+    """riskcore._core.standard_normals on the device: a CuPy array of n float64 normals (the same Philox
+    words; the transform uses CUDA's log and sqrt)."""
+    out = cupy.empty(n, dtype=np.float64)
+    _core.cuda_standard_normals(_ptr(out), n, seed, stream, _stream())
+    return out

@@ -12,12 +12,14 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _validate
-from riskcore._backend import implementation, resolve
+from riskcore._backend import implementation, on_gpu, resolve
+from riskcore._validate import namespace
 from riskcore.tail import _sums
 from riskcore.tail.estimators import TailEstimate, _estimate, is_estimate
 
@@ -58,10 +60,18 @@ def _host(backend: str) -> str:
     return "numba" if resolve(backend) == "numba" else "cpu"
 
 
-def standard_normals(n: int, seed: int, *, stream: int = 0, backend: str = "auto") -> np.ndarray:
+def standard_normals(
+    n: int, seed: int, *, stream: int = 0, backend: str = "auto", like: Any = None
+) -> np.ndarray | Any:
     r"""n standard normals from Philox4x64-10 (key (seed, stream), counter (block, 0, 0, 0)): each block's
     four words give two Box-Muller pairs, :math:`\sqrt{-2\log(1-u_1)}\,(\cos, \sin)(2\pi u_2)`, computed
     in the kernel (kernels/tail_sampler.hpp): identical on the cpu and numba backends for one seed.
+
+    ``like`` picks where the result lives, as NumPy's ``like=``: by default (or a host array) a NumPy
+    array, drawn on the host (also for ``backend="cuda"``); a device array (CuPy, or anything with
+    ``__cuda_array_interface__``) gives a CuPy array drawn on the device by the same transform of the same
+    Philox words (on a GPU CUDA's log, within 1 ulp, and FMA contraction: a few ulp from the host draws;
+    equal under emulation).
 
     >>> standard_normals(3, seed=1).shape
     (3,)
@@ -69,6 +79,8 @@ def standard_normals(n: int, seed: int, *, stream: int = 0, backend: str = "auto
     seed, stream = _validate.seed(seed), _validate.seed(stream, "stream")
     n = _validate.integer(n, "n", low=0)
     _validate.limit("n", n, _MAX_DRAWS, "draw in several calls with different streams", memory=True)
+    if like is not None and on_gpu(like):
+        return implementation("standard_normals", resolve(backend, like))(n, seed, stream)
     return np.asarray(implementation("standard_normals", _host(backend))(n, seed, stream))
 
 
@@ -139,6 +151,7 @@ def cross_entropy_is(
     fit_sd: bool = False,
     confidence: float = 0.95,
     backend: str = "auto",
+    like: Any = None,
 ) -> CrossEntropyResult:
     r"""P(score(Z) >= t), Z ~ N(0, I_dim), by the cross-entropy method (Rubinstein & Kroese):
     proposals N(mu, diag(sd^2)); each stage draws n points, sets the level
@@ -153,6 +166,10 @@ def cross_entropy_is(
     unbounded variance. ``fit_sd=True`` refits it anyway (as in the textbook method).
 
     ``score`` maps an (n, dim) float64 array to n scores: a NumPy function or a Numba-compiled one.
+    With a device array as ``like`` (see :func:`standard_normals`) every stage runs on the device: the
+    points are CuPy arrays drawn there, ``score`` gets them and returns device scores (a GPU model, say),
+    the quantile, the refit and the final importance-sampling pass stay on the device; the result (its
+    estimate, mean and sd) is on the host.
 
     >>> r = cross_entropy_is(lambda x: x.sum(axis=1), dim=2, threshold=6.0, n=2000, seed=3)
     >>> bool(abs(r.estimate.estimate - 1.0393e-5) < 4 * r.estimate.se), r.converged     # P(N(0, 2) > 6)
@@ -168,27 +185,29 @@ def cross_entropy_is(
     threshold = _validate.real(threshold, "threshold")
     seed = _validate.seed(seed)
     _validate.limit("n * dim", max(n, final_n) * dim, _MAX_DRAWS, "use fewer samples per stage", memory=True)
-    mean, sd = np.zeros(dim), np.ones(dim)
+    xp = namespace(like) if like is not None and on_gpu(like) else np
+    mean, sd = xp.zeros(dim), xp.ones(dim)
 
-    def draw(count: int, stream: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        x = mean + sd * standard_normals(count * dim, seed, stream=stream, backend=backend).reshape(count, dim)
-        s = np.asarray(score(x), dtype=np.float64).reshape(-1)
-        if s.shape != (count,) or np.isnan(s).any():
+    def draw(count: int, stream: int) -> tuple[Any, Any, Any]:
+        z = standard_normals(count * dim, seed, stream=stream, backend=backend, like=like).reshape(count, dim)
+        x = mean + sd * z
+        s = xp.asarray(score(x), dtype=xp.float64).reshape(-1)
+        if s.shape != (count,) or bool(xp.isnan(s).any()):
             raise ValueError(f"score must return {count} scores without NaN, got shape {s.shape}")
         log_p = -0.5 * (x * x).sum(axis=1)
-        log_q = -0.5 * (((x - mean) / sd) ** 2).sum(axis=1) - np.log(sd).sum()
+        log_q = -0.5 * (((x - mean) / sd) ** 2).sum(axis=1) - xp.log(sd).sum()
         return x, s, log_p - log_q
 
     levels: list[float] = []
     for stage in range(max_stages):
         x, s, lw = draw(n, stage + 1)
-        gamma = min(threshold, float(np.quantile(s, 1 - rho)))
+        gamma = min(threshold, float(xp.quantile(s, 1 - rho)))
         levels.append(gamma)
         elite = s >= gamma
-        w = np.exp(lw[elite] - lw[elite].max())
+        w = xp.exp(lw[elite] - lw[elite].max())
         mean = (w[:, None] * x[elite]).sum(axis=0) / w.sum()
         if fit_sd:
-            sd = np.maximum(np.sqrt((w[:, None] * (x[elite] - mean) ** 2).sum(axis=0) / w.sum()), 1e-12)
+            sd = xp.maximum(xp.sqrt((w[:, None] * (x[elite] - mean) ** 2).sum(axis=0) / w.sum()), 1e-12)
         if gamma >= threshold:
             break
     converged = levels[-1] >= threshold
@@ -202,4 +221,6 @@ def cross_entropy_is(
         warnings.warn(messages[0], RuntimeWarning, stacklevel=2)
     x, s, lw = draw(final_n, 0)
     estimate = is_estimate(lw, 0.0, score=s, threshold=threshold, confidence=confidence, backend=backend)
+    if xp is not np:
+        mean, sd = mean.get(), sd.get()
     return CrossEntropyResult(estimate, levels, mean, sd, converged, messages)
