@@ -140,6 +140,12 @@ row(
     once(lambda: tail.gaussian_tail_is(np.ones(20), 20.0, n, seed=1, backend="cpu")),
     None,
 )
+row(
+    "standard_normals 1e8 (like a device array)",
+    timed(lambda: tail.standard_normals(n, seed=1, like=cupy.empty(0))),
+    once(lambda: tail.standard_normals(n, seed=1, backend="cpu")),
+    timed(lambda: cupy.random.default_rng(1).standard_normal(n)),
+)
 
 cal = rng.beta(2, 5, size=(1000, 500))
 row(
