@@ -172,6 +172,20 @@ void bind_cuda(py::module_& m) {
     py::gil_scoped_release release;
     cuda::multivariate_score(args, reinterpret_cast<void*>(out), stream);
   });
+  m.def("cuda_multivariate_grad", [](const std::string& name, int itemsize, std::uintptr_t obs, std::uintptr_t fct,
+                                     std::uintptr_t ens_w, std::uintptr_t w, index_t n, index_t m, index_t d, double p,
+                                     const std::vector<index_t>& strides, std::uintptr_t out, std::uintptr_t stream) {
+    const MvScore kind = mv_score_from_name(name);
+    check_ensemble(itemsize, n, m, obs, fct, out);
+    require(d >= 1, "d must be >= 1");
+    check_mv_gradient(kind, name, w != 0);
+    require(strides.size() == 13, "strides: 13 element strides (fct 3, obs 2, ens_w 2, fw 2, ow 1, w 3)");
+    cuda::MultivariateArgs args{static_cast<int>(kind), itemsize, as_ptr(obs), as_ptr(fct), as_ptr(ens_w),
+                                nullptr, nullptr, as_ptr(w), n, m, d, p, {}};
+    std::copy(strides.begin(), strides.end(), args.strides);
+    py::gil_scoped_release release;
+    cuda::multivariate_grad(args, reinterpret_cast<void*>(out), stream);
+  });
   m.def("cuda_clogs_ensemble", [](int itemsize, std::uintptr_t obs, std::uintptr_t fct, std::uintptr_t a,
                                   std::uintptr_t b, std::uintptr_t bw, index_t n, index_t m, bool cens,
                                   const std::vector<index_t>& strides, std::uintptr_t out, std::uintptr_t stream) {

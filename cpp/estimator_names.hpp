@@ -47,4 +47,14 @@ inline void check_mv_inputs(MvScore kind, bool has_w, bool has_fw, bool has_ow) 
   if (needs_ow && (!has_ow || !has_fw)) throw std::invalid_argument("the weighted scores need fw and ow");
 }
 
+// The member gradients that exist (multivariate_grad_row): the energy score's four estimators and the
+// unweighted-pair variogram scores; the variogram ones need w (the cpu and cuda bindings' check).
+inline void check_mv_gradient(MvScore kind, const std::string& name, bool has_w) {
+  const bool vs = kind == MvScore::vs_nrg || kind == MvScore::vs_fair;
+  if (!vs && kind != MvScore::es_nrg && kind != MvScore::es_fair && kind != MvScore::es_akr &&
+      kind != MvScore::es_akr_circperm)
+    throw std::invalid_argument("no member gradient for '" + name + "'");
+  if (vs && !has_w) throw std::invalid_argument("the variogram scores need w");
+}
+
 }  // namespace riskcore

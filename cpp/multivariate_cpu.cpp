@@ -74,16 +74,13 @@ template <class T>
 CArray<T> multivariate_grad_cpu(const std::string& name, const Arr<T>& obs, const Arr<T>& fct,
                                 const std::optional<Arr<T>>& ens_w, const std::optional<Arr<T>>& w, double p) {
   const MvScore kind = mv_score_from_name(name);
-  if (kind != MvScore::es_nrg && kind != MvScore::es_fair && kind != MvScore::es_akr &&
-      kind != MvScore::es_akr_circperm && kind != MvScore::vs_nrg && kind != MvScore::vs_fair)
-    throw std::invalid_argument("no member gradient for '" + name + "'");
+  check_mv_gradient(kind, name, w.has_value());
   if (fct.ndim() != 3 || fct.shape(1) < 1 || fct.shape(2) < 1)
     throw std::invalid_argument("fct must be 3-d (n, m, d) with m, d >= 1");
   const index_t n = fct.shape(0), m = fct.shape(1), d = fct.shape(2);
   require<T>(obs, "obs", {n, d});
   require(ens_w, "ens_w", {n, m});
   require(w, "w", {n, d, d});
-  if ((kind == MvScore::vs_nrg || kind == MvScore::vs_fair) && !w) throw std::invalid_argument("the variogram scores need w");
   CArray<T> out({n, m, d});
   T* pout = out.mutable_data();
   const T* pe = ens_w ? ens_w->data() : nullptr;

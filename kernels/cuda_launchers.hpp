@@ -47,6 +47,8 @@ struct MultivariateArgs {
   index_t strides[13];
 };
 void multivariate_score(const MultivariateArgs& args, void* out, std::uintptr_t stream);
+// d score / d member (n, m, d), C-contiguous, of the energy or variogram score args.kind (fw, ow unused).
+void multivariate_grad(const MultivariateArgs& args, void* out, std::uintptr_t stream);
 
 // Censored (cens) or conditional KDE log score of fct (n, m) against obs (n,) on [a, b] (n,), bandwidth bw
 // (n,) or null (the rule of thumb); strides: obs, fct (2), a, b, bw.

@@ -5,7 +5,11 @@
 // never expanded). Scratch (the variogram's m doubles, the Dawid-Sebastiani d + d^2, the log score's 2m)
 // lives in global memory for at most kRowsPerLaunch forecasts at a time. The same terms in the same order
 // as the CPU; CUDA's own exp/log/sqrt and FMA contraction put the results within a few ulp of it.
-// (The unweighted nrg / fair energy score has its own tiled block kernel in kernels/crps.cu.)
+// (The unweighted nrg / fair energy score has its own tiled block kernel in kernels/crps.cu.) The member
+// gradients (energy and variogram scores) are one thread per forecast on multivariate_grad_row, writing
+// the forecast's m x d gradient in place (float32: through m d doubles of scratch).
+#include <type_traits>
+
 #include "cuda_check.cuh"
 #include "cuda_launch.cuh"
 #include "cuda_launchers.hpp"
@@ -62,6 +66,22 @@ __global__ void multivariate_score_kernel(MvScore kind, MvArrays<T> a, T* out, i
 }
 
 template <class T>
+__global__ void multivariate_grad_kernel(MvScore kind, MvArrays<T> a, T* out, index_t first, index_t rows, index_t m,
+                                         index_t d, double p, double* scratch, index_t per_row) {
+  const index_t k = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (k >= rows) return;
+  const index_t r = first + k;
+  double* mine = scratch + k * per_row;  // the variogram's m values, then (float32) the gradient
+  double* g = mine + m;
+  if constexpr (std::is_same_v<T, double>) g = out + r * m * d;
+  multivariate_grad_row<T>(kind, StridedMatrix<T>{a.x + r * a.x0, a.x1, a.x2}, StridedVector<T>{a.y + r * a.y0, a.y1},
+                           m, d, StridedVector<T>{a.ens ? a.ens + r * a.e0 : nullptr, a.e1},
+                           StridedMatrix<T>{a.w ? a.w + r * a.w0 : nullptr, a.w1, a.w2}, p, mine, g);
+  if constexpr (!std::is_same_v<T, double>)
+    for (index_t c = 0; c < m * d; ++c) out[r * m * d + c] = static_cast<T>(g[c]);
+}
+
+template <class T>
 __global__ void clogs_kernel(const T* obs, index_t so, const T* fct, index_t sr, index_t sm, const T* lo, index_t sa,
                              const T* hi, index_t sb, const T* bw, index_t sw, bool cens, T* out, index_t first,
                              index_t rows, index_t m, double* key) {
@@ -87,6 +107,25 @@ void multivariate_typed(const MultivariateArgs& args, void* out, cudaStream_t s)
   }
 }
 
+// Scratch of the gradient launches: at most this many doubles (rows per launch shrink for large m d).
+constexpr index_t kGradScratch = index_t(1) << 24;
+
+template <class T>
+void multivariate_grad_typed(const MultivariateArgs& args, void* out, cudaStream_t s) {
+  const auto kind = static_cast<MvScore>(args.kind);
+  const index_t n = args.n, m = args.m, d = args.d;
+  const index_t per_row = m + (std::is_same_v<T, double> ? 0 : m * d);
+  const index_t fit = kGradScratch / per_row > 1 ? kGradScratch / per_row : 1;
+  const index_t chunk = n < fit ? n : fit;
+  DeviceBuffer<double> scratch(static_cast<std::size_t>(per_row) * static_cast<std::size_t>(chunk), s);
+  const MvArrays<T> a = mv_arrays<T>(args);
+  for (index_t first = 0; first < n; first += chunk) {
+    const index_t rows = n - first < chunk ? n - first : chunk;
+    launch("multivariate_grad", multivariate_grad_kernel<T>, items(rows, "multivariate_grad"), s, kind, a,
+           static_cast<T*>(out), first, rows, m, d, args.p, scratch.get(), per_row);
+  }
+}
+
 template <class T>
 void clogs_typed(const ClogsArgs& c, void* out, cudaStream_t s) {
   const index_t chunk = c.n < kRowsPerLaunch ? c.n : kRowsPerLaunch;
@@ -108,6 +147,14 @@ void multivariate_score(const MultivariateArgs& args, void* out, std::uintptr_t 
     multivariate_typed<double>(args, out, as_stream(stream));
   else
     multivariate_typed<float>(args, out, as_stream(stream));
+}
+
+void multivariate_grad(const MultivariateArgs& args, void* out, std::uintptr_t stream) {
+  if (args.n == 0) return;
+  if (args.itemsize == 8)
+    multivariate_grad_typed<double>(args, out, as_stream(stream));
+  else
+    multivariate_grad_typed<float>(args, out, as_stream(stream));
 }
 
 void clogs_ensemble(const ClogsArgs& args, void* out, std::uintptr_t stream) {

@@ -199,6 +199,10 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_multivariate_score("dss", 8, 1, 1, 0, 0, 0, 0, 4, 3, 2, 0.5, [0] * 12, 1, 0)
     with pytest.raises(ValueError, match="null pointer"):
         _core.cuda_clogs_ensemble(8, 1, 1, 0, 1, 0, 4, 3, True, [0] * 6, 1, 0)
+    with pytest.raises(ValueError, match="no member gradient for 'dss'"):
+        _core.cuda_multivariate_grad("dss", 8, 1, 1, 0, 0, 4, 3, 2, 0.5, [0] * 13, 1, 0)
+    with pytest.raises(ValueError, match="variogram scores need w"):
+        _core.cuda_multivariate_grad("vs_fair", 8, 1, 1, 0, 0, 4, 3, 2, 0.5, [0] * 13, 1, 0)
     with pytest.raises(ValueError, match="null pointer"):
         _core.cuda_standard_normals(0, 5, 1, 0, 0)
     with pytest.raises(ValueError, match="n must be >= 0"):
@@ -470,6 +474,29 @@ def test_cross_entropy_like_a_device_array_runs_every_stage_on_the_device():
     for field in ("estimate", "se", "ess", "kl"):
         np.testing.assert_allclose(getattr(gpu.estimate, field), getattr(cpu.estimate, field), rtol=1e-12)
     assert gpu.estimate.events == cpu.estimate.events
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_multivariate_gradients_of_device_arrays_stay_on_the_device(dtype):
+    rng = np.random.default_rng(23)
+    obs, fct = rng.normal(size=(6, 3)).astype(dtype), rng.normal(size=(6, 4, 3)).astype(dtype)
+    fct[2, 1, 0] = np.nan
+    moved = np.moveaxis(fct, (1, 2), (0, 1))  # (m, d, n): the gradient keeps these axes
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    calls = [(riskcore.energy_score_grad, {"estimator": "fair"}), (riskcore.energy_score_grad, {"estimator": "akr"}),
+             (riskcore.vs_ensemble_grad, {"w": rng.uniform(size=(3, 3)), "p": 1.5})]  # fmt: skip
+    for fn, kw in calls:
+        gpu = fn(cupy.asarray(obs.T), cupy.asarray(moved), m_axis=0, v_axis=1, **kw)
+        cpu = fn(obs.T, moved, m_axis=0, v_axis=1, backend="cpu", **kw)
+        assert isinstance(gpu, cupy.ndarray) and gpu.dtype == dtype and gpu.shape == moved.shape
+        np.testing.assert_allclose(gpu.get(), cpu, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-15)
+        assert np.isnan(cpu[:, :, 2]).all()
+    w = rng.uniform(size=(3, 3))  # a host w with device data (and the reverse) is moved to the data
+    on_device = riskcore.vs_ensemble(cupy.asarray(obs), cupy.asarray(fct), w=w)
+    assert isinstance(on_device, cupy.ndarray)
+    np.testing.assert_allclose(on_device.get(), riskcore.vs_ensemble(obs, fct, w=w, backend="cpu"), rtol=rtol)
+    on_host = riskcore.vs_ensemble(obs, fct, w=cupy.asarray(w), backend="cpu")
+    np.testing.assert_array_equal(on_host, riskcore.vs_ensemble(obs, fct, w=w, backend="cpu"))
 
 
 def test_mixture_importance_sampling_of_device_arrays_stays_on_the_device():

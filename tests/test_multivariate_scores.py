@@ -473,7 +473,7 @@ def test_nan_propagates_and_zero_weight_ensembles_are_nan(score_backend):
     assert (riskcore.vres_ensemble(OBS, FCT, w_func=lambda z: 0.0, backend=b) == 0).all()
 
 
-def test_cuda_runs_every_score_and_refuses_the_gradients():
+def test_cuda_runs_every_score_and_gradient():
     if not riskcore.backends()["cuda"].available:
         pytest.skip(f"no CUDA backend: {riskcore.backends()['cuda'].reason}")
     np.testing.assert_allclose(riskcore.energy_score(OBS, FCT, estimator="fair", backend="cuda"),
@@ -486,8 +486,17 @@ def test_cuda_runs_every_score_and_refuses_the_gradients():
         cuda, cpu = score("cuda"), score("cpu")
         assert type(cuda) is np.ndarray
         np.testing.assert_allclose(cuda, cpu, rtol=1e-13)
-    with pytest.raises(ValueError, match="no CUDA kernel"):
-        riskcore.energy_score_grad(OBS, FCT, backend="cuda")
+    for est in ("nrg", "fair", "akr", "akr_circperm"):
+        weights = ENS_W if est in ("nrg", "fair") else None
+        cuda = riskcore.energy_score_grad(OBS, FCT, weights=weights, estimator=est, backend="cuda")
+        assert type(cuda) is np.ndarray
+        cpu = riskcore.energy_score_grad(OBS, FCT, weights=weights, estimator=est, backend="cpu")
+        np.testing.assert_allclose(cuda, cpu, rtol=1e-13, atol=1e-15)  # entries are sums of O(1) terms
+    for est in ("nrg", "fair"):
+        for p in (0.5, 1.0, 2.5):
+            kw = {"w": VW, "p": p, "weights": ENS_W, "estimator": est}
+            cuda, cpu = (riskcore.vs_ensemble_grad(OBS, FCT, backend=b, **kw) for b in ("cuda", "cpu"))
+            np.testing.assert_allclose(cuda, cpu, rtol=1e-13, atol=1e-15)
 
 
 # --------------------------------------------------------------------------------------- gradients

@@ -104,6 +104,18 @@ def multivariate_score(name, obs, fct, ens_w, fw, ow, w, p):
     return out
 
 
+def multivariate_grad(name, obs, fct, ens_w, w, p):
+    """d score / d member (n, m, d) on the device, the arrays read in place as in multivariate_score."""
+    views = [_view(a, k) for a, k in ((fct, 3), (obs, 2), (ens_w, 2), (None, 2), (None, 1), (w, 3))]
+    (x, _), (y, _), (e, _), _, _, (v, _) = views
+    out = cupy.empty(x.shape, dtype=x.dtype)
+    strides = [step for _, steps in views for step in steps]
+    _core.cuda_multivariate_grad(
+        name, x.itemsize, _ptr(y), _ptr(x), _ptr(e), _ptr(v), *x.shape, float(p), strides, _ptr(out), _stream()
+    )
+    return out
+
+
 def clogs_ensemble(obs, fct, a, b, bw, cens):
     views = [_view(v, k) for v, k in ((obs, 1), (fct, 2), (a, 1), (b, 1), (bw, 1))]
     (y, _), (x, _), (lo, _), (hi, _), (h, _) = views

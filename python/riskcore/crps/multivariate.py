@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 
 from riskcore import _arrays, _validate
 from riskcore import _crps_args as args
-from riskcore._backend import backends, implementation, on_gpu, resolve
+from riskcore._backend import implementation, on_gpu, resolve
 
 __all__ = [
     "dssmv_ensemble",
@@ -178,19 +178,17 @@ def _run(
 
 
 def _run_grad(name: str, members: Members, backend: str, w: Any = None, p: float = 0.0) -> Any:
-    """d score / d member on the chosen host backend, with the member and variable axes where fct has them."""
+    """d score / d member on the chosen backend (cuda: one thread per forecast), with the member and
+    variable axes where fct has them."""
     chosen = resolve(backend, members.obs, members.fct, members.weights)
-    if chosen == "cuda":
-        if backend != "auto" or not members.on_host:
-            raise ValueError(f"the {name} gradient has no CUDA kernel yet; use backend='cpu' or 'numba'")
-        chosen = "cpu" if backends()["cpu"].available else "numba"
+    xp = members.xp if chosen == "cuda" else np
     n, m, d = members.fct.shape
     if n == 0:
-        grad = np.empty((0, m, d), members.dtype)
+        grad = xp.empty((0, m, d), members.dtype)
     else:
         grad = implementation("multivariate_grad", chosen)(name, members.obs, members.fct, members.weights, w, p)
-    grad = grad.reshape((*members.batch, m, d))
-    return np.moveaxis(grad, (-2, -1), members.axes)
+    grad = _arrays.to_output(xp, grad, (*members.batch, m, d), members.on_host or xp is np)
+    return (np if members.on_host else xp).moveaxis(grad, (-2, -1), members.axes)
 
 
 def _estimator(estimator: str, allowed: tuple[str, ...] = _KERNEL_ESTIMATORS) -> str:
@@ -228,7 +226,8 @@ def energy_score(
         Ensemble member weights (scoringrules' ``ens_w``), finite and >= 0, normalised per forecast.
     estimator : {"nrg", "fair", "akr", "akr_circperm"}
     backend : {"auto", "cpu", "cuda", "numba"}
-        ``cuda`` for the unweighted ``nrg`` and ``fair`` only.
+        On ``cuda`` the unweighted ``nrg`` and ``fair`` take a tiled block kernel, the rest one thread
+        per forecast.
 
     Returns
     -------
@@ -270,7 +269,7 @@ def energy_score_grad(
 
     :math:`c = 1` (nrg) or :math:`1/(1 - \sum v^2)` (fair); for ``akr``/``akr_circperm`` the gradient of
     their own formula. A zero difference contributes 0 (the central subgradient). In one dimension it is
-    :func:`riskcore.crps_ensemble_grad`. Parameters as :func:`energy_score` (host backends only).
+    :func:`riskcore.crps_ensemble_grad`. Parameters as :func:`energy_score`.
 
     Returns
     -------
@@ -388,11 +387,17 @@ def vres_ensemble(
 
 
 def _pair_weights(w: Any, members: Members) -> Any:
-    """The variogram's (d, d) pair weights as (n, d, d) rows (all ones by default)."""
+    """The variogram's (d, d) pair weights as (n, d, d) rows (all ones by default), in the namespace of
+    obs and fct (a parameter: a NumPy w goes to the device with device data, a device w to the host with
+    host data)."""
     d = members.fct.shape[-1]
     if w is None:
         return np.broadcast_to(np.ones((1, 1, 1), members.dtype), (members.fct.shape[0], d, d))
     w_a = _validate.real_array(w, "w", low=0.0, allow_nan=False, allow_inf=False)
+    if on_gpu(w_a) and members.on_host:
+        w_a = w_a.get()
+    elif not on_gpu(w_a) and not members.on_host:
+        w_a = members.xp.asarray(w_a)
     if w_a.ndim < 2 or w_a.shape[-2:] != (d, d):
         raise ValueError(f"w must have shape (..., d, d) with d={d}, got {w_a.shape}")
     return members.rows(w_a, (d, d))
@@ -476,7 +481,7 @@ def vs_ensemble_grad(
 
     with :math:`a_{ikl} = |x_{ik} - x_{il}|^p`, :math:`\bar a = \sum_i v_i a_i`, :math:`b_{kl} = |y_k -
     y_l|^p`, :math:`\kappa = 0` (nrg) or :math:`\sum v^2 / (1 - \sum v^2)` (fair). Equal variables
-    (:math:`x_{ik} = x_{il}`) contribute 0. Parameters as :func:`vs_ensemble` (host backends only).
+    (:math:`x_{ik} = x_{il}`) contribute 0. Parameters as :func:`vs_ensemble`.
 
     Examples
     --------
