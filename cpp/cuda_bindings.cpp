@@ -17,6 +17,7 @@
 #include "cuda_launchers.hpp"
 #include "estimator_names.hpp"
 #include "mc_stream_launchers.hpp"
+#include "risk_parts.hpp"
 #include "tail_parts.hpp"
 #endif
 
@@ -304,6 +305,32 @@ void bind_cuda(py::module_& m) {
     require(n == 0 || out != 0, "a required device array is missing (null pointer)");
     py::gil_scoped_release release;
     cuda::standard_normals(reinterpret_cast<double*>(out), n, seed, philox_stream, stream);
+  });
+  // mc_stream: MC / SCOPE / REACH moments of device arrays (risk_moments' contract): hazards (Q, N, T, K),
+  // lengths and first_hit (Q, N, K), mask (Q, N, T) or 0, read through `strides` (h 4, lengths 3, mask 3,
+  // hit 3 element strides); the per-block parts come back and are merged as on the CPU.
+  m.def("cuda_risk_moments", [](int itemsize, std::uintptr_t h, std::uintptr_t lengths, std::uintptr_t mask,
+                                std::uintptr_t hit, const std::vector<index_t>& strides, index_t Q, index_t N, index_t T,
+                                index_t K, int kind, std::uintptr_t stream) {
+    require(itemsize == 4 || itemsize == 8, "itemsize must be 4 (float32) or 8 (float64), got " + std::to_string(itemsize));
+    require(Q >= 1 && N >= 1 && K >= 1 && T >= 0, "need Q, N, K >= 1 and T >= 0");
+    require(kind >= kRiskMc && kind <= kRiskReach, "unknown estimator kind");
+    require(strides.size() == 13, "strides: 13 element strides (hazards 4, lengths 3, mask 3, first_hit 3)");
+    require(lengths != 0 && (T == 0 || h != 0), "a required device array is missing (null pointer)");
+    require(kind == kRiskReach || hit != 0, "mc and scope need first_hit");
+    const index_t blocks = (N + kRiskBlock - 1) / kRiskBlock, pairs = Q * K;
+    std::vector<RiskBlock> parts(static_cast<size_t>(pairs * blocks));
+    CArray<double> out({index_t{5}, Q, K});
+    CArray<std::int64_t> checks({index_t{4}});
+    {
+      py::gil_scoped_release release;
+      const index_t* st = strides.data();
+      cuda::risk_blocks(itemsize, as_ptr(h), st, reinterpret_cast<const std::int64_t*>(lengths), st + 4,
+                        reinterpret_cast<const std::uint8_t*>(mask), st + 7, reinterpret_cast<const std::int64_t*>(hit),
+                        st + 10, Q, N, T, K, kind, parts.data(), stream);
+      combine_risk_parts(parts.data(), pairs, blocks, kind, out.mutable_data(), checks.mutable_data());
+    }
+    return py::make_tuple(out, checks);
   });
   // mc_stream: one sequence-model driver step on device rows (tables and row states are device arrays;
   // `tables` = (outcome_bits, chunk_bits, outcome_offsets, outcome_list, is_end, duration, horizon) pointers,

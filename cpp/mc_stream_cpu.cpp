@@ -13,6 +13,7 @@
 #include "array_views.hpp"
 #include "mc_stream.hpp"
 #include "parallel.hpp"
+#include "risk_parts.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -238,21 +239,7 @@ py::tuple risk_moments(const Strided<Real>& h, const Strided<std::int64_t>& len,
         parts[static_cast<size_t>(item)] = risk_block<Real, HostFold>(a, kind, pair / a.K, pair % a.K, n0, n1);
       }
     });
-    RiskBlock all{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
-    double* o = out.mutable_data();
-    for (index_t pair = 0; pair < pairs; ++pair) {
-      RiskBlock r{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
-      for (index_t b = 0; b < blocks; ++b) merge_block(r, parts[static_cast<size_t>(pair * blocks + b)]);
-      const RiskBlock& v = r;
-      o[pair] = kind == kRiskMc ? v.mc.count : v.value.count;
-      o[pairs + pair] = kind == kRiskMc ? v.mc.mean : v.value.mean;
-      o[2 * pairs + pair] = kind == kRiskMc ? v.mc.m2 : v.value.m2;
-      o[3 * pairs + pair] = v.mc.mean;
-      o[4 * pairs + pair] = v.mc.m2;
-      merge_block(all, RiskBlock{{0, 0, 0}, {0, 0, 0}, v.bad_h, v.first_h, v.bad_hit, v.first_hit});
-    }
-    std::int64_t* c = checks.mutable_data();
-    c[0] = all.bad_h, c[1] = all.first_h, c[2] = all.bad_hit, c[3] = all.first_hit;
+    combine_risk_parts(parts.data(), pairs, blocks, kind, out.mutable_data(), checks.mutable_data());
   }
   return py::make_tuple(out, checks);
 }

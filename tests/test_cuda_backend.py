@@ -205,6 +205,12 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_multivariate_grad("vs_fair", 8, 1, 1, 0, 0, 4, 3, 2, 0.5, [0] * 13, 1, 0)
     with pytest.raises(ValueError, match="null pointer"):
         _core.cuda_standard_normals(0, 5, 1, 0, 0)
+    with pytest.raises(ValueError, match="mc and scope need first_hit"):
+        _core.cuda_risk_moments(8, 1, 1, 0, 0, [0] * 13, 1, 1, 1, 1, 1, 0)
+    with pytest.raises(ValueError, match="13 element strides"):
+        _core.cuda_risk_moments(8, 1, 1, 0, 0, [0] * 12, 1, 1, 1, 1, 2, 0)
+    with pytest.raises(ValueError, match="need Q, N, K >= 1"):
+        _core.cuda_risk_moments(8, 1, 1, 0, 0, [0] * 13, 1, 0, 1, 1, 2, 0)
     with pytest.raises(ValueError, match="n must be >= 0"):
         _core.cuda_standard_normals(1, -1, 1, 0, 0)
     one = np.ones(3)
@@ -497,6 +503,53 @@ def test_multivariate_gradients_of_device_arrays_stay_on_the_device(dtype):
     np.testing.assert_allclose(on_device.get(), riskcore.vs_ensemble(obs, fct, w=w, backend="cpu"), rtol=rtol)
     on_host = riskcore.vs_ensemble(obs, fct, w=cupy.asarray(w), backend="cpu")
     np.testing.assert_array_equal(on_host, riskcore.vs_ensemble(obs, fct, w=w, backend="cpu"))
+
+
+def _risk_fields(r):
+    return [np.asarray(getattr(r, f)) for f in ("estimate", "se", "ci_low", "ci_high", "n", "variance")]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mc_scope_reach_of_device_arrays_run_on_the_device_and_match_the_cpu(dtype):
+    rng = np.random.default_rng(24)
+    h = rng.uniform(0, 0.12, size=(2, 5000, 7, 3)).astype(dtype)  # 3 blocks of trajectories, the last partial
+    hit = rng.integers(-1, 7, size=(2, 5000, 3))
+    lengths = rng.integers(0, 8, size=(2, 5000))
+    hit3 = np.minimum(hit, lengths[..., None] - 1)
+    mask = rng.uniform(size=(2, 5000, 7)) < 0.8
+    base = mc.mc_estimate(hit[:, :, 0])
+    calls = [
+        (mc.reach_estimate, (h,), {}),
+        (mc.reach_estimate, (h[..., 0],), {"mask": mask, "baseline": base}),
+        (mc.scope_estimate, (h, hit3), {"lengths": lengths}),
+        (mc.scope_estimate, (h[..., 1], hit[:, :, 1]), {}),
+        (mc.mc_estimate, (hit,), {}),
+    ]
+    for fn, args, kw in calls:
+        cpu = fn(*args, backend="cpu", **kw)
+        dev = {k: cupy.asarray(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        gpu = fn(*(cupy.asarray(a) for a in args), **dev)
+        assert type(gpu.estimate) is np.ndarray  # results are host objects, as the tail estimators'
+        # the same terms in the same order (the per-block moments merged on the host as on the cpu); on a
+        # GPU CUDA's log1p/expm1 and FMA contraction move REACH by a few ulp
+        for a, b in zip(_risk_fields(gpu), _risk_fields(cpu), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12 if dtype == np.float64 else 1e-6, atol=1e-15)
+        if cpu.efficiency is not None:
+            np.testing.assert_allclose(gpu.efficiency, cpu.efficiency, rtol=1e-10)
+
+
+def test_device_hazards_report_bad_values_like_the_cpu():
+    h = np.full((2, 3000, 4), 0.1)
+    h[1, 2500, 2] = 1.5
+    for arr in (h, cupy.asarray(h)):
+        with pytest.raises(ValueError, match=r"hazards .*index \(1, 2500, 2\)"):
+            mc.reach_estimate(arr, backend="cpu" if arr is h else "auto")
+    hit = np.full((2, 3000), -1)
+    hit[0, 7] = 9
+    with pytest.raises(ValueError, match=r"first_hit .*index \(0, 7\)"):
+        mc.scope_estimate(cupy.asarray(np.full((2, 3000, 4), 0.1)), cupy.asarray(hit))
+    with pytest.raises(ValueError, match="GPU arrays but backend='cpu'"):
+        mc.reach_estimate(cupy.asarray(h), backend="cpu")
 
 
 def test_mixture_importance_sampling_of_device_arrays_stays_on_the_device():

@@ -251,3 +251,15 @@ def standard_normals(n, seed, stream):
     out = cupy.empty(n, dtype=np.float64)
     _core.cuda_standard_normals(_ptr(out), n, seed, stream, _stream())
     return out
+
+
+def risk_moments(hazards, lengths, mask, first_hit, kind):
+    """riskcore._core.risk_moments on the device: hazards (Q, N, T, K), lengths and first_hit (Q, N, K), mask
+    (Q, N, T) or None, read in place through their strides (host arrays, e.g. broadcast lengths, are copied
+    compactly); the per-block moments come back and are merged on the host in the CPU's order."""
+    views = [_view(a, k) for a, k in ((hazards, 4), (lengths, 3), (mask, 3), (first_hit, 3))]
+    (h, _), (steps, _), (m, _), (hit, _) = views
+    strides = [s for _, st in views for s in st]
+    return _core.cuda_risk_moments(
+        h.itemsize, _ptr(h), _ptr(steps), _ptr(m), _ptr(hit), strides, *h.shape, kind, _stream()
+    )

@@ -1,8 +1,9 @@
 r"""MC, SCOPE and REACH from arrays computed elsewhere (the model ran outside riskcore).
 
-One kernel pass over the hazards (C++ threads, Numba; arrays read through their strides, no copies)
-computes the per-(query, outcome) moments and checks the hazards and first hits on the way: an
-offending value is reported with its count and the index of the first one.
+One kernel pass over the hazards (C++ threads, Numba, or CUDA for device arrays; every array read in
+place through its strides, no copies) computes the per-(query, outcome) moments and checks the hazards
+and first hits on the way: an offending value is reported with its count and the index of the first
+one. Results are host objects on every backend.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from numpy.typing import ArrayLike
 
 from riskcore import _validate
 from riskcore._backend import implementation, on_gpu, resolve
+from riskcore._validate import namespace
 from riskcore.mc.results import RiskAccumulator, RiskEstimate
 
 _KIND = {"mc": 0, "scope": 1, "reach": 2}
@@ -21,13 +23,17 @@ _INT64 = np.int64
 
 
 def _kernel(backend: str, *arrays: Any) -> Any:
-    """The risk_moments kernel; host arrays stay on the host (a GPU would first need a copy)."""
+    """The risk_moments kernel: device arrays go to the cuda one (read in place), host arrays stay on
+    the host (a GPU would first need a copy of the hazards)."""
     name = resolve(backend, *arrays)
-    if name == "cuda":
-        if any(on_gpu(a) for a in arrays):  # kernels/mc_stream.cu has the launcher; not yet bound in _cuda
-            raise TypeError("the mc array estimators take host arrays; pass hazards.get() for CuPy arrays")
+    if name == "cuda" and not any(on_gpu(a) for a in arrays):
         name = resolve("cpu")
     return implementation("risk_moments", name)
+
+
+def _host_or_device(value: Any) -> Any:
+    """A device array as it is, anything else as a NumPy array."""
+    return value if on_gpu(value) else np.asarray(value)
 
 
 def _hazards(hazards: ArrayLike) -> np.ndarray:
@@ -42,8 +48,8 @@ def _hazards(hazards: ArrayLike) -> np.ndarray:
 
 
 def _per_trajectory(value: ArrayLike, name: str, shape: tuple[int, ...], outcomes: int) -> np.ndarray:
-    """An integer array of shape (Q, N) or (Q, N, K) as an int64 (Q, N, K) view."""
-    a = np.asarray(value)
+    """An integer array of shape (Q, N) or (Q, N, K) as an int64 (Q, N, K) view (on its device)."""
+    a = _host_or_device(value)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an integer array, got {a.dtype}")
     q, n = shape
@@ -53,7 +59,7 @@ def _per_trajectory(value: ArrayLike, name: str, shape: tuple[int, ...], outcome
     if a.dtype.kind == "u" and a.dtype.itemsize == 8 and a.size and int(a.max()) > np.iinfo(_INT64).max:
         raise ValueError(f"{name} holds values beyond int64")
     a = a.astype(_INT64, copy=False)
-    return np.broadcast_to(a[..., None] if a.ndim == 2 else a, (q, n, outcomes))
+    return namespace(a).broadcast_to(a[..., None] if a.ndim == 2 else a, (q, n, outcomes))
 
 
 def _steps(h: np.ndarray, lengths: ArrayLike | None, mask: ArrayLike | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -63,7 +69,7 @@ def _steps(h: np.ndarray, lengths: ArrayLike | None, mask: ArrayLike | None) -> 
     if lengths is not None and mask is not None:
         raise ValueError("give lengths or mask, not both")
     if mask is not None:
-        m = np.asarray(mask)
+        m = _host_or_device(mask)
         if m.dtype != bool or m.shape != (q, n, t):
             raise ValueError(f"mask must be a bool array of shape {(q, n, t)}, got {m.dtype} {m.shape}")
         return np.broadcast_to(np.asarray(t, _INT64), (q, n, k)), m.view(np.uint8)
@@ -76,7 +82,7 @@ def _steps(h: np.ndarray, lengths: ArrayLike | None, mask: ArrayLike | None) -> 
 
 def _moments(kind: str, h: np.ndarray, lengths: np.ndarray, mask: Any, hit: Any, backend: str) -> np.ndarray:
     h4 = h if h.ndim == 4 else h[..., None]
-    out, checks = _kernel(backend, h)(h4, lengths, mask, hit, _KIND[kind])
+    out, checks = _kernel(backend, h, lengths, mask, hit)(h4, lengths, mask, hit, _KIND[kind])
     out, checks = np.asarray(out), [int(c) for c in np.asarray(checks)]
     _validate.fused_error("hazards", "in [0, 1] (not NaN) on valid steps", checks[0], checks[1], h.shape)
     hit_shape = h.shape[:2] + h.shape[3:]
@@ -118,7 +124,7 @@ def mc_estimate(first_hit: ArrayLike, *, confidence: float = 0.95, backend: str 
     0.5
     """
     confidence = _validate.probability(confidence, "confidence")
-    hit = np.asarray(first_hit)
+    hit = _host_or_device(first_hit)
     if hit.dtype.kind not in "iu" or hit.ndim not in (2, 3):
         raise ValueError(
             f"first_hit must be an integer array (queries, trajectories[, outcomes]), got {hit.dtype} {hit.shape}"
