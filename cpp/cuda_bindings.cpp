@@ -46,6 +46,24 @@ void check_ensemble(int itemsize, index_t n, index_t m, std::uintptr_t obs, std:
   require(m >= 1, "fct needs at least one member");
 }
 
+// The simulator's tables (one chain or one per query) and arguments, as the CPU binding checks them;
+// returns the number of chains.
+index_t check_chains(const CArray<double>& cdf, const CArray<double>& masked_cdf, const CArray<double>& hazard,
+                     const CArray<std::uint8_t>& kind, const CArray<std::int64_t>& start, index_t horizon,
+                     index_t first, index_t count) {
+  require_shape(cdf, "cdf", {-1, -1, -1});
+  const index_t chains = cdf.shape(0), states = cdf.shape(1), queries = start.size();
+  require_shape(cdf, "cdf", {chains, states, states});
+  require_shape(masked_cdf, "masked_cdf", {chains, states, states});
+  require_shape(hazard, "hazard", {chains, states});
+  require_shape(kind, "kind", {chains, states});
+  require(chains == 1 || chains == queries, "need one chain or one chain per query");
+  require(horizon >= 0 && count >= 0 && first >= 0, "horizon, first and count must be >= 0");
+  for (index_t q = 0; q < queries; ++q)
+    require(start.data()[q] >= 0 && start.data()[q] < states, "start state out of range");
+  return chains;
+}
+
 // Device allocations through a Python allocator (CuPy's memory pool): `allocate(nbytes)` returns an object
 // with `.ptr`, kept alive until the launcher releases the pointer.
 struct PythonAllocator {
@@ -237,16 +255,8 @@ void bind_cuda(py::module_& m) {
                                     const CArray<double>& hazard, const CArray<std::uint8_t>& kind,
                                     const CArray<std::int64_t>& start, index_t horizon, std::uint64_t seed,
                                     index_t first, index_t count, std::uintptr_t stream) {
-    require_shape(cdf, "cdf", {-1, -1, -1});
-    const index_t chains = cdf.shape(0), states = cdf.shape(1), queries = start.size();
-    require_shape(cdf, "cdf", {chains, states, states});
-    require_shape(masked_cdf, "masked_cdf", {chains, states, states});
-    require_shape(hazard, "hazard", {chains, states});
-    require_shape(kind, "kind", {chains, states});
-    require(chains == 1 || chains == queries, "need one chain or one chain per query");
-    require(horizon >= 0 && count >= 0 && first >= 0, "horizon, first and count must be >= 0");
-    for (index_t q = 0; q < queries; ++q)
-      require(start.data()[q] >= 0 && start.data()[q] < states, "start state out of range");
+    const index_t chains = check_chains(cdf, masked_cdf, hazard, kind, start, horizon, first, count);
+    const index_t states = cdf.shape(1), queries = start.size();
     CArray<double> moments({queries, index_t{3}, index_t{2}});
     CArray<std::int64_t> steps(queries);
     {
@@ -256,6 +266,24 @@ void bind_cuda(py::module_& m) {
                              stream);
     }
     return py::make_tuple(moments, steps);
+  });
+  m.def("cuda_simulate_pair_sums", [](const CArray<double>& cdf, const CArray<double>& masked_cdf,
+                                      const CArray<double>& hazard, const CArray<std::uint8_t>& kind,
+                                      const CArray<std::int64_t>& start, index_t horizon, std::uint64_t seed,
+                                      index_t first, index_t count, const CArray<double>& centre,
+                                      std::uintptr_t stream) {
+    const index_t chains = check_chains(cdf, masked_cdf, hazard, kind, start, horizon, first, count);
+    const index_t states = cdf.shape(1), queries = start.size();
+    require_shape(centre, "centre", {queries, 3});
+    CArray<double> sums({queries, index_t{18}});
+    CArray<std::int64_t> steps(queries);
+    {
+      py::gil_scoped_release release;
+      cuda::simulate_pair_sums(cdf.data(), masked_cdf.data(), hazard.data(), kind.data(), start.data(), chains,
+                               states, queries, horizon, seed, first, count, centre.data(), sums.mutable_data(),
+                               steps.mutable_data(), stream);
+    }
+    return py::make_tuple(sums, steps);
   });
   m.def("cuda_crps_mixnorm", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
                                 std::uintptr_t w, std::uintptr_t out, index_t n, index_t k, std::uintptr_t stream) {

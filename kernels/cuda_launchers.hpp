@@ -78,6 +78,13 @@ void simulate_moments(const double* cdf, const double* masked_cdf, const double*
                       const std::int64_t* start, index_t chains, index_t states, index_t queries, index_t horizon,
                       std::uint64_t seed, index_t first, index_t count, double* moments, std::int64_t* steps,
                       std::uintptr_t stream);
+// The same trajectories' paired sums about centre (queries, 3: the means of MC, SCOPE, REACH), for the
+// efficiency intervals: sums (queries, 18) = [count of M = 0, count of M = 1, then for X = SCOPE, REACH
+// the sums of (X - b)^j, j = 1..4, over M = 0 and then over M = 1].
+void simulate_pair_sums(const double* cdf, const double* masked_cdf, const double* hazard, const std::uint8_t* kind,
+                        const std::int64_t* start, index_t chains, index_t states, index_t queries, index_t horizon,
+                        std::uint64_t seed, index_t first, index_t count, const double* centre, double* sums,
+                        std::int64_t* steps, std::uintptr_t stream);
 
 // The fused importance-sampling pass (kernels/tail_sums.hpp) on device arrays log_p, log_q, event (queries,
 // n) of any element strides (0 broadcasts): event is uint8 for kEventBool, else of the log-weights' type;

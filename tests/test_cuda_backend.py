@@ -381,6 +381,25 @@ def test_simulator_moments_on_cuda_match_the_cpu_over_many_blocks():
         np.testing.assert_allclose(a.m2, b.m2, rtol=1e-10)  # from sums of squares: mean^2 / variance ulps
 
 
+def test_simulator_efficiency_intervals_on_cuda_match_the_cpu():
+    cuda = mc.simulate_outcome_risk(P, [0, 1, 2], [3], [4], 25, 20_000, 9, backend="cuda")
+    cpu = mc.simulate_outcome_risk(P, [0, 1, 2], [3], [4], 25, 20_000, 9, chunk=4096, backend="cpu")
+    for kind in ("scope", "reach"):
+        a, b = getattr(cuda, kind), getattr(cpu, kind)
+        assert np.isfinite(a.efficiency_low).all() and (a.efficiency_low < a.efficiency).all()
+        # the same pairs about other centres (the device: the run's means; the cpu: each chunk's, merged)
+        for field in ("efficiency", "efficiency_low", "efficiency_high"):
+            np.testing.assert_allclose(getattr(a, field), getattr(b, field), rtol=1e-9, err_msg=field)
+        np.testing.assert_allclose(cuda.pairs[kind].recentred(cpu.pairs[kind].shift), cpu.pairs[kind].sums,
+                                   rtol=1e-9, atol=1e-9)  # fmt: skip
+    one = mc.simulate_outcome_risk(P, 0, [3], [4], 25, 5000, 2, estimators=("mc", "reach"), backend="cuda")
+    ref = mc.simulate_outcome_risk(P, 0, [3], [4], 25, 5000, 2, estimators=("mc", "reach"), backend="cpu")
+    assert one.reach.efficiency_high.shape == () and one.scope is None
+    np.testing.assert_allclose(one.reach.efficiency_high, ref.reach.efficiency_high, rtol=1e-9)
+    alone = mc.simulate_outcome_risk(P, 0, [3], [4], 25, 5000, 2, estimators=("reach",), backend="cuda")
+    assert alone.reach.efficiency is None and alone.reach.efficiency_low is None
+
+
 def test_philox_runs_on_the_host_and_the_tail_sampler_on_the_device_under_riskcore_backend_cuda(monkeypatch):
     monkeypatch.setenv("RISKCORE_BACKEND", "cuda")
     block = philox4x64([[1, 0, 0, 0]], [7, 0])

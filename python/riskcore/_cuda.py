@@ -151,6 +151,15 @@ def simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first,
     return _core.cuda_simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, _stream())
 
 
+def simulate_pair_sums(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, centre):
+    """The same trajectories' paired sums about centre (queries, 3) for the efficiency intervals:
+    (sums (queries, 18), see kernels/cuda_launchers.hpp; steps (queries,))."""
+    centre = np.ascontiguousarray(centre, dtype=np.float64)
+    return _core.cuda_simulate_pair_sums(
+        cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, centre, _stream()
+    )
+
+
 def sequence_step(
     probs, logits, bits, chunk_bits, offsets, outcome_list, is_end, duration, horizon, seed, coupled, t, *rows
 ):

@@ -57,7 +57,8 @@ def simulate_outcome_risk(
         trajectory range, so shards [a, b) and [b, c) merge into the run of [a, c) (overlaps raise)
     estimators : subset of ("mc", "scope", "reach"); efficiency is reported against MC when present
     chunk : trajectories per kernel call on the CPU and Numba (bounds memory; does not change results);
-        the CUDA backend simulates the whole range in one call and sums the values on the device
+        the CUDA backend simulates the whole range in one call and sums the values on the device (with
+        MC and SCOPE / REACH, a second pass over the same trajectories sums the efficiency intervals' moments)
 
     Returns
     -------
@@ -97,7 +98,7 @@ def simulate_outcome_risk(
     began = time.perf_counter()
     if name == "cuda":  # the whole range in one call: the device sums the values, `chunk` is not needed
         accumulators, steps = _moments_on_device(tables, chains.start, horizon, seed, first, n)
-        pairs: dict[str, PairMoments] = {}  # the device returns no paired moments: no efficiency interval
+        pairs = _pairs_on_device(tables, chains.start, horizon, seed, first, n, accumulators, chosen)
     else:
         accumulators, steps, pairs = _moments_by_chunks(
             implementation("simulate_chunk", name), tables, chains.start, horizon, seed, first, n, chunk
@@ -129,6 +130,34 @@ def _moments_on_device(tables, start, horizon, seed, first, n):
         m2 = np.maximum(squares - total * mean, 0.0)
         accumulators.append(RiskAccumulator(np.full(total.shape, float(n)), mean, m2, ranges))
     return accumulators, int(steps.sum())
+
+
+def _pairs_on_device(tables, start, horizon, seed, first, n, accumulators, chosen) -> dict[str, PairMoments]:
+    r"""The (MC, SCOPE) and (MC, REACH) pair moments of the efficiency intervals from a second pass over the
+    same trajectories on the device, centred at the first pass's means :math:`a, b`: the MC value is 0 or
+    1, so :math:`\sum (M - a)^i (X - b)^j = (-a)^i S_{0j} + (1 - a)^i S_{1j}` with :math:`S_{gj} =
+    \sum_{M = g} (X - b)^j` (:math:`S_{g0}` the group's count). Skipped (no interval) without MC or
+    without SCOPE / REACH among ``chosen``."""
+    wanted = [(k, kind) for k, kind in ((1, "scope"), (2, "reach")) if kind in chosen]
+    if "mc" not in chosen or not wanted or n < 2:
+        return {}
+    centre = np.stack([acc.mean for acc in accumulators], axis=-1)  # (queries, 3)
+    sums, _ = implementation("simulate_pair_sums", "cuda")(
+        tables["cdf"], tables["masked_cdf"], tables["hazard"], tables["kind"], start, horizon, seed, first, n, centre
+    )
+    sums = np.asarray(sums)
+    a = centre[:, 0]
+    group = np.stack([-a, 1.0 - a], axis=-1)[:, :, None] ** np.arange(5)  # (queries, group, i): (g - a)^i
+    pairs = {}
+    for k, kind in wanted:
+        x = k - 1  # SCOPE's sums first, then REACH's
+        s_gj = np.empty((len(a), 2, 5))
+        s_gj[:, :, 0] = sums[:, :2]
+        s_gj[:, 0, 1:] = sums[:, 2 + 8 * x : 6 + 8 * x]
+        s_gj[:, 1, 1:] = sums[:, 6 + 8 * x : 10 + 8 * x]
+        pair_sums = np.einsum("qgi,qgj->qij", group, s_gj)
+        pairs[kind] = PairMoments(np.stack([a, centre[:, k]], axis=-1), pair_sums)
+    return pairs
 
 
 def _moments_by_chunks(kernel, tables, start, horizon, seed, first, n, chunk):
