@@ -147,6 +147,16 @@ row(
     timed(lambda: cupy.random.default_rng(1).standard_normal(n)),
 )
 
+h = rng.uniform(0.0, 0.01, size=(1, 1_000_000, 64))
+d_h = cupy.asarray(h)
+row(
+    "reach_estimate 1e6 x 64 (device arrays in)",
+    timed(lambda: mc.reach_estimate(d_h)),
+    once(lambda: mc.reach_estimate(h, backend="cpu")),
+    timed(lambda: (1.0 - cupy.prod(1.0 - d_h, axis=2)).var()),
+)
+del h, d_h
+
 cal = rng.beta(2, 5, size=(1000, 500))
 row(
     "batch-mean DP 1000 x n=500 m=20",

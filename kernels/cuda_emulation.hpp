@@ -44,6 +44,7 @@ using std::signbit;
 #define __forceinline__ inline
 #define __shared__ static thread_local
 #define __restrict__
+#define __launch_bounds__(...)  // register-allocation hints for ptxas; the launches stay within them
 #define RISKCORE_CUDA_EMULATED 1
 
 struct uint3 {

@@ -1,6 +1,7 @@
 // CUDA launchers of the one-pass MC / SCOPE / REACH folds and of the sequence-model driver step: the
 // bodies are risk_block and sequence_step from kernels/mc_stream.hpp, so the values equal the CPU ones
-// (up to the fused multiply-adds nvcc contracts).
+// (up to the fused multiply-adds nvcc contracts and, for the array estimators, the order in which a
+// block's threads' moments are merged: within 1e-13 relative).
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -12,13 +13,28 @@
 namespace riskcore::cuda {
 namespace {
 
+// One block of kRiskThreads threads per (query, outcome, kRiskBlock trajectories) item: thread t runs
+// risk_block on trajectories [8t, 8t + 8) of the item (two groups of kRiskGroup), and thread 0 merges the
+// threads' moments and checks in thread order (merge_block), so the item's result is the CPU's up to
+// the association of the merges (within 1e-13 relative).
+constexpr unsigned kRiskThreads = 256;
+constexpr index_t kRiskPerThread = kRiskBlock / kRiskThreads;
+
 template <class Real>
-__global__ void risk_block_kernel(RiskArrays<Real> a, int kind, index_t blocks_per_pair, RiskBlock* out) {
-  const index_t item = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (item >= a.Q * a.K * blocks_per_pair) return;
-  const index_t pair = item / blocks_per_pair, b = item % blocks_per_pair;
-  const index_t n0 = b * kRiskBlock, n1 = n0 + kRiskBlock < a.N ? n0 + kRiskBlock : a.N;
-  out[item] = risk_block(a, kind, pair / a.K, pair % a.K, n0, n1);
+__global__ void __launch_bounds__(kRiskThreads, 2)
+    risk_block_kernel(RiskArrays<Real> a, int kind, index_t blocks_per_pair, RiskBlock* out) {
+  const index_t item = blockIdx.x, pair = item / blocks_per_pair, b = item % blocks_per_pair;
+  const index_t end = (b + 1) * kRiskBlock < a.N ? (b + 1) * kRiskBlock : a.N;
+  const index_t lo = b * kRiskBlock + static_cast<index_t>(threadIdx.x) * kRiskPerThread;
+  const index_t n0 = lo < end ? lo : end, n1 = lo + kRiskPerThread < end ? lo + kRiskPerThread : end;
+  RiskBlock* parts = dynamic_shared<RiskBlock>();
+  parts[threadIdx.x] = risk_block(a, kind, pair / a.K, pair % a.K, n0, n1);
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    RiskBlock all{{0, 0, 0}, {0, 0, 0}, 0, 0, 0, 0};
+    for (unsigned t = 0; t < blockDim.x; ++t) merge_block(all, parts[t]);
+    out[item] = all;
+  }
 }
 
 template <class Real>
@@ -45,7 +61,9 @@ void launch_risk(const void* h, const index_t* hs, const std::int64_t* len, cons
                      hit, hit ? is[0] : 0, hit ? is[1] : 0, hit ? is[2] : 0, Q, N, T, K};
   const index_t per_pair = (N + kRiskBlock - 1) / kRiskBlock, n_items = Q * K * per_pair;
   DeviceBuffer<RiskBlock> d_out(static_cast<size_t>(n_items), s);
-  launch("risk_block", risk_block_kernel<Real>, items(n_items, "risk_block"), s, a, kind, per_pair, d_out.get());
+  launch("risk_block", risk_block_kernel<Real>,
+         per_block(n_items, kRiskThreads, "risk_block", kRiskThreads * sizeof(RiskBlock)), s, a, kind, per_pair,
+         d_out.get());
   check(cudaMemcpyAsync(blocks, d_out.get(), sizeof(RiskBlock) * static_cast<size_t>(n_items), cudaMemcpyDeviceToHost,
                         s),
         "cudaMemcpyAsync");

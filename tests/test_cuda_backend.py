@@ -151,6 +151,10 @@ def test_results_do_not_depend_on_the_order_blocks_and_threads_run_in(order, mon
     monkeypatch.setenv("RISKCORE_EMULATE_ORDER", order)
     r = mc.simulate_outcome_risk(P, 0, [3], [4], 10, 700, 3, backend="cuda")
     assert r.steps == mc.simulate_outcome_risk(P, 0, [3], [4], 10, 700, 3, backend="cpu").steps
+    h = cupy.asarray(np.random.default_rng(3).uniform(0, 0.2, size=(1, 3000, 9)))
+    reach = mc.reach_estimate(h)  # the block's threads' moments merged by thread 0 in thread order
+    monkeypatch.setenv("RISKCORE_EMULATE_ORDER", "forward")
+    assert reach.estimate == mc.reach_estimate(h).estimate and reach.se == mc.reach_estimate(h).se
 
 
 def _status_with(device: str) -> str:
