@@ -93,18 +93,25 @@ __global__ void clogs_kernel(const T* obs, index_t so, const T* fct, index_t sr,
                                        bw ? static_cast<double>(bw[r * sw]) : 0.0, cens, key + k * 2 * m));
 }
 
-template <class T>
-void multivariate_typed(const MultivariateArgs& args, void* out, cudaStream_t s) {
+// `kernel` over the n forecasts of args, `chunk` rows per launch sharing per_row doubles of scratch each.
+template <class T, class Kernel>
+void launch_rows(const char* name, Kernel kernel, const MultivariateArgs& args, void* out, index_t per_row,
+                 index_t chunk, cudaStream_t s) {
   const auto kind = static_cast<MvScore>(args.kind);
-  const index_t n = args.n, m = args.m, d = args.d, per_row = mv_scratch(kind, m, d);
-  const index_t chunk = n < kRowsPerLaunch ? n : kRowsPerLaunch;
   DeviceBuffer<double> scratch(static_cast<std::size_t>(per_row) * static_cast<std::size_t>(chunk), s);
   const MvArrays<T> a = mv_arrays<T>(args);
-  for (index_t first = 0; first < n; first += chunk) {
-    const index_t rows = n - first < chunk ? n - first : chunk;
-    launch("multivariate_score", multivariate_score_kernel<T>, items(rows, "multivariate_score"), s, kind, a,
-           static_cast<T*>(out), first, rows, m, d, args.p, scratch.get(), per_row);
+  for (index_t first = 0; first < args.n; first += chunk) {
+    const index_t rows = args.n - first < chunk ? args.n - first : chunk;
+    launch(name, kernel, items(rows, name), s, kind, a, static_cast<T*>(out), first, rows, args.m, args.d, args.p,
+           scratch.get(), per_row);
   }
+}
+
+template <class T>
+void multivariate_typed(const MultivariateArgs& args, void* out, cudaStream_t s) {
+  const index_t per_row = mv_scratch(static_cast<MvScore>(args.kind), args.m, args.d);
+  launch_rows<T>("multivariate_score", multivariate_score_kernel<T>, args, out, per_row,
+                 args.n < kRowsPerLaunch ? args.n : kRowsPerLaunch, s);
 }
 
 // Scratch of the gradient launches: at most this many doubles (rows per launch shrink for large m d).
@@ -112,18 +119,9 @@ constexpr index_t kGradScratch = index_t(1) << 24;
 
 template <class T>
 void multivariate_grad_typed(const MultivariateArgs& args, void* out, cudaStream_t s) {
-  const auto kind = static_cast<MvScore>(args.kind);
-  const index_t n = args.n, m = args.m, d = args.d;
-  const index_t per_row = m + (std::is_same_v<T, double> ? 0 : m * d);
+  const index_t per_row = args.m + (std::is_same_v<T, double> ? 0 : args.m * args.d);
   const index_t fit = kGradScratch / per_row > 1 ? kGradScratch / per_row : 1;
-  const index_t chunk = n < fit ? n : fit;
-  DeviceBuffer<double> scratch(static_cast<std::size_t>(per_row) * static_cast<std::size_t>(chunk), s);
-  const MvArrays<T> a = mv_arrays<T>(args);
-  for (index_t first = 0; first < n; first += chunk) {
-    const index_t rows = n - first < chunk ? n - first : chunk;
-    launch("multivariate_grad", multivariate_grad_kernel<T>, items(rows, "multivariate_grad"), s, kind, a,
-           static_cast<T*>(out), first, rows, m, d, args.p, scratch.get(), per_row);
-  }
+  launch_rows<T>("multivariate_grad", multivariate_grad_kernel<T>, args, out, per_row, args.n < fit ? args.n : fit, s);
 }
 
 template <class T>
