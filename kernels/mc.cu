@@ -2,8 +2,9 @@
 // thread per trajectory runs simulate_trajectory (kernels/mc.hpp), each block sums its trajectories' values
 // and squares (block sums, no atomics), a second launch sums the blocks of each query in a fixed order, and
 // only the per-query totals come back (a second pass over the same trajectories, for the efficiency
-// intervals, sums the centred paired powers of the MC and SCOPE / REACH values). The uniforms and the paths are bit-identical to the CPU's (integer
-// Philox, comparisons), so the MC sums (integers) and step counts are exact; SCOPE and REACH values use
+// intervals, sums the centred paired powers of the MC and SCOPE / REACH values). The uniforms and the
+// paths are bit-identical to the CPU's (integer Philox, comparisons), so the MC sums (integers) and step
+// counts are exact; SCOPE and REACH values use
 // CUDA's log1p/expm1 and FMA contraction (bit-identical when emulated), and their sums run in another
 // order than the CPU's two-pass moments: within 1e-13 relative for the means.
 #include <cstdint>

@@ -402,6 +402,8 @@ def test_simulator_efficiency_intervals_on_cuda_match_the_cpu():
     np.testing.assert_allclose(one.reach.efficiency_high, ref.reach.efficiency_high, rtol=1e-9)
     alone = mc.simulate_outcome_risk(P, 0, [3], [4], 25, 5000, 2, estimators=("reach",), backend="cuda")
     assert alone.reach.efficiency is None and alone.reach.efficiency_low is None
+    single = mc.simulate_outcome_risk(P, 0, [3], [4], 25, 1, 2, backend="cuda")  # no spread: NaN, as on the cpu
+    assert np.isnan(single.reach.efficiency_low) and np.isnan(single.scope.efficiency_high)
 
 
 def test_philox_runs_on_the_host_and_the_tail_sampler_on_the_device_under_riskcore_backend_cuda(monkeypatch):

@@ -154,7 +154,6 @@ def simulate_moments(cdf, masked_cdf, hazard, kind, start, horizon, seed, first,
 def simulate_pair_sums(cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, centre):
     """The same trajectories' paired sums about centre (queries, 3) for the efficiency intervals:
     (sums (queries, 18), see kernels/cuda_launchers.hpp; steps (queries,))."""
-    centre = np.ascontiguousarray(centre, dtype=np.float64)
     return _core.cuda_simulate_pair_sums(
         cdf, masked_cdf, hazard, kind, start, horizon, seed, first, count, centre, _stream()
     )

@@ -188,7 +188,7 @@ def _run_grad(name: str, members: Members, backend: str, w: Any = None, p: float
     else:
         grad = implementation("multivariate_grad", chosen)(name, members.obs, members.fct, members.weights, w, p)
     grad = _arrays.to_output(xp, grad, (*members.batch, m, d), members.on_host or xp is np)
-    return (np if members.on_host else xp).moveaxis(grad, (-2, -1), members.axes)
+    return _arrays.namespace(grad).moveaxis(grad, (-2, -1), members.axes)
 
 
 def _estimator(estimator: str, allowed: tuple[str, ...] = _KERNEL_ESTIMATORS) -> str:

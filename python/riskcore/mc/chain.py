@@ -139,7 +139,7 @@ def _pairs_on_device(tables, start, horizon, seed, first, n, accumulators, chose
     \sum_{M = g} (X - b)^j` (:math:`S_{g0}` the group's count). Skipped (no interval) without MC or
     without SCOPE / REACH among ``chosen``."""
     wanted = [(k, kind) for k, kind in ((1, "scope"), (2, "reach")) if kind in chosen]
-    if "mc" not in chosen or not wanted or n < 2:
+    if "mc" not in chosen or not wanted:
         return {}
     centre = np.stack([acc.mean for acc in accumulators], axis=-1)  # (queries, 3)
     sums, _ = implementation("simulate_pair_sums", "cuda")(

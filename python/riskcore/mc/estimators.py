@@ -31,11 +31,6 @@ def _kernel(backend: str, *arrays: Any) -> Any:
     return implementation("risk_moments", name)
 
 
-def _host_or_device(value: Any) -> Any:
-    """A device array as it is, anything else as a NumPy array."""
-    return value if on_gpu(value) else np.asarray(value)
-
-
 def _hazards(hazards: ArrayLike) -> np.ndarray:
     h = _validate.real_array(hazards, "hazards", ndim=(3, 4))
     if h.dtype.kind != "f":
@@ -49,7 +44,7 @@ def _hazards(hazards: ArrayLike) -> np.ndarray:
 
 def _per_trajectory(value: ArrayLike, name: str, shape: tuple[int, ...], outcomes: int) -> np.ndarray:
     """An integer array of shape (Q, N) or (Q, N, K) as an int64 (Q, N, K) view (on its device)."""
-    a = _host_or_device(value)
+    a = namespace(value).asarray(value)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an integer array, got {a.dtype}")
     q, n = shape
@@ -69,7 +64,7 @@ def _steps(h: np.ndarray, lengths: ArrayLike | None, mask: ArrayLike | None) -> 
     if lengths is not None and mask is not None:
         raise ValueError("give lengths or mask, not both")
     if mask is not None:
-        m = _host_or_device(mask)
+        m = namespace(mask).asarray(mask)
         if m.dtype != bool or m.shape != (q, n, t):
             raise ValueError(f"mask must be a bool array of shape {(q, n, t)}, got {m.dtype} {m.shape}")
         return np.broadcast_to(np.asarray(t, _INT64), (q, n, k)), m.view(np.uint8)
@@ -124,7 +119,7 @@ def mc_estimate(first_hit: ArrayLike, *, confidence: float = 0.95, backend: str 
     0.5
     """
     confidence = _validate.probability(confidence, "confidence")
-    hit = _host_or_device(first_hit)
+    hit = namespace(first_hit).asarray(first_hit)
     if hit.dtype.kind not in "iu" or hit.ndim not in (2, 3):
         raise ValueError(
             f"first_hit must be an integer array (queries, trajectories[, outcomes]), got {hit.dtype} {hit.shape}"

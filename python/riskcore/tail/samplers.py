@@ -79,7 +79,7 @@ def standard_normals(
     seed, stream = _validate.seed(seed), _validate.seed(stream, "stream")
     n = _validate.integer(n, "n", low=0)
     _validate.limit("n", n, _MAX_DRAWS, "draw in several calls with different streams", memory=True)
-    if like is not None and on_gpu(like):
+    if on_gpu(like):
         return implementation("standard_normals", resolve(backend, like))(n, seed, stream)
     return np.asarray(implementation("standard_normals", _host(backend))(n, seed, stream))
 
@@ -185,7 +185,7 @@ def cross_entropy_is(
     threshold = _validate.real(threshold, "threshold")
     seed = _validate.seed(seed)
     _validate.limit("n * dim", max(n, final_n) * dim, _MAX_DRAWS, "use fewer samples per stage", memory=True)
-    xp = namespace(like) if like is not None and on_gpu(like) else np
+    xp = namespace(like)
     mean, sd = xp.zeros(dim), xp.ones(dim)
 
     def draw(count: int, stream: int) -> tuple[Any, Any, Any]:
