@@ -63,11 +63,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.driver_only:
         run_driver(args.vocabulary, args.batch, 32)
+        run_driver_gru(args.vocabulary, args.batch, 32)
         return
     run("worked chain (spec)", WORKED, 20, args.trajectories)
     run("sparse chain", sparse_chain(1000), 100, args.trajectories // 4)
     run_arrays(args.trajectories, 100)
     run_driver(args.vocabulary, args.batch, 32)
+    run_driver_gru(args.vocabulary, args.batch, 32)
 
 
 # --------------------------------------------------------------------- model-in-the-loop driver
@@ -104,6 +106,53 @@ class BigramModel:
 
 
 OUTCOMES, ENDS = list(range(10, 20)), list(range(20, 25))
+
+
+class GRUModel:
+    """A random GRU language model in NumPy (float32): embedding -> GRU cell (hidden H) -> softmax over
+    V tokens; ``seconds`` as BigramModel's. Unlike the bigram's table lookup its step computes its rows
+    (two (B, H) x (H, 3H) and one (B, H) x (H, V) product and a softmax), as any neural model does."""
+
+    def __init__(self, vocabulary: int, hidden: int, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        f32 = np.float32
+
+        def weights(*shape: int) -> np.ndarray:
+            return (rng.standard_normal(shape) / np.sqrt(shape[0])).astype(f32)
+
+        self.embed, self.w_in, self.w_h, self.w_out = (
+            weights(vocabulary, hidden), weights(hidden, 3 * hidden), weights(hidden, 3 * hidden),
+            weights(hidden, vocabulary),
+        )  # fmt: skip
+        self.bias = np.zeros(vocabulary, f32)
+        self.bias[OUTCOMES], self.bias[ENDS] = np.log(0.02), np.log(0.05)
+        self.h = np.zeros((0, hidden), f32)
+        self.seconds = 0.0
+
+    def _rows(self, tokens: np.ndarray) -> np.ndarray:
+        began = time.perf_counter()
+        x, h = self.embed[tokens] @ self.w_in, self.h @ self.w_h
+        H = self.h.shape[1]
+        z = 1 / (1 + np.exp(-(x[:, :H] + h[:, :H])))
+        r = 1 / (1 + np.exp(-(x[:, H : 2 * H] + h[:, H : 2 * H])))
+        self.h = (1 - z) * np.tanh(x[:, 2 * H :] + r * h[:, 2 * H :]) + z * self.h
+        logits = self.h @ self.w_out + self.bias
+        rows = np.exp(logits - logits.max(axis=1, keepdims=True))
+        rows /= rows.sum(axis=1, keepdims=True)
+        self.seconds += time.perf_counter() - began
+        return rows
+
+    def start(self, contexts: np.ndarray) -> np.ndarray:
+        self.h = np.zeros((len(contexts), self.h.shape[1]), np.float32)
+        return self._rows(np.asarray(contexts) % self.embed.shape[0])
+
+    def step(self, tokens: np.ndarray) -> np.ndarray:
+        return self._rows(tokens)
+
+    def select(self, rows: np.ndarray) -> None:
+        began = time.perf_counter()
+        self.h = self.h[rows]
+        self.seconds += time.perf_counter() - began
 
 
 def numpy_driver(
@@ -150,11 +199,12 @@ def numpy_driver(
     return hit.mean(), results[0], results[1]
 
 
-def _best_run(backend: str, vocabulary: int, batch: int, kwargs: dict, repeats: int):
-    """(total seconds, the model's own seconds in that run, result) of the fastest of ``repeats`` runs."""
+def _best_run(backend: str, make_model, batch: int, kwargs: dict, repeats: int):
+    """(total seconds, the model's own seconds in that run, result) of the fastest of ``repeats`` runs of
+    a fresh ``make_model()``."""
     best = None
     for _ in range(repeats):
-        model = BigramModel(vocabulary)
+        model = make_model()
         began = time.perf_counter()
         r = mc.simulate_sequence_risk(model, 0, batch_size=batch, backend=backend, **kwargs)
         run = (time.perf_counter() - began, model.seconds, r)
@@ -205,7 +255,7 @@ def run_driver(vocabulary: int, batch: int, budget: int, repeats: int = 5) -> No
         riskcore.set_num_threads(t)
         warm = {**kwargs, "n_trajectories": 64}
         mc.simulate_sequence_risk(BigramModel(vocabulary), 0, backend=backend, **warm)  # warm-up / JIT
-        seconds, model_seconds, r = _best_run(backend, vocabulary, batch, kwargs, repeats)
+        seconds, model_seconds, r = _best_run(backend, lambda: BigramModel(vocabulary), batch, kwargs, repeats)
         rows.append((f"riskcore driver ({backend}, {t} thr.)", seconds, model_seconds, r))
     riskcore.set_num_threads(threads)
     best = None
@@ -258,6 +308,28 @@ def run_driver(vocabulary: int, batch: int, budget: int, repeats: int = 5) -> No
         f"scope_estimate / reach_estimate) {padded_peak / 1e6:.1f} MB here, its hazards {padded / 1e6:.1f} MB per "
         f"context and outcome growing with N: {1000 * 3 * padded / 1e9:.1f} GB for 1,000 contexts x 3 outcomes"
     )
+
+
+def run_driver_gru(vocabulary: int, batch: int, budget: int, hiddens: tuple[int, ...] = (64, 256)) -> None:
+    """The driver's overhead over a model that computes its rows (GRUModel): the driver's cost per row
+    is the bigram's, the model's grows with its size, so the overhead shrinks with it."""
+    threads = riskcore.get_num_threads()
+    print(
+        f"\nsimulate_sequence_risk, GRU model (NumPy, float32; embedding, GRU cell, softmax): V = {vocabulary}, "
+        f"{batch:,} trajectories per pool, {budget} tokens, cpu, {threads} thread(s), best of 3"
+    )
+    kwargs = dict(outcome_tokens=OUTCOMES, end_tokens=ENDS, max_new_tokens=budget, n_trajectories=batch)
+    mc.simulate_sequence_risk(GRUModel(vocabulary, 8), 0, backend="cpu", **{**kwargs, "n_trajectories": 64})
+    for hidden in hiddens:
+        make = lambda hidden=hidden: GRUModel(vocabulary, hidden)  # noqa: E731
+        seconds, model_seconds, r = _best_run("cpu", make, batch, kwargs, 3)
+        overhead, per_row = (seconds - model_seconds) / model_seconds, (seconds - model_seconds) / r.steps
+        print(
+            f"  hidden {hidden:4d}: {seconds:7.3f} s, the model's own time {model_seconds:7.3f} s; "
+            f"driver overhead over it {overhead:6.1%} ({1e9 * per_row:.0f} ns per row-step; "
+            f"the model {1e9 * model_seconds / r.steps:.0f} ns)  MC {float(r.mc.estimate):.4f} +- "
+            f"{float(r.mc.se):.4f}, REACH {float(r.reach.estimate):.4f} +- {float(r.reach.se):.4f}"
+        )
 
 
 def run_arrays(n: int, steps: int) -> None:
