@@ -1,9 +1,10 @@
 // CPU drivers for the ensemble CRPS kernels: rows in parallel, GIL released.
 //
-// Fast path (equal weights, m <= kMaxNetworkSize): 8 rows are transposed into a column block, sorted
-// together by a Batcher network and scored together by crps_sorted_lanes<8> (SIMD across rows). Rows with a
-// NaN or an infinity, weighted rows, the last < 8 rows and larger ensembles take crps_ensemble_row (heap
-// sort), the same function every CUDA thread runs. Every input is read in place through its strides.
+// Fast path (equal weights, m <= kMaxNetworkSize): 8 rows are transposed into a column block (padded
+// with +inf to a power of two), sorted together by a bitonic network in registers (cpp/sort_lanes.cpp)
+// and scored together by crps_sorted_lanes<8> (SIMD across rows). Rows with a NaN or an infinity,
+// weighted rows, the last < 8 rows and larger ensembles take crps_ensemble_row (heap sort), the same
+// function every CUDA thread runs. Every input is read in place through its strides.
 #include <cmath>
 #include <optional>
 #include <string>
@@ -14,7 +15,7 @@
 #include "estimator_names.hpp"
 #include "parallel.hpp"
 #include "sort_lanes.hpp"
-#include "sort_network.hpp"
+#include "sort_network.hpp"  // kMaxNetworkSize
 
 namespace riskcore {
 namespace {
@@ -57,10 +58,10 @@ index_t obs_stride_of(const py::array_t<T>& obs, index_t n) {
 // observation) is scored again by crps_ensemble_row, which knows the NaN policy and the +/-inf rule.
 template <class T>
 void score_block_by_network(const T* obs, index_t obs_stride, Rows<T> fct, index_t first, index_t m,
-                            const std::vector<std::int32_t>& network, EnsembleEstimator est, double alpha,
+                            index_t wires, EnsembleEstimator est, double alpha,
                             bool omit_nan, const RowLayout& layout, std::vector<Lanes<kSortLanes>>& block,
                             std::vector<double>& key, T* out) {
-  double* cols = block.data()->v;  // m x 8 doubles, 64-byte aligned
+  double* cols = block.data()->v;  // wires x 8 doubles, 64-byte aligned
   bool special[kSortLanes];
   double y[kSortLanes], score[kSortLanes];
   for (int lane = 0; lane < kSortLanes; ++lane) {
@@ -71,10 +72,11 @@ void score_block_by_network(const T* obs, index_t obs_stride, Rows<T> fct, index
       nonfinite |= !is_finite_value(v);
       cols[k * kSortLanes + lane] = v;
     }
+    for (index_t k = m; k < wires; ++k) cols[k * kSortLanes + lane] = INFINITY;  // a special row may move them
     y[lane] = chain(static_cast<double>(obs[(first + lane) * obs_stride]), layout);
     special[lane] = nonfinite || !is_finite_value(y[lane]);
   }
-  sort_columns8(cols, network.data(), static_cast<index_t>(network.size() / 2));
+  sort_columns8(cols, wires);
   crps_sorted_lanes<kSortLanes>(cols, nullptr, m, y, est, alpha, score);
   for (int lane = 0; lane < kSortLanes; ++lane) {
     const index_t row = first + lane;
@@ -102,15 +104,14 @@ CArray<T> crps_ensemble_cpu(const py::array_t<T>& obs, const py::array_t<T>& fct
   const T* po = obs.data();
   T* pout = out.mutable_data();
   const bool use_network = !w_rows && m <= kMaxNetworkSize && !is_akr(est);
-  const std::vector<std::int32_t> network =
-      use_network ? batcher_network(static_cast<std::int32_t>(m)) : std::vector<std::int32_t>{};
+  const index_t wires = bitonic_wires(m);
   py::gil_scoped_release release;
   const index_t blocks = use_network ? n / kSortLanes : 0;
   parallel_for(blocks, 64, [&](index_t b0, index_t b1) {
-    std::vector<Lanes<kSortLanes>> block(static_cast<size_t>(m));
+    std::vector<Lanes<kSortLanes>> block(static_cast<size_t>(wires));
     std::vector<double> key(static_cast<size_t>(m));
     for (index_t b = b0; b < b1; ++b)
-      score_block_by_network(po, obs_stride, rows, b * kSortLanes, m, network, est, alpha, omit_nan, layout, block,
+      score_block_by_network(po, obs_stride, rows, b * kSortLanes, m, wires, est, alpha, omit_nan, layout, block,
                              key, pout);
   });
   const index_t first_general = blocks * kSortLanes;

@@ -2,8 +2,8 @@
 //
 // * heapsort_with_payload: O(m log m), no recursion and no allocation, so it runs inside a CUDA thread;
 //   it carries up to two payload arrays (member weights, original positions) along with the keys.
-// * apply_sorting_network<L>: applies a data-oblivious comparator network to L rows at once
-//   (column layout cols[k * L + lane]); on the CPU L = 8 fills a 512-bit vector per comparator.
+// * Lanes<L>: one key position of L rows (column layout cols[k * L + lane]), which cpp/sort_lanes.cpp
+//   sorts 8 at a time by a comparator network (a 512-bit vector per comparator).
 #pragma once
 #include "config.hpp"
 
@@ -46,24 +46,5 @@ template <int L>
 struct alignas(8 * L) Lanes {
   double v[L];
 };
-
-// Applies comparators (pairs[2c], pairs[2c+1]) with pairs[2c] < pairs[2c+1]: after it, every lane's
-// column is ascending. Values must not be NaN.
-template <int L>
-RISKCORE_HD inline void apply_sorting_network(double* cols, const std::int32_t* pairs,
-                                              index_t n_comparators) {
-  Lanes<L>* rows = reinterpret_cast<Lanes<L>*>(cols);
-  for (index_t c = 0; c < n_comparators; ++c) {
-    const Lanes<L> a = rows[pairs[2 * c]];
-    const Lanes<L> b = rows[pairs[2 * c + 1]];
-    Lanes<L> lo, hi;
-    for (int l = 0; l < L; ++l) {
-      lo.v[l] = a.v[l] < b.v[l] ? a.v[l] : b.v[l];
-      hi.v[l] = a.v[l] < b.v[l] ? b.v[l] : a.v[l];
-    }
-    rows[pairs[2 * c]] = lo;
-    rows[pairs[2 * c + 1]] = hi;
-  }
-}
 
 }  // namespace riskcore

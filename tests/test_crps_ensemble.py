@@ -124,9 +124,10 @@ def test_int_estimator_is_the_integral_of_the_empirical_cdf(backend):
     assert got == pytest.approx(want, abs=1e-9)
 
 
-@pytest.mark.parametrize("m", [1, 2, 3, 7, 8, 9, 50, 64, 127, 1000, 2048, 2049, 3000])
+@pytest.mark.parametrize("m", [1, 2, 3, 7, 8, 9, 15, 16, 17, 33, 50, 64, 127, 513, 1000, 2048, 2049, 3000])
 def test_sizes_around_network_and_lane_boundaries(backend, m):
-    """Batcher networks for m <= 2048 and 8-row lanes: every m and every tail length matches."""
+    """Sorting networks for m <= 2048 (the cpu's bitonic one pads to a power of two >= 16 with +inf)
+    and 8-row lanes: every m and every tail length matches."""
     rng = np.random.default_rng(m)
     n = 21 if m < 1000 else 9
     fct = rng.normal(size=(n, m))
@@ -141,6 +142,23 @@ def test_sizes_around_network_and_lane_boundaries(backend, m):
             [math.fsum(np.abs(fct[i] - obs[i])) / m - math.fsum((2 * k - m - 1) * s[i]) / m**2 for i in range(n)]
         )
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("m", [5, 20, 200])
+def test_rows_with_infinities_or_nans_do_not_disturb_their_lane_block(backend, m):
+    """A special row (a NaN or an infinity among its members) in an 8-row block moves the network's +inf
+    padding of its lane; the block's other rows, and the special rows themselves (scored again by the
+    row path), equal each row scored alone."""
+    rng = np.random.default_rng(m)
+    fct = rng.normal(size=(24, m))
+    fct[2, 1], fct[5, 0], fct[9, m - 1], fct[12, m // 2] = np.inf, np.nan, -np.inf, np.inf
+    fct[12, 0] = -np.inf
+    obs = rng.normal(size=24)
+    got = riskcore.crps_ensemble(obs, fct, nan_policy="omit", backend=backend)
+    alone = [float(riskcore.crps_ensemble(obs[i], fct[i], nan_policy="omit", backend=backend)) for i in range(24)]
+    np.testing.assert_array_equal(got, alone)
+    finite = [i for i in range(24) if np.isfinite(fct[i]).all()]
+    np.testing.assert_allclose(got[finite], [ensemble_crps(obs[i], fct[i]) for i in finite], rtol=1e-12)
 
 
 def test_nan_policies(backend):

@@ -1,6 +1,10 @@
 """Ensemble CRPS and its gradient in Numba (mirror of kernels/crps_ensemble.hpp and of
-the cpu driver cpp/crps_ensemble_cpu.cpp: 8 equal-weight rows sorted together by the same Batcher network,
-the general row path for weights, NaNs and infinities; every input read through its strides)."""
+the cpu driver cpp/crps_ensemble_cpu.cpp: 8 equal-weight rows sorted together by a comparator network,
+the general row path for weights, NaNs and infinities; every input read through its strides). The
+network is Batcher's odd-even merge sort where the cpu runs a bitonic one in registers
+(cpp/sort_lanes.cpp): Numba keeps no vector registers across a lane loop, and the bitonic network's
+extra comparators and padding to a power of two made it 1.06x (m = 1000) to 2x (m = 50) slower here.
+Both sort, so the sorted columns, and the scores, are the same."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ _DOUBLE_MAX = float(np.finfo(np.float64).max)
 
 
 def batcher_network(n: int) -> np.ndarray:
-    """Comparator pairs of Batcher's odd-even merge sort for n keys (kernels/sort_network.hpp), flat int64."""
+    """Comparator pairs of Batcher's odd-even merge sort for n keys (n log2(n)^2 / 4 or fewer: 403 for
+    n = 50, 23,521 for n = 1,000), flat int64."""
     pairs = []
     p = 1
     while p < n:
@@ -219,7 +224,7 @@ def _general_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, lower, u
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
 def _network_sort(cols, offsets):
     """Applies the comparators (offsets: pairs of row offsets k * 8) to the 8 columns of cols (flat,
-    cols[k * 8 + lane]): apply_sorting_network<8>. fastmath lets min/max vectorise; a lane holding a
+    cols[k * 8 + lane]), each comparator on the 8 lanes at once. fastmath lets min/max vectorise; a lane holding a
     NaN may come out unsorted, and such lanes are scored again by the general path."""
     for c in range(offsets.size // 2):
         i, j = offsets[2 * c], offsets[2 * c + 1]
