@@ -73,86 +73,89 @@ def main() -> None:
 
 
 # --------------------------------------------------------------------- model-in-the-loop driver
-class BigramModel:
+class _TimedModel:
+    """The SequenceModel protocol around a model's ``_step(tokens)`` (its next-token rows) and its
+    ``state`` (an array whose rows follow the trajectories); ``seconds`` is the time spent inside
+    start / step / select."""
+
+    def __init__(self, vocabulary: int) -> None:
+        self.vocabulary, self.seconds, self.state = vocabulary, 0.0, np.zeros(0)
+
+    def _timed(self, fn, *args):
+        began = time.perf_counter()
+        out = fn(*args)
+        self.seconds += time.perf_counter() - began
+        return out
+
+    def start(self, contexts: np.ndarray) -> np.ndarray:
+        return self._timed(self._start, np.asarray(contexts) % self.vocabulary)
+
+    def step(self, tokens: np.ndarray) -> np.ndarray:
+        return self._timed(self._step, np.asarray(tokens))
+
+    def select(self, rows: np.ndarray) -> None:
+        self._timed(self._select, rows)
+
+    def _select(self, rows: np.ndarray) -> None:
+        self.state = self.state[rows]
+
+
+class BigramModel(_TimedModel):
     """A random bigram language model over V tokens (float32 rows): the cheapest possible model, so
-    the driver's own cost shows; ``seconds`` is the time spent inside start/step/select."""
+    the driver's own cost shows; its state is the last token."""
 
     def __init__(self, vocabulary: int, seed: int = 0) -> None:
+        super().__init__(vocabulary)
         rng = np.random.default_rng(seed)
         table = rng.gamma(0.3, size=(vocabulary, vocabulary)) + 1e-3  # no subnormal float32 rows (slow on x86)
         table[:, OUTCOMES] *= 0.02
         table[:, ENDS] *= 0.05
         self.table = (table / table.sum(axis=1, keepdims=True)).astype(np.float32)
-        self.last = np.zeros(0, dtype=np.int64)
-        self.seconds = 0.0
 
-    def _rows(self, tokens: np.ndarray) -> np.ndarray:
-        began = time.perf_counter()
-        self.last = np.asarray(tokens)
-        rows = self.table[self.last]
-        self.seconds += time.perf_counter() - began
-        return rows
+    def _step(self, tokens: np.ndarray) -> np.ndarray:
+        self.state = tokens
+        return self.table[tokens]
 
-    def start(self, contexts: np.ndarray) -> np.ndarray:
-        return self._rows(np.asarray(contexts) % self.table.shape[0])
-
-    def step(self, tokens: np.ndarray) -> np.ndarray:
-        return self._rows(tokens)
-
-    def select(self, rows: np.ndarray) -> None:
-        began = time.perf_counter()
-        self.last = self.last[rows]
-        self.seconds += time.perf_counter() - began
+    _start = _step
 
 
 OUTCOMES, ENDS = list(range(10, 20)), list(range(20, 25))
 
 
-class GRUModel:
-    """A random GRU language model in NumPy (float32): embedding -> GRU cell (hidden H) -> softmax over
-    V tokens; ``seconds`` as BigramModel's. Unlike the bigram's table lookup its step computes its rows
-    (two (B, H) x (H, 3H) and one (B, H) x (H, V) product and a softmax), as any neural model does."""
+class GRUModel(_TimedModel):
+    """A random GRU language model in NumPy (float32): embedding -> GRU cell (hidden H, the state) ->
+    softmax over V tokens. Unlike the bigram's table lookup its step computes its rows (two (B, H) x
+    (H, 3H) and one (B, H) x (H, V) product and a softmax), as any neural model does."""
 
     def __init__(self, vocabulary: int, hidden: int, seed: int = 0) -> None:
+        super().__init__(vocabulary)
         rng = np.random.default_rng(seed)
-        f32 = np.float32
 
         def weights(*shape: int) -> np.ndarray:
-            return (rng.standard_normal(shape) / np.sqrt(shape[0])).astype(f32)
+            return (rng.standard_normal(shape) / np.sqrt(shape[0])).astype(np.float32)
 
         self.embed, self.w_in, self.w_h, self.w_out = (
             weights(vocabulary, hidden), weights(hidden, 3 * hidden), weights(hidden, 3 * hidden),
             weights(hidden, vocabulary),
         )  # fmt: skip
-        self.bias = np.zeros(vocabulary, f32)
+        self.bias = np.zeros(vocabulary, np.float32)
         self.bias[OUTCOMES], self.bias[ENDS] = np.log(0.02), np.log(0.05)
-        self.h = np.zeros((0, hidden), f32)
-        self.seconds = 0.0
+        self.hidden = hidden
 
-    def _rows(self, tokens: np.ndarray) -> np.ndarray:
-        began = time.perf_counter()
-        x, h = self.embed[tokens] @ self.w_in, self.h @ self.w_h
-        H = self.h.shape[1]
+    def _start(self, tokens: np.ndarray) -> np.ndarray:
+        self.state = np.zeros((len(tokens), self.hidden), np.float32)
+        return self._step(tokens)
+
+    def _step(self, tokens: np.ndarray) -> np.ndarray:
+        H, state = self.hidden, self.state
+        x, h = self.embed[tokens] @ self.w_in, state @ self.w_h
         z = 1 / (1 + np.exp(-(x[:, :H] + h[:, :H])))
         r = 1 / (1 + np.exp(-(x[:, H : 2 * H] + h[:, H : 2 * H])))
-        self.h = (1 - z) * np.tanh(x[:, 2 * H :] + r * h[:, 2 * H :]) + z * self.h
-        logits = self.h @ self.w_out + self.bias
+        self.state = (1 - z) * np.tanh(x[:, 2 * H :] + r * h[:, 2 * H :]) + z * state
+        logits = self.state @ self.w_out + self.bias
         rows = np.exp(logits - logits.max(axis=1, keepdims=True))
         rows /= rows.sum(axis=1, keepdims=True)
-        self.seconds += time.perf_counter() - began
         return rows
-
-    def start(self, contexts: np.ndarray) -> np.ndarray:
-        self.h = np.zeros((len(contexts), self.h.shape[1]), np.float32)
-        return self._rows(np.asarray(contexts) % self.embed.shape[0])
-
-    def step(self, tokens: np.ndarray) -> np.ndarray:
-        return self._rows(tokens)
-
-    def select(self, rows: np.ndarray) -> None:
-        began = time.perf_counter()
-        self.h = self.h[rows]
-        self.seconds += time.perf_counter() - began
 
 
 def numpy_driver(
