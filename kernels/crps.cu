@@ -462,19 +462,17 @@ void elementwise_typed(const std::vector<const void*>& args, const std::vector<i
 
 void crps_ensemble(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
                    index_t n, index_t m, int estimator, double alpha, bool omit_nan, std::uintptr_t stream) {
-  if (itemsize == 8)
-    ensemble_typed<double>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), false);
-  else
-    ensemble_typed<float>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), false);
+  by_itemsize(itemsize, [&](auto tag) {
+    ensemble_typed<decltype(tag)>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), false);
+  });
 }
 
 void crps_ensemble_grad(int itemsize, const void* obs, const void* fct, const void* weights, void* out,
                         index_t n, index_t m, int estimator, double alpha, bool omit_nan,
                         std::uintptr_t stream) {
-  if (itemsize == 8)
-    ensemble_typed<double>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), true);
-  else
-    ensemble_typed<float>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), true);
+  by_itemsize(itemsize, [&](auto tag) {
+    ensemble_typed<decltype(tag)>(obs, fct, weights, out, n, m, estimator, alpha, omit_nan, as_stream(stream), true);
+  });
 }
 
 template <class T>
@@ -504,18 +502,13 @@ void mixnorm_typed(const void* obs, const void* mu, const void* sd, const void* 
 
 void energy_score(int itemsize, const void* obs, const void* fct, void* out, index_t n, index_t m,
                   index_t d, bool fair, std::uintptr_t stream) {
-  if (itemsize == 8)
-    energy_typed<double>(obs, fct, out, n, m, d, fair, as_stream(stream));
-  else
-    energy_typed<float>(obs, fct, out, n, m, d, fair, as_stream(stream));
+  by_itemsize(itemsize,
+              [&](auto tag) { energy_typed<decltype(tag)>(obs, fct, out, n, m, d, fair, as_stream(stream)); });
 }
 
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream) {
-  if (itemsize == 8)
-    mixnorm_typed<double>(obs, m, s, w, out, n, k, as_stream(stream));
-  else
-    mixnorm_typed<float>(obs, m, s, w, out, n, k, as_stream(stream));
+  by_itemsize(itemsize, [&](auto tag) { mixnorm_typed<decltype(tag)>(obs, m, s, w, out, n, k, as_stream(stream)); });
 }
 
 void crps_parametric(const std::string& name, int itemsize, const std::vector<const void*>& args,
@@ -524,10 +517,9 @@ void crps_parametric(const std::string& name, int itemsize, const std::vector<co
   if (name == #dist) {                                                                   \
     if (args.size() != functor::arity + 1)                                               \
       throw std::invalid_argument("crps_" #dist ": wrong number of arguments");          \
-    if (itemsize == 8)                                                                   \
-      elementwise_typed<double, functor>(args, steps, out, n, as_stream(stream));        \
-    else                                                                                 \
-      elementwise_typed<float, functor>(args, steps, out, n, as_stream(stream));         \
+    by_itemsize(itemsize, [&](auto tag) {                                                \
+      elementwise_typed<decltype(tag), functor>(args, steps, out, n, as_stream(stream)); \
+    });                                                                                  \
     return;                                                                              \
   }
   RISKCORE_PARAMETRIC_CRPS(RISKCORE_LAUNCH)

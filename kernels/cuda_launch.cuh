@@ -14,6 +14,8 @@
 //                                            reported by this launch and not by a later call.
 //   T* p = dynamic_shared<T>()               the launch's dynamic shared memory (g.shared bytes), in a
 //                                            kernel body.
+//   by_itemsize(itemsize, [&](auto tag) { typed<decltype(tag)>(..); })
+//                                            the launchers' float / double dispatch.
 //
 // Under RISKCORE_CUDA=EMULATE the same calls run the kernel on the host (kernels/cuda_emulation.hpp).
 // Converting an existing launcher: `k<<<grid_for(n), kBlock, 0, s>>>(a, b)` becomes
@@ -81,6 +83,18 @@ void launch(const char* name, void (*kernel)(Params...), const Geometry& g, cuda
 #else
   (void)stream;
 #endif
+}
+
+// Calls f(double{}) for 8-byte elements and f(float{}) for 4-byte ones (the element type as a tag);
+// any other size throws std::invalid_argument (the bindings pass only these two).
+template <class F>
+void by_itemsize(int itemsize, F&& f) {
+  if (itemsize == 8)
+    f(double{});
+  else if (itemsize == 4)
+    f(float{});
+  else
+    throw std::invalid_argument("CUDA kernels take 4- or 8-byte floats, not " + std::to_string(itemsize) + "-byte");
 }
 
 #if defined(RISKCORE_CUDA_EMULATED)

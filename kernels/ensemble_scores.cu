@@ -36,10 +36,8 @@ void ensemble_score_typed(EnsembleScore kind, const void* obs, const void* fct, 
 void ensemble_score(int kind, int itemsize, const void* obs, const void* fct, const void* param, void* out,
                     index_t n, index_t m, std::uintptr_t stream) {
   const auto k = static_cast<EnsembleScore>(kind);
-  if (itemsize == 8)
-    ensemble_score_typed<double>(k, obs, fct, param, out, n, m, as_stream(stream));
-  else
-    ensemble_score_typed<float>(k, obs, fct, param, out, n, m, as_stream(stream));
+  by_itemsize(itemsize,
+              [&](auto tag) { ensemble_score_typed<decltype(tag)>(k, obs, fct, param, out, n, m, as_stream(stream)); });
 }
 
 }  // namespace riskcore::cuda

@@ -77,10 +77,10 @@ void risk_blocks(int itemsize, const void* h, const index_t* h_strides, const st
                  const std::int64_t* hit, const index_t* i_strides, index_t Q, index_t N, index_t T, index_t K,
                  int kind, RiskBlock* blocks, std::uintptr_t stream) {
   const auto s = reinterpret_cast<cudaStream_t>(stream);
-  if (itemsize == 4)
-    launch_risk<float>(h, h_strides, lengths, l_strides, mask, m_strides, hit, i_strides, Q, N, T, K, kind, blocks, s);
-  else
-    launch_risk<double>(h, h_strides, lengths, l_strides, mask, m_strides, hit, i_strides, Q, N, T, K, kind, blocks, s);
+  by_itemsize(itemsize, [&](auto tag) {
+    launch_risk<decltype(tag)>(h, h_strides, lengths, l_strides, mask, m_strides, hit, i_strides, Q, N, T, K, kind,
+                               blocks, s);
+  });
 }
 
 void sequence_step(int itemsize, const void* probs, index_t row_stride, index_t col_stride, const StepTables& tables,
@@ -91,14 +91,12 @@ void sequence_step(int itemsize, const void* probs, index_t row_stride, index_t 
   const auto s = reinterpret_cast<cudaStream_t>(stream);
   DeviceBuffer<double> scratch(static_cast<size_t>(B * step_scratch(tables.V, tables.K, tables.logits)), s);
   const Geometry g = items(B, "sequence_step");
-  if (itemsize == 4)
-    launch("sequence_step", sequence_step_kernel<float>, g, s, static_cast<const float*>(probs), row_stride,
-           col_stride, tables, B, t, context, trajectory, role, alive, mc, scope, reach, elapsed, scratch.get(),
-           tokens, fork, done, bad);
-  else
-    launch("sequence_step", sequence_step_kernel<double>, g, s, static_cast<const double*>(probs), row_stride,
-           col_stride, tables, B, t, context, trajectory, role, alive, mc, scope, reach, elapsed, scratch.get(),
-           tokens, fork, done, bad);
+  by_itemsize(itemsize, [&](auto tag) {
+    using T = decltype(tag);
+    launch("sequence_step", sequence_step_kernel<T>, g, s, static_cast<const T*>(probs), row_stride, col_stride,
+           tables, B, t, context, trajectory, role, alive, mc, scope, reach, elapsed, scratch.get(), tokens, fork,
+           done, bad);
+  });
   check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
 }
 

@@ -141,26 +141,17 @@ void clogs_typed(const ClogsArgs& c, void* out, cudaStream_t s) {
 
 void multivariate_score(const MultivariateArgs& args, void* out, std::uintptr_t stream) {
   if (args.n == 0) return;
-  if (args.itemsize == 8)
-    multivariate_typed<double>(args, out, as_stream(stream));
-  else
-    multivariate_typed<float>(args, out, as_stream(stream));
+  by_itemsize(args.itemsize, [&](auto tag) { multivariate_typed<decltype(tag)>(args, out, as_stream(stream)); });
 }
 
 void multivariate_grad(const MultivariateArgs& args, void* out, std::uintptr_t stream) {
   if (args.n == 0) return;
-  if (args.itemsize == 8)
-    multivariate_grad_typed<double>(args, out, as_stream(stream));
-  else
-    multivariate_grad_typed<float>(args, out, as_stream(stream));
+  by_itemsize(args.itemsize, [&](auto tag) { multivariate_grad_typed<decltype(tag)>(args, out, as_stream(stream)); });
 }
 
 void clogs_ensemble(const ClogsArgs& args, void* out, std::uintptr_t stream) {
   if (args.n == 0) return;
-  if (args.itemsize == 8)
-    clogs_typed<double>(args, out, as_stream(stream));
-  else
-    clogs_typed<float>(args, out, as_stream(stream));
+  by_itemsize(args.itemsize, [&](auto tag) { clogs_typed<decltype(tag)>(args, out, as_stream(stream)); });
 }
 
 }  // namespace riskcore::cuda

@@ -212,10 +212,7 @@ void tail_sums_typed(const TailArgs& a, const TailParts& out, cudaStream_t s) {
 
 void tail_sums(const TailArgs& args, const TailParts& out, std::uintptr_t stream) {
   if (args.queries == 0) return;
-  if (args.itemsize == 8)
-    tail_sums_typed<double>(args, out, as_stream(stream));
-  else
-    tail_sums_typed<float>(args, out, as_stream(stream));
+  by_itemsize(args.itemsize, [&](auto tag) { tail_sums_typed<decltype(tag)>(args, out, as_stream(stream)); });
 }
 
 void gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t philox_stream, int khat,
