@@ -94,7 +94,7 @@ def fused_sums(
         if threshold is not None:
             raise ValueError("threshold= goes with score=, not with event=")
         marks = _validate._from_pandas(event)
-        marks = marks if on_gpu(marks) else np.asarray(marks)
+        marks = _validate.namespace(marks).asarray(marks)
         if marks.dtype == bool:
             kind, mark = EVENT_BOOL, marks.view(np.uint8)
         else:
