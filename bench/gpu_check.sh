@@ -146,6 +146,12 @@ row(
     once(lambda: tail.standard_normals(n, seed=1, backend="cpu")),
     timed(lambda: cupy.random.default_rng(1).standard_normal(n)),
 )
+row(
+    "standard_uniforms 1e8 (like a device array)",
+    timed(lambda: tail.standard_uniforms(n, seed=1, like=cupy.empty(0))),
+    once(lambda: tail.standard_uniforms(n, seed=1, backend="cpu")),
+    timed(lambda: cupy.random.default_rng(1).random(n)),
+)
 
 h = rng.uniform(0.0, 0.01, size=(1, 1_000_000, 64))
 d_h = cupy.asarray(h)

@@ -327,13 +327,19 @@ void bind_cuda(py::module_& m) {
     }
     return tail_totals(1, tail_chunks(n), 1, host);
   });
-  m.def("cuda_standard_normals", [](std::uintptr_t out, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
-                                    std::uintptr_t stream) {
-    require(n >= 0, "n must be >= 0");
-    require(n == 0 || out != 0, "a required device array is missing (null pointer)");
-    py::gil_scoped_release release;
-    cuda::standard_normals(reinterpret_cast<double*>(out), n, seed, philox_stream, stream);
-  });
+  // n normals / uniforms of Philox stream (seed, philox_stream) into the float64 device array out.
+  using Draws = void (*)(double*, index_t, std::uint64_t, std::uint64_t, std::uintptr_t);
+  for (const auto& named : {std::pair<const char*, Draws>{"cuda_standard_normals", cuda::standard_normals},
+                            std::pair<const char*, Draws>{"cuda_standard_uniforms", cuda::standard_uniforms}}) {
+    const Draws draw = named.second;
+    m.def(named.first, [draw](std::uintptr_t out, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
+                              std::uintptr_t stream) {
+      require(n >= 0, "n must be >= 0");
+      require(n == 0 || out != 0, "a required device array is missing (null pointer)");
+      py::gil_scoped_release release;
+      draw(reinterpret_cast<double*>(out), n, seed, philox_stream, stream);
+    });
+  }
   // mc_stream: MC / SCOPE / REACH moments of device arrays (risk_moments' contract): hazards (Q, N, T, K),
   // lengths and first_hit (Q, N, K), mask (Q, N, T) or 0, read through `strides` (h 4, lengths 3, mask 3,
   // hit 3 element strides); the per-block parts come back and are merged as on the CPU.

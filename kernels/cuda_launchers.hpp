@@ -116,5 +116,6 @@ void gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t 
 
 // n standard normals of Philox stream (seed, philox_stream) into the device array out (fill_normals).
 void standard_normals(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream, std::uintptr_t stream);
+void standard_uniforms(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream, std::uintptr_t stream);
 
 }  // namespace riskcore::cuda

@@ -171,6 +171,16 @@ __global__ void normals_kernel(double* out, index_t n, std::uint64_t seed, std::
   if (begin < n) fill_normals(out + begin, begin, begin + 4 < n ? begin + 4 : n, seed, philox_stream);
 }
 
+// One thread per Philox block b: uniforms 4b .. min(4b + 4, n) - 1, uniform_from_bits of its words (exact:
+// the same doubles as the host's).
+__global__ void uniforms_kernel(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream) {
+  const index_t b = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x, begin = 4 * b;
+  if (begin >= n) return;
+  const Philox4x64Block w =
+      philox4x64_10(Philox4x64Block{{static_cast<std::uint64_t>(b), 0, 0, 0}}, seed, philox_stream);
+  for (index_t j = 0; j < 4 && begin + j < n; ++j) out[begin + j] = uniform_from_bits(w.v[j]);
+}
+
 // Launch `run(first_pair, pairs_now, scratch)` over [0, pairs) in launches whose thread scratch fits in
 // kTailScratch doubles, then bring the parts to the host (`out` holds host pointers for parts, counts and
 // checks; terms stay on the device).
@@ -225,11 +235,17 @@ void gaussian_shift_sums(double c, index_t n, std::uint64_t seed, std::uint64_t 
               });
 }
 
+// Both asynchronous on the caller's stream: CuPy's later work on it sees the draws.
 void standard_normals(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
                       std::uintptr_t stream) {
-  // asynchronous on the caller's stream: CuPy's later work on it sees the normals
   launch("standard_normals", normals_kernel, items((n + 3) / 4, "standard_normals"), as_stream(stream), out, n, seed,
          philox_stream);
+}
+
+void standard_uniforms(double* out, index_t n, std::uint64_t seed, std::uint64_t philox_stream,
+                       std::uintptr_t stream) {
+  launch("standard_uniforms", uniforms_kernel, items((n + 3) / 4, "standard_uniforms"), as_stream(stream), out, n,
+         seed, philox_stream);
 }
 
 }  // namespace riskcore::cuda

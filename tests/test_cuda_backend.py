@@ -217,6 +217,10 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_risk_moments(8, 1, 1, 0, 0, [0] * 13, 1, 0, 1, 1, 2, 0)
     with pytest.raises(ValueError, match="n must be >= 0"):
         _core.cuda_standard_normals(1, -1, 1, 0, 0)
+    with pytest.raises(ValueError, match="null pointer"):
+        _core.cuda_standard_uniforms(0, 5, 1, 0, 0)
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        _core.cuda_standard_uniforms(1, -1, 1, 0, 0)
     one = np.ones(3)
     with pytest.raises(ValueError, match="m must be >= 1"):
         _core.cuda_knapsack_max_sums([one], np.array([0]), np.array([4]), 0)
@@ -486,6 +490,18 @@ def test_standard_normals_like_a_device_array_are_drawn_on_the_device(n):
     assert type(tail.standard_normals(n, seed=9, backend="cuda")) is np.ndarray  # no device `like`: host
     with pytest.raises(ValueError, match="GPU arrays but backend='cpu'"):
         tail.standard_normals(n, seed=9, like=cupy.empty(0), backend="cpu")
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 65_536, 1_000_003])
+def test_standard_uniforms_like_a_device_array_are_the_host_doubles(n):
+    gpu = tail.standard_uniforms(n, seed=9, stream=2, like=cupy.empty(0))
+    assert isinstance(gpu, cupy.ndarray) and gpu.shape == (n,) and gpu.dtype == np.float64
+    np.testing.assert_array_equal(gpu.get(), tail.standard_uniforms(n, seed=9, stream=2))  # integer bits: exact
+    assert type(tail.standard_uniforms(n, seed=9, backend="cuda")) is np.ndarray  # no device `like`: host
+    with pytest.raises(ValueError, match="GPU arrays but backend='cpu'"):
+        tail.standard_uniforms(n, seed=9, like=cupy.empty(0), backend="cpu")
+    with pytest.raises(ValueError, match="seed must be in"):
+        tail.standard_uniforms(n, seed=-1, like=cupy.empty(0))
 
 
 def test_cross_entropy_like_a_device_array_runs_every_stage_on_the_device():

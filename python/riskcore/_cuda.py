@@ -253,12 +253,22 @@ def gaussian_shift_sums(c, n, seed, stream, khat, keep):
     return (sums, stats, checks, *_largest_terms(terms, None, khat, 1, keep), counts)
 
 
+def _draws(bind, n, seed, stream):
+    out = cupy.empty(n, dtype=np.float64)
+    bind(_ptr(out), n, seed, stream, _stream())
+    return out
+
+
 def standard_normals(n, seed, stream):
     """riskcore._core.standard_normals on the device: a CuPy array of n float64 normals (the same Philox
     words; the transform uses CUDA's log and sqrt)."""
-    out = cupy.empty(n, dtype=np.float64)
-    _core.cuda_standard_normals(_ptr(out), n, seed, stream, _stream())
-    return out
+    return _draws(_core.cuda_standard_normals, n, seed, stream)
+
+
+def standard_uniforms(n, seed, stream):
+    """tail.standard_uniforms on the device: a CuPy array of n float64 uniforms, the host's doubles exactly
+    (the top 53 bits of the same Philox words)."""
+    return _draws(_core.cuda_standard_uniforms, n, seed, stream)
 
 
 def risk_moments(hazards, lengths, mask, first_hit, kind):

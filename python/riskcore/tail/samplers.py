@@ -29,14 +29,19 @@ _MAX_DRAWS = 2**31  # normals materialised per call: 16 GiB of float64
 _MAX_SAMPLES = 10**12  # weighted samples drawn in the kernel per call: about a day on 2 cores
 
 
+def _draw_args(n: int, seed: int, stream: int) -> tuple[int, int, int]:
+    """(n, seed, stream) of a raw stream, checked."""
+    seed, stream = _validate.seed(seed), _validate.seed(stream, "stream")
+    n = _validate.integer(n, "n", low=0)
+    _validate.limit("n", n, _MAX_DRAWS, "draw in several calls with different streams", memory=True)
+    return n, seed, stream
+
+
 def _words(n: int, seed: int, stream: int, backend: str) -> np.ndarray:
     """Philox blocks 0 .. ceil(n/4)-1 under key (seed, stream), as (blocks, 4) uint64."""
     from riskcore.random import philox4x64
 
-    seed = _validate.seed(seed)
-    stream = _validate.seed(stream, "stream")
-    n = _validate.integer(n, "n", low=0)
-    _validate.limit("n", n, _MAX_DRAWS, "draw in several calls with different streams", memory=True)
+    n, seed, stream = _draw_args(n, seed, stream)
     name = resolve(backend)
     blocks = -(-n // 4)
     counters = np.zeros((blocks, 4), dtype=np.uint64)
@@ -45,12 +50,20 @@ def _words(n: int, seed: int, stream: int, backend: str) -> np.ndarray:
     return philox4x64(counters, key, backend="cpu" if name == "cuda" else name)  # host draws for host arrays
 
 
-def standard_uniforms(n: int, seed: int, *, stream: int = 0, backend: str = "auto") -> np.ndarray:
-    """n uniforms in [0, 1) from the top 53 bits of the Philox words (block b gives draws 4b .. 4b + 3).
+def standard_uniforms(
+    n: int, seed: int, *, stream: int = 0, backend: str = "auto", like: Any = None
+) -> np.ndarray | Any:
+    """n uniforms in [0, 1) from the top 53 bits of the Philox words (block b gives draws 4b .. 4b + 3),
+    key (seed, stream), counter (b, 0, 0, 0).
+
+    ``like`` picks where the result lives, as for :func:`standard_normals`: a NumPy array drawn on the
+    host by default, a CuPy array drawn on the device for a device ``like`` (the same doubles exactly).
 
     >>> standard_uniforms(2, seed=1).shape
     (2,)
     """
+    if on_gpu(like):
+        return implementation("standard_uniforms", resolve(backend, like))(*_draw_args(n, seed, stream))
     words = _words(n, seed, stream, backend)
     return ((words >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)).reshape(-1)[:n]
 
@@ -76,9 +89,7 @@ def standard_normals(
     >>> standard_normals(3, seed=1).shape
     (3,)
     """
-    seed, stream = _validate.seed(seed), _validate.seed(stream, "stream")
-    n = _validate.integer(n, "n", low=0)
-    _validate.limit("n", n, _MAX_DRAWS, "draw in several calls with different streams", memory=True)
+    n, seed, stream = _draw_args(n, seed, stream)
     if on_gpu(like):
         return implementation("standard_normals", resolve(backend, like))(n, seed, stream)
     return np.asarray(implementation("standard_normals", _host(backend))(n, seed, stream))
