@@ -9,8 +9,8 @@ namespace {
 typedef double Wire __attribute__((vector_size(8 * kSortLanes)));
 
 // The helpers are inlined into each clone of sort_columns8, so they compile for its instruction set
-// (left out of line they were baseline x86-64 code, 12x slower at m = 1000), and their unrolled loops keep the
-// wires in registers.
+// (left out of line they were baseline x86-64 code, 12x slower at m = 1000), and their unrolled loops
+// keep the wires in registers.
 #define RISKCORE_SORT_INLINE __attribute__((always_inline)) inline
 
 RISKCORE_SORT_INLINE Wire load_wire(const double* cols, index_t w) {
