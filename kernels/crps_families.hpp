@@ -48,8 +48,10 @@ struct BetaCrps {
   static constexpr int arity = 4;
   RISKCORE_HD double operator()(double y, double a, double b, double lower, double upper) const {
     const double width = upper - lower, w = (y - lower) / width;
-    const double ratio = 2.0 * exp(log_beta(2.0 * a, 2.0 * b) - 2.0 * log_beta(a, b)) / a;
-    return width * (w * (2.0 * beta_inc(a, b, w) - 1.0) + a / (a + b) * (1.0 - 2.0 * beta_inc(a + 1.0, b, w) - ratio));
+    const double lbeta = log_beta(a, b), ratio = 2.0 * exp(log_beta(2.0 * a, 2.0 * b) - 2.0 * lbeta) / a;
+    double i, i_next;
+    beta_inc_pair(a, b, w, lbeta, &i, &i_next);
+    return width * (w * (2.0 * i - 1.0) + a / (a + b) * (1.0 - 2.0 * i_next - ratio));
   }
 };
 
@@ -64,11 +66,13 @@ struct Csg0Crps {
   RISKCORE_HD double operator()(double y, double a, double b, double shift) const {
     const double below = y < 0.0 ? -y : 0.0;
     const double t = fmax(y, 0.0) + shift;
-    const double fd = gamma_p(a, b * shift), f1d = gamma_p(a + 1.0, b * shift);
+    double fd, f1d, ft, f1t;
+    gamma_p_pair(a, b * shift, &fd, &f1d);
+    gamma_p_pair(a, b * t, &ft, &f1t);
     // B(1/2, a + 1/2) / pi = Gamma(a + 1/2) / (sqrt(pi) Gamma(a + 1))
     const double beta_term = exp(-log_gamma_ratio(a + 0.5, 0.5)) / sqrt(kPi);
-    return below + t * (2.0 * gamma_p(a, b * t) - 1.0) - a / b * beta_term * gamma_q(2.0 * a, 2.0 * b * shift) +
-           a / b * (1.0 + 2.0 * fd * f1d - fd * fd - 2.0 * gamma_p(a + 1.0, b * t)) - shift * fd * fd;
+    return below + t * (2.0 * ft - 1.0) - a / b * beta_term * gamma_q(2.0 * a, 2.0 * b * shift) +
+           a / b * (1.0 + 2.0 * fd * f1d - fd * fd - 2.0 * f1t) - shift * fd * fd;
   }
 };
 

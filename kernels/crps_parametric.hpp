@@ -112,8 +112,9 @@ struct LognormalCrps {
 struct GammaCrps {
   static constexpr int arity = 2;
   RISKCORE_HD double operator()(double y, double shape, double rate) const {
-    const double x = rate * y;
-    return y * (2.0 * gamma_p(shape, x) - 1.0) - shape / rate * (2.0 * gamma_p(shape + 1.0, x) - 1.0) -
+    double p, p_next;
+    gamma_p_pair(shape, rate * y, &p, &p_next);
+    return y * (2.0 * p - 1.0) - shape / rate * (2.0 * p_next - 1.0) -
            exp(log_gamma_ratio(shape, 0.5)) / (rate * sqrt(kPi));  // 1 / (b B(1/2, a))
   }
 };

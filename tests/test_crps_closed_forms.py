@@ -249,7 +249,7 @@ CONTINUOUS = {
     ),
     "beta": (
         riskcore.crps_beta,
-        [[-1, 0, 1e-6, 0.3, 0.999, 1.5], [0.2, 2.0, 30.0], [0.5, 4.0], [0.0, -2.0], [1.0, 5.0]],
+        [[-1, 0, 1e-6, 0.3, 0.5, 0.99, 0.999, 1.5], [0.2, 2.0, 30.0, 400.0], [0.5, 4.0, 400.0], [0.0, -2.0], [1.0, 5.0]],
         _o_beta,
     ),
     "csg0": (
@@ -331,7 +331,7 @@ def _columns(points):
 # Families whose closed form cancels somewhere in the sweep; the loss is stated here (and in their
 # docstrings): gtct on short intervals far out, csg0 where nearly all the mass sits at 0 (the score is
 # then ~1e-17 and the formula's O(1) terms cancel: relative accuracy there is lost, absolute ~1e-15).
-TOLERANCE = {"gtct": 2e-10, "loglogistic": 1e-11, "beta": 1e-11, "csg0": 5e-10}
+TOLERANCE = {"gtct": 2e-10, "loglogistic": 1e-11, "beta": 1e-11, "csg0": 1e-12}
 ABSOLUTE = {"csg0": 2e-15}
 
 

@@ -144,7 +144,9 @@ def test_numba_special_functions_match_scipy():
 
     for a in (0.3, 1.0, 2.5, 20.0):
         for x in (1e-3, 0.5, 1.0, 3.0, 25.0):
-            assert nb.gamma_p(a, x) == pytest.approx(special.gammainc(a, x), rel=1e-12, abs=1e-15)
+            p, p_next = nb.gamma_p_pair(a, x)
+            assert p == pytest.approx(special.gammainc(a, x), rel=1e-12, abs=1e-15)
+            assert p_next == pytest.approx(special.gammainc(a + 1.0, x), rel=1e-12, abs=1e-15)
             assert nb.gamma_q(a, x) == pytest.approx(special.gammaincc(a, x), rel=1e-11, abs=1e-15)
     for a, b in ((0.5, 0.5), (2.0, 0.5), (10.0, 3.0)):
         for x in (0.01, 0.3, 0.7, 0.99):

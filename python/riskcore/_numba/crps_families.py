@@ -8,7 +8,15 @@ import math
 import numba
 
 from riskcore._numba.crps_truncated import LOGISTIC, NORMAL, T, crps_censored, crps_gtc
-from riskcore._numba.special import beta_inc, gamma_p, gamma_q, log_beta, log_gamma_ratio, logistic_cdf
+from riskcore._numba.special import (
+    beta_inc,
+    beta_inc_pair,
+    gamma_p_pair,
+    gamma_q,
+    log_beta,
+    log_gamma_ratio,
+    logistic_cdf,
+)
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
@@ -34,22 +42,24 @@ def twopnormal(y, scale1, scale2, location):
 def beta(y, a, b, lower, upper):
     width = upper - lower
     w = (y - lower) / width
-    ratio = 2.0 * math.exp(log_beta(2.0 * a, 2.0 * b) - 2.0 * log_beta(a, b)) / a
-    return width * (w * (2.0 * beta_inc(a, b, w) - 1.0) + a / (a + b) * (1.0 - 2.0 * beta_inc(a + 1.0, b, w) - ratio))
+    lbeta = log_beta(a, b)
+    ratio = 2.0 * math.exp(log_beta(2.0 * a, 2.0 * b) - 2.0 * lbeta) / a
+    i, i_next = beta_inc_pair(a, b, w, lbeta)
+    return width * (w * (2.0 * i - 1.0) + a / (a + b) * (1.0 - 2.0 * i_next - ratio))
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def csg0(y, a, b, shift):
     below = -y if y < 0.0 else 0.0
     t = max(y, 0.0) + shift
-    fd = gamma_p(a, b * shift)
-    f1d = gamma_p(a + 1.0, b * shift)
+    fd, f1d = gamma_p_pair(a, b * shift)
+    ft, f1t = gamma_p_pair(a, b * t)
     beta_term = math.exp(-log_gamma_ratio(a + 0.5, 0.5)) / math.sqrt(math.pi)
     return (
         below
-        + t * (2.0 * gamma_p(a, b * t) - 1.0)
+        + t * (2.0 * ft - 1.0)
         - a / b * beta_term * gamma_q(2.0 * a, 2.0 * b * shift)
-        + a / b * (1.0 + 2.0 * fd * f1d - fd * fd - 2.0 * gamma_p(a + 1.0, b * t))
+        + a / b * (1.0 + 2.0 * fd * f1d - fd * fd - 2.0 * f1t)
         - shift * fd * fd
     )
 

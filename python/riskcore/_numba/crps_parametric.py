@@ -13,7 +13,7 @@ from riskcore._numba.crps_grad import gev_constant, lognormal_terms
 from riskcore._numba.crps_truncated import NORMAL, crps_censored, crps_gtc
 from riskcore._numba.special import (
     beta_inc,
-    gamma_p,
+    gamma_p_pair,
     lgamma1p,
     log_gamma_ratio,
     normal_cdf,
@@ -67,10 +67,10 @@ def lognormal(y, mulog, sigmalog):
 
 @numba.njit(cache=True, error_model="numpy")
 def gamma(y, shape, rate):
-    x = rate * y
+    p, p_next = gamma_p_pair(shape, rate * y)
     return (
-        y * (2.0 * gamma_p(shape, x) - 1.0)
-        - shape / rate * (2.0 * gamma_p(shape + 1.0, x) - 1.0)
+        y * (2.0 * p - 1.0)
+        - shape / rate * (2.0 * p_next - 1.0)
         - math.exp(log_gamma_ratio(shape, 0.5)) / (rate * _SQRT_PI)
     )
 

@@ -51,7 +51,8 @@ def _gamma_p_series(a, x):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _gamma_q_fraction(a, x):
+def _gamma_fraction(a, x):
+    """cf(a, x) with Q(a, x) = x^a e^-x / (Gamma(a) cf(a, x)), x >= a + 1."""
     f = x + 1.0 - a
     f = _TINY if f == 0.0 else f
     c, d = f, 0.0
@@ -59,17 +60,32 @@ def _gamma_q_fraction(a, x):
         f, c, d, done = _lentz_step(f, c, d, -n * (n - a), x + 2.0 * n + 1.0 - a)
         if done:
             break
-    return math.exp(-x + a * math.log(x) - math.lgamma(a)) / f
+    return f
 
 
 @numba.njit(cache=True, error_model="numpy")
-def gamma_p(a, x):
-    """Regularised lower incomplete gamma P(a, x)."""
-    if x <= 0.0:
-        return 0.0
-    if math.isinf(x):
-        return 1.0
-    return _gamma_p_series(a, x) if x < a + 1.0 else 1.0 - _gamma_q_fraction(a, x)
+def _gamma_q_fraction(a, x):
+    return math.exp(-x + a * math.log(x) - math.lgamma(a)) / _gamma_fraction(a, x)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma_p_pair(a, x):
+    """(P(a, x), P(a + 1, x)) from one evaluation: P(a + 1, x) = P(a, x) - x^a e^-x / Gamma(a + 1)."""
+    if x <= 0.0 or math.isinf(x):
+        edge = 0.0 if x <= 0.0 else 1.0
+        return edge, edge
+    g = math.exp(-x + a * math.log(x) - math.lgamma(a + 1.0))
+    if x < a + 1.0:
+        term = 1.0
+        total = 0.0
+        for n in range(1, _MAX_ITER + 1):
+            term *= x / (a + n)
+            total += term
+            if term < total * _EPS:
+                break
+        return g + g * total, g * total
+    q = a * g / _gamma_fraction(a, x)
+    return 1.0 - q, 1.0 - (q + g)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -108,6 +124,21 @@ def beta_inc(a, b, x):
     if x < (a + 1.0) / (a + b + 2.0):
         return front / (a * _beta_fraction(a, b, x))
     return 1.0 - front / (b * _beta_fraction(b, a, 1.0 - x))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def beta_inc_pair(a, b, x, lbeta):
+    """(I_x(a, b), I_x(a + 1, b)) from one continued fraction: I_x(a + 1, b) = I_x(a, b) - x^a (1-x)^b / (a B)."""
+    if x <= 0.0 or x >= 1.0:
+        edge = 0.0 if x <= 0.0 else 1.0
+        return edge, edge
+    front = math.exp(a * math.log(x) + b * math.log1p(-x) - lbeta)
+    g = front / a
+    if x < (a + 1.0) / (a + b + 2.0):
+        i = g / _beta_fraction(a, b, x)
+    else:
+        i = 1.0 - front / (b * _beta_fraction(b, a, 1.0 - x))
+    return i, i - g
 
 
 _SQRT2 = math.sqrt(2.0)
@@ -241,14 +272,7 @@ def upper_gamma(a, x):
     if math.isinf(x):
         return 0.0
     if x >= 1.0 and (a < 1.0 or x >= a + 1.0):
-        f = x + 1.0 - a
-        f = _TINY if f == 0.0 else f
-        c, d = f, 0.0
-        for n in range(1, _MAX_ITER + 1):
-            f, c, d, done = _lentz_step(f, c, d, -n * (n - a), x + 2.0 * n + 1.0 - a)
-            if done:
-                break
-        return math.exp(-x + a * math.log(x)) / f
+        return math.exp(-x + a * math.log(x)) / _gamma_fraction(a, x)
     if a >= 1.0:
         return math.exp(math.lgamma(a)) * gamma_q(a, x)
     log_x = math.log(x)
