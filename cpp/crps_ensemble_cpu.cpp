@@ -62,19 +62,14 @@ void score_block_by_network(const T* obs, index_t obs_stride, Rows<T> fct, index
                             bool omit_nan, const RowLayout& layout, std::vector<Lanes<kSortLanes>>& block,
                             std::vector<double>& key, T* out) {
   double* cols = block.data()->v;  // wires x 8 doubles, 64-byte aligned
+  const T* lane_rows[kSortLanes];
+  for (int lane = 0; lane < kSortLanes; ++lane) lane_rows[lane] = fct.row(first + lane);
+  const unsigned nonfinite = fill_columns8(lane_rows, fct.step, m, wires, layout.lower, layout.upper, cols);
   bool special[kSortLanes];
   double y[kSortLanes], score[kSortLanes];
   for (int lane = 0; lane < kSortLanes; ++lane) {
-    const T* row = fct.row(first + lane);
-    bool nonfinite = false;
-    for (index_t k = 0; k < m; ++k) {
-      const double v = chain(static_cast<double>(row[k * fct.step]), layout);
-      nonfinite |= !is_finite_value(v);
-      cols[k * kSortLanes + lane] = v;
-    }
-    for (index_t k = m; k < wires; ++k) cols[k * kSortLanes + lane] = INFINITY;  // a special row may move them
     y[lane] = chain(static_cast<double>(obs[(first + lane) * obs_stride]), layout);
-    special[lane] = nonfinite || !is_finite_value(y[lane]);
+    special[lane] = (nonfinite >> lane & 1u) || !is_finite_value(y[lane]);
   }
   sort_columns8(cols, wires);
   crps_sorted_lanes<kSortLanes>(cols, nullptr, m, y, est, alpha, score);

@@ -14,6 +14,15 @@ constexpr int kSortLanes = 8;
 // [m, n) of every lane with +inf, which stay there for finite rows.
 index_t bitonic_wires(index_t m);
 
+// Fills the column block for sort_columns8: wire k < m of lane l is rows[l][k * step] (a float widened
+// to double) mapped through min(max(z, lower), upper), wires [m, n) are +inf. Contiguous rows (step 1)
+// of n >= 512 wires go in 8 x 8 tiles (8 vector loads, an in-register transpose, 8 stores), others row by
+// row. Returns bit l set where lane l holds a NaN or an infinity. cols: n * 8 doubles, 64-byte aligned.
+unsigned fill_columns8(const double* const* rows, index_t step, index_t m, index_t n, double lower, double upper,
+                       double* cols);
+unsigned fill_columns8(const float* const* rows, index_t step, index_t m, index_t n, double lower, double upper,
+                       double* cols);
+
 // Sorts every lane's column of cols[0 .. n * 8) ascending, n = bitonic_wires(m). Batcher's bitonic
 // sort (merges of blocks of 2^q, q = 1 .. log2 n, each a cascade of half-cleaners at distances 2^(q-1)
 // .. 1): the first four merges sort each block of 16 wires in registers; the later ones go in sweeps of

@@ -144,7 +144,7 @@ def test_sizes_around_network_and_lane_boundaries(backend, m):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("m", [5, 20, 200])
+@pytest.mark.parametrize("m", [5, 20, 200, 601])
 def test_rows_with_infinities_or_nans_do_not_disturb_their_lane_block(backend, m):
     """A special row (a NaN or an infinity among its members) in an 8-row block moves the network's +inf
     padding of its lane; the block's other rows, and the special rows themselves (scored again by the
@@ -159,6 +159,32 @@ def test_rows_with_infinities_or_nans_do_not_disturb_their_lane_block(backend, m
     np.testing.assert_array_equal(got, alone)
     finite = [i for i in range(24) if np.isfinite(fct[i]).all()]
     np.testing.assert_allclose(got[finite], [ensemble_crps(obs[i], fct[i]) for i in finite], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tiled_and_row_by_row_fills_of_the_network_give_the_same_scores(backend, dtype):
+    """Contiguous ensembles of >= 512 members enter the cpu network in transposed 8 x 8 tiles, strided
+    ones row by row: the same members (also chained through a threshold interval) give bitwise the same
+    scores, which match the sorted-sum oracle."""
+    rng = np.random.default_rng(11)
+    m = 601  # 75 tiles and one member left over
+    wide = rng.normal(size=(19, 2 * m)).astype(dtype)
+    strided, contiguous = wide[:, ::2], np.ascontiguousarray(wide[:, ::2])
+    obs = rng.normal(size=19).astype(dtype)
+    got = riskcore.crps_ensemble(obs, contiguous, backend=backend)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, riskcore.crps_ensemble(obs, strided, backend=backend))
+    x, y = contiguous.astype(np.float64), obs.astype(np.float64)
+    s, k = np.sort(x, axis=1), np.arange(1, m + 1)
+    want = [math.fsum(np.abs(x[i] - y[i])) / m - math.fsum((2 * k - m - 1) * s[i]) / m**2 for i in range(19)]
+    np.testing.assert_allclose(got, np.array(want, dtype=dtype), rtol=1e-12 if dtype == np.float64 else 1e-6)
+    chained = riskcore.twcrps_ensemble(obs, contiguous, interval=(-0.5, 1.0), backend=backend)
+    chained_strided = riskcore.twcrps_ensemble(obs, strided, interval=(-0.5, 1.0), backend=backend)
+    np.testing.assert_array_equal(chained, chained_strided)
+    clipped = np.clip(x, -0.5, 1.0)
+    np.testing.assert_allclose(
+        chained, riskcore.crps_ensemble(np.clip(y, -0.5, 1.0), clipped, backend=backend), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_nan_policies(backend):
