@@ -18,6 +18,8 @@ from riskcore._numba.special import (
     logistic_cdf,
 )
 
+_SQRT_PI = math.sqrt(math.pi)
+
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def twopexponential(y, scale1, scale2, location):
@@ -42,8 +44,9 @@ def twopnormal(y, scale1, scale2, location):
 def beta(y, a, b, lower, upper):
     width = upper - lower
     w = (y - lower) / width
+    # 2 B(2a, 2b) / (a B(a, b)^2) by the duplication formula (see kernels/crps_families.hpp)
+    ratio = math.exp(log_gamma_ratio(a, 0.5) + log_gamma_ratio(b, 0.5) - log_gamma_ratio(a + b, 0.5)) / (a * _SQRT_PI)
     lbeta = log_beta(a, b)
-    ratio = 2.0 * math.exp(log_beta(2.0 * a, 2.0 * b) - 2.0 * lbeta) / a
     i, i_next = beta_inc_pair(a, b, w, lbeta)
     return width * (w * (2.0 * i - 1.0) + a / (a + b) * (1.0 - 2.0 * i_next - ratio))
 
