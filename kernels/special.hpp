@@ -100,7 +100,7 @@ RISKCORE_HD inline void gamma_p_pair(double a, double x, double* p, double* p_ne
   *p_next = 1.0 - (q + g);
 }
 
-// Regularised incomplete beta I_x(a, b).
+// Regularised incomplete beta I_x(a, b) (beta_inc), alone or with I_x(a + 1, b) (beta_inc_pair).
 RISKCORE_HD inline double beta_fraction(double a, double b, double x) {
   return lentz(1.0, [a, b, x](int n, double& an, double& bn) {
     const int k = (n + 1) / 2;  // n = 2k - 1 (odd) or 2k (even)
@@ -108,15 +108,6 @@ RISKCORE_HD inline double beta_fraction(double a, double b, double x) {
                       : k * (b - k) * x / ((a + 2 * k - 1) * (a + 2 * k));
     bn = 1.0;
   });
-}
-
-// lbeta = log_beta(a, b), for callers that hoist it out of a loop over x.
-RISKCORE_HD inline double beta_inc(double a, double b, double x, double lbeta) {
-  if (x <= 0.0) return 0.0;
-  if (x >= 1.0) return 1.0;
-  const double front = exp(a * log(x) + b * log1p(-x) - lbeta);
-  if (x < (a + 1.0) / (a + b + 2.0)) return front / (a * beta_fraction(a, b, x));
-  return 1.0 - front / (b * beta_fraction(b, a, 1.0 - x));
 }
 
 // I_x(a, b) and I_x(a + 1, b) from one continued fraction: I_x(a + 1, b) = I_x(a, b) - g with
@@ -127,9 +118,17 @@ RISKCORE_HD inline void beta_inc_pair(double a, double b, double x, double lbeta
     *i = *i_next = x <= 0.0 ? 0.0 : 1.0;
     return;
   }
-  const double front = exp(a * log(x) + b * log1p(-x) - lbeta), g = front / a;
-  *i = x < (a + 1.0) / (a + b + 2.0) ? g / beta_fraction(a, b, x) : 1.0 - front / (b * beta_fraction(b, a, 1.0 - x));
-  *i_next = *i - g;
+  const double front = exp(a * log(x) + b * log1p(-x) - lbeta);
+  *i = x < (a + 1.0) / (a + b + 2.0) ? front / (a * beta_fraction(a, b, x))
+                                     : 1.0 - front / (b * beta_fraction(b, a, 1.0 - x));
+  *i_next = *i - front / a;
+}
+
+// lbeta = log_beta(a, b), for callers that hoist it out of a loop over x.
+RISKCORE_HD inline double beta_inc(double a, double b, double x, double lbeta) {
+  double i, i_next;
+  beta_inc_pair(a, b, x, lbeta, &i, &i_next);
+  return i;
 }
 
 RISKCORE_HD inline double beta_inc(double a, double b, double x) {

@@ -114,31 +114,27 @@ def _beta_fraction(a, b, x):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def beta_inc(a, b, x):
-    """Regularised incomplete beta I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    front = math.exp(a * math.log(x) + b * math.log1p(-x) - log_beta(a, b))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front / (a * _beta_fraction(a, b, x))
-    return 1.0 - front / (b * _beta_fraction(b, a, 1.0 - x))
-
-
-@numba.njit(cache=True, error_model="numpy")
 def beta_inc_pair(a, b, x, lbeta):
     """(I_x(a, b), I_x(a + 1, b)) from one continued fraction: I_x(a + 1, b) = I_x(a, b) - x^a (1-x)^b / (a B)."""
     if x <= 0.0 or x >= 1.0:
         edge = 0.0 if x <= 0.0 else 1.0
         return edge, edge
     front = math.exp(a * math.log(x) + b * math.log1p(-x) - lbeta)
-    g = front / a
     if x < (a + 1.0) / (a + b + 2.0):
-        i = g / _beta_fraction(a, b, x)
+        i = front / (a * _beta_fraction(a, b, x))
     else:
         i = 1.0 - front / (b * _beta_fraction(b, a, 1.0 - x))
-    return i, i - g
+    return i, i - front / a
+
+
+@numba.njit(cache=True, error_model="numpy")
+def beta_inc(a, b, x):
+    """Regularised incomplete beta I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    return beta_inc_pair(a, b, x, log_beta(a, b))[0]
 
 
 _SQRT2 = math.sqrt(2.0)
