@@ -12,7 +12,7 @@ import pytest
 import riskcore
 
 OPTIONAL = ("riskcore.dask", "riskcore.xarray")  # need the [dask] extra
-PRIVATE_WITH_EXAMPLES = ["riskcore._validate", "riskcore._backend"]
+PRIVATE_WITH_EXAMPLES = ["riskcore._validate", "riskcore._backend", "riskcore._numba.lanes"]
 
 
 def public_modules() -> list[str]:

@@ -2,19 +2,20 @@
 the cpu driver cpp/crps_ensemble_cpu.cpp: 8 equal-weight rows sorted together by a comparator network,
 the general row path for weights, NaNs and infinities; every input read through its strides). The
 network is Batcher's odd-even merge sort where the cpu runs a bitonic one in registers
-(cpp/sort_lanes.cpp): Numba's lane loops compile to scalar min/max here (not vectorised), so grouping
-comparators saves nothing, and the bitonic network's extra comparators and padding to a power of two
-made it 1.06x (m = 1000) to 2x (m = 50) slower. Both sort, so the sorted columns, and the scores, are
-the same."""
+(cpp/sort_lanes.cpp): each comparator is one 8-lane vector compare-exchange through memory
+(lanes.compare_exchange8), and Batcher's network needs fewer of them than a bitonic one padded to a
+power of two. Both sort, so the sorted columns, and the scores, are the same."""
 
 from __future__ import annotations
 
 import numba
 import numpy as np
 
+from .lanes import LANES as _LANES
+from .lanes import compare_exchange8
+
 _CODES = {"nrg": 0, "fair": 1, "afcrps": 2, "pwm": 3, "int": 4, "akr": 5, "akr_circperm": 6}
 _NRG, _FAIR, _AFCRPS, _PWM, _INT, _AKR, _AKR_CIRCPERM = range(7)
-_LANES = 8
 _MAX_NETWORK_SIZE = 2048  # kMaxNetworkSize of kernels/sort_network.hpp
 _DOUBLE_MAX = float(np.finfo(np.float64).max)
 
@@ -222,18 +223,13 @@ def _general_loop(obs, fct, weights, has_weights, est, alpha, omit_nan, lower, u
             )
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy")
 def _network_sort(cols, offsets):
     """Applies the comparators (offsets: pairs of row offsets k * 8) to the 8 columns of cols (flat,
-    cols[k * 8 + lane]), each comparator on the 8 lanes in turn. fastmath lets LLVM use min/max
-    instructions (scalar ones: the lane loop does not vectorise); a lane holding a NaN may come out
-    unsorted, and such lanes are scored again by the general path."""
+    cols[k * 8 + lane]). A lane holding a NaN may come out unsorted; such lanes are scored again by the
+    general path."""
     for c in range(offsets.size // 2):
-        i, j = offsets[2 * c], offsets[2 * c + 1]
-        for lane in range(_LANES):
-            a, z = cols[i + lane], cols[j + lane]
-            cols[i + lane] = min(a, z)
-            cols[j + lane] = max(a, z)
+        compare_exchange8(cols, offsets[2 * c], offsets[2 * c + 1])
 
 
 @numba.njit(cache=True, error_model="numpy")
