@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "config.hpp"
+#include "crps_families.hpp"
 #include "crps_truncated.hpp"
 #include "special.hpp"
 
@@ -122,6 +123,55 @@ struct GevGradScale {
     if (t <= 0.0) return shape > 0 ? -constant : -2.0 * expm1(lg) / shape - constant;
     const double log_x = shape == 0.0 ? -z : -log1p(shape * z) / shape, x = exp(log_x);
     return 2.0 * upper_gamma(-shape, x) - constant - 2.0 * z * exp(-x);
+  }
+};
+
+// Two-piece normal (TwoPieceNormalCrps' notation): d/dlocation = 1 - 2F(y) = -sign(z) (1 - 4 s Q(v) / S);
+// for the scale on y's side and the other one, d e/ds = [-4 phi(0) s + 8 s h + 4 s v Q(v)] / S - e / S
+// (h' = -Q) and d e/do = [4 phi(0) o - e] / S; and
+//   dD/ds1 = [(2 - sqrt2) s1^3 + 3 (2 - sqrt2) s1^2 s2 + sqrt2 s1 s2^2 + (3 sqrt2 - 4) s2^3] / (sqrt(pi) S^3),
+// dD/ds2 the same with s1 and s2 swapped.
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double two_piece_spread_slope(double a, double b) {
+  constexpr double kSqrt2 = 1.41421356237309504880;
+  const double sum = a + b;
+  return ((2.0 - kSqrt2) * a * a * a + 3.0 * (2.0 - kSqrt2) * a * a * b + kSqrt2 * a * b * b +
+          (3.0 * kSqrt2 - 4.0) * b * b * b) /
+         (sqrt(kPi) * sum * sum * sum);
+}
+
+// d/dscale1 (first = true) or d/dscale2 (first = false).
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double two_piece_normal_scale_slope(double y, double scale1, double scale2,
+                                                                            double location, bool first) {
+  constexpr double kPhi0 = 0.39894228040143267794;
+  const TwoPieceNormalPoint p = two_piece_normal_point(y, scale1, scale2, location);
+  const double v = p.t / p.s < 40.0 ? p.t / p.s : 40.0;
+  const double on_side = (-4.0 * kPhi0 * p.s + 8.0 * p.s * p.h + 4.0 * p.s * v * p.q - p.e) / p.sum;
+  const double off_side = (4.0 * kPhi0 * p.o - p.e) / p.sum;
+  const bool own_side = first == p.below;  // scale1 is y's side below the location, scale2 above it
+  return (own_side ? on_side : off_side) -
+         (first ? two_piece_spread_slope(scale1, scale2) : two_piece_spread_slope(scale2, scale1));
+}
+
+struct TwoPieceNormalGradScale1 {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double scale1, double scale2, double location) const {
+    return two_piece_normal_scale_slope(y, scale1, scale2, location, true);
+  }
+};
+
+struct TwoPieceNormalGradScale2 {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double scale1, double scale2, double location) const {
+    return two_piece_normal_scale_slope(y, scale1, scale2, location, false);
+  }
+};
+
+struct TwoPieceNormalGradLocation {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double scale1, double scale2, double location) const {
+    const TwoPieceNormalPoint p = two_piece_normal_point(y, scale1, scale2, location);
+    const double slope = 1.0 - 4.0 * p.s / p.sum * p.q;
+    return p.below ? slope : -slope;
   }
 };
 

@@ -313,7 +313,10 @@ struct GevCrps {
   X(grad_lognormal_mulog, LognormalGradMulog)  \
   X(grad_lognormal_sigmalog, LognormalGradSigmalog) \
   X(grad_gev_location, GevGradLocation)        \
-  X(grad_gev_scale, GevGradScale)
+  X(grad_gev_scale, GevGradScale)              \
+  X(grad_twopnormal_scale1, TwoPieceNormalGradScale1) \
+  X(grad_twopnormal_scale2, TwoPieceNormalGradScale2) \
+  X(grad_twopnormal_location, TwoPieceNormalGradLocation)
 
 namespace riskcore {
 

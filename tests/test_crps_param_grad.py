@@ -1,12 +1,15 @@
 """Gradients of the closed forms with respect to their parameters against central differences
-(mpmath, 40 digits) of the mpmath closed forms of test_crps_tails, swept into the tails; backends agree."""
+(mpmath, 40 digits) of the mpmath closed forms of test_crps_tails (of the quadrature oracle of
+test_crps_closed_forms for the two-piece normal), swept into the tails; backends agree."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 import pytest
+from test_crps_closed_forms import _o_2pnorm
 from test_crps_tails import _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
 
 import riskcore
@@ -14,6 +17,7 @@ import riskcore
 mp = pytest.importorskip("mpmath")
 
 
+@functools.cache  # the same points for every backend
 def _derivatives(oracle, point, which):
     """d oracle / d point[i] for i in which: central differences at 40 digits with step 1e-15 |x|
     (truncation ~1e-30, rounding ~1e-25; the oracles keep 50 digits)."""
@@ -64,6 +68,12 @@ CASES = {
         lambda y, xi, m, s: gev_oracle(y, xi, m, s),
         [[-20, -1.5, 0.0, 0.5, 3.0, 40.0], [-0.4, -1e-6, 0.0, 0.25, 0.7], [0.3], [0.5, 2.0]],
         (2, 3),
+    ),
+    "2pnormal": (
+        riskcore.crps_2pnormal_grad,
+        _o_2pnorm,
+        [[-1e4, -30, -1, 0.1, 0.3, 2, 40, 1e5], [1e-3, 0.5, 3], [0.2, 2.0], [0.1]],
+        (1, 2, 3),
     ),
 }
 
@@ -116,6 +126,7 @@ def test_float32_and_shapes(backend):
         (lambda: riskcore.crps_gev_grad(0.0, 1.0), "shape must be < 1"),
         (lambda: riskcore.crps_lognormal_grad(1.0, 0.0, 0.0), "sigmalog must be > 0"),
         (lambda: riskcore.crps_laplace_grad(1.0, 0.0, 0.0), "scale must be > 0"),
+        (lambda: riskcore.crps_2pnormal_grad(1.0, 0.0, 1.0), "scale1 must be > 0"),
     ],
 )
 def test_invalid_parameters_raise(call, message):

@@ -7,7 +7,7 @@ import math
 
 import numba
 
-from riskcore._numba.crps_truncated import LOGISTIC, NORMAL, T, crps_censored, crps_gtc
+from riskcore._numba.crps_truncated import LOGISTIC, T, crps_censored, crps_gtc
 from riskcore._numba.special import (
     beta_inc,
     beta_inc_pair,
@@ -16,9 +16,13 @@ from riskcore._numba.special import (
     log_beta,
     log_gamma_ratio,
     logistic_cdf,
+    normal_cdf,
+    normal_pdf,
 )
 
 _SQRT_PI = math.sqrt(math.pi)
+_SQRT2 = math.sqrt(2.0)
+_PHI0 = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
@@ -32,12 +36,26 @@ def twopexponential(y, scale1, scale2, location):
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
-def twopnormal(y, scale1, scale2, location):
+def two_piece_normal_point(y, scale1, scale2, location):
+    """two_piece_normal_point of kernels/crps_families.hpp: (t, s, o, S, Q(v), h(v), e, D, below)."""
     z = y - location
+    t = abs(z)
     total = scale1 + scale2
-    return crps_gtc(NORMAL, 0.0, min(z, 0.0), 0.0, scale1, -math.inf, 0.0, 0.0, scale2 / total) + crps_gtc(
-        NORMAL, 0.0, max(z, 0.0), 0.0, scale2, 0.0, math.inf, scale1 / total, 0.0
-    )
+    below = z < 0.0
+    s, o = (scale1, scale2) if below else (scale2, scale1)
+    v = min(t / s, 40.0)
+    q = normal_cdf(-v)
+    h = normal_pdf(v) - v * q
+    e = (2.0 * _PHI0 * (o * o - s * s) + 4.0 * s * s * h) / total
+    cubes = scale1 * scale1 * scale1 + scale2 * scale2 * scale2
+    half_spread = (_SQRT2 * scale1 * scale2 * total + (2.0 - _SQRT2) * cubes) / (_SQRT_PI * total * total)
+    return t, s, o, total, q, h, e, half_spread, below
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def twopnormal(y, scale1, scale2, location):
+    t, _, _, _, _, _, e, half_spread, _ = two_piece_normal_point(y, scale1, scale2, location)
+    return t + e - half_spread
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError

@@ -6,6 +6,7 @@ import math
 
 import numba
 
+from riskcore._numba.crps_families import two_piece_normal_point
 from riskcore._numba.crps_truncated import t_log_c
 from riskcore._numba.special import (
     EULER_GAMMA,
@@ -20,6 +21,9 @@ from riskcore._numba.special import (
 )
 
 _LOG2 = math.log(2.0)
+_SQRT2 = math.sqrt(2.0)
+_SQRT_PI = math.sqrt(math.pi)
+_PHI0 = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -129,6 +133,42 @@ def gev_scale(y, shape, location, scale):
     return 2.0 * upper_gamma(-shape, x) - constant - 2.0 * z * math.exp(-x)
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _two_piece_spread_slope(a, b):
+    r2 = _SQRT2
+    return ((2.0 - r2) * a**3 + 3.0 * (2.0 - r2) * a * a * b + r2 * a * b * b + (3.0 * r2 - 4.0) * b**3) / (
+        _SQRT_PI * (a + b) ** 3
+    )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _two_piece_normal_scale_slope(y, scale1, scale2, location, first):
+    t, s, o, total, q, h, e, _, below = two_piece_normal_point(y, scale1, scale2, location)
+    v = min(t / s, 40.0)
+    if first == below:  # the scale on y's side
+        slope = (-4.0 * _PHI0 * s + 8.0 * s * h + 4.0 * s * v * q - e) / total
+    else:
+        slope = (4.0 * _PHI0 * o - e) / total
+    return slope - (_two_piece_spread_slope(scale1, scale2) if first else _two_piece_spread_slope(scale2, scale1))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def twopnormal_scale1(y, scale1, scale2, location):
+    return _two_piece_normal_scale_slope(y, scale1, scale2, location, True)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def twopnormal_scale2(y, scale1, scale2, location):
+    return _two_piece_normal_scale_slope(y, scale1, scale2, location, False)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def twopnormal_location(y, scale1, scale2, location):
+    _, s, _, total, q, _, _, _, below = two_piece_normal_point(y, scale1, scale2, location)
+    slope = 1.0 - 4.0 * s / total * q
+    return slope if below else -slope
+
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -142,4 +182,7 @@ DISTRIBUTIONS = {
     "grad_lognormal_sigmalog": lognormal_sigmalog,
     "grad_gev_location": gev_location,
     "grad_gev_scale": gev_scale,
+    "grad_twopnormal_scale1": twopnormal_scale1,
+    "grad_twopnormal_scale2": twopnormal_scale2,
+    "grad_twopnormal_location": twopnormal_location,
 }

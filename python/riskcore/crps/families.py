@@ -98,12 +98,17 @@ def crps_2pnormal(
 ) -> Any:
     r"""CRPS of the two-piece normal law (Gneiting & Thorarinsdottir 2010): half-normals of scales
     ``scale1`` below and ``scale2`` above the location, density
-    :math:`\tfrac{2}{s_1 + s_2}\varphi(z / s)`. It is the sum of two :func:`crps_gtcnormal` terms,
+    :math:`\tfrac{2}{s_1 + s_2}\varphi(z / s)`. As a mixture, :math:`X = -s_1|Z|` with probability
+    :math:`s_1 / S` and :math:`s_2|Z|` with probability :math:`s_2 / S` (:math:`S = s_1 + s_2`), so
+    :math:`E|X - y| - \tfrac12 E|X - X'|` is, with :math:`s` the scale on the observation's side, :math:`o`
+    the other one, :math:`t = |z|`, :math:`v = t / s` and :math:`h(v) = \varphi(v) - vQ(v)`,
 
-    .. math:: s_1\,\mathrm{gtc}(\min(z, 0)/s_1; -\infty, 0, L=0, U=\tfrac{s_2}{s_1+s_2})
-              + s_2\,\mathrm{gtc}(\max(z, 0)/s_2; 0, \infty, L=\tfrac{s_1}{s_1+s_2}, U=0),
+    .. math:: t + \frac{2\varphi(0)(o^2 - s^2) + 4s^2 h(v)}{S}
+              - \frac{\sqrt2\,s_1 s_2 S + (2 - \sqrt2)(s_1^3 + s_2^3)}{\sqrt\pi\,S^2},
 
-    so it inherits that function's accuracy in the tails.
+    one normal cdf and density per element (scoringrules writes it as two :func:`crps_gtcnormal` terms:
+    the same function). Every term after :math:`t` is :math:`O(S)`, so the tails keep full precision.
+    Gradients: :func:`crps_2pnormal_grad`.
 
     >>> import riskcore
     >>> round(float(riskcore.crps_2pnormal(0.0, 0.4, 2.0, 0.1)), 6)

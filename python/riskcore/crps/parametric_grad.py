@@ -10,7 +10,7 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). The shape parameters of the t (df) and GEV (shape)
-laws are not differentiated.
+laws are not differentiated; the two-piece normal's two scales are.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from typing import Any
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
+from riskcore.crps.families import _SCALES
 from riskcore.crps.parametric import _SCALE, _SIGMA
 
 __all__ = [
+    "crps_2pnormal_grad",
     "crps_gev_grad",
     "crps_laplace_grad",
     "crps_logistic_grad",
@@ -130,3 +132,26 @@ def crps_gev_grad(
     rules = {"shape must be < 1": lambda p: p["shape"] >= 1, **_SCALE}
     params = {"shape": shape, "location": location, "scale": scale}
     return _gradients("gev", ("location", "scale"), obs, params, rules, backend)
+
+
+def crps_2pnormal_grad(
+    obs: ArrayLike, scale1: ArrayLike, scale2: ArrayLike, location: ArrayLike = 0.0, *, backend: str = "auto"
+) -> Any:
+    r"""``(d/dscale1, d/dscale2, d/dlocation)`` of :func:`crps_2pnormal`. In its notation (:math:`s` the
+    scale on the observation's side, :math:`o` the other, :math:`S = s_1 + s_2`, :math:`v = |z| / s`,
+    :math:`h(v) = \varphi(v) - vQ(v)`, :math:`e = [2\varphi(0)(o^2 - s^2) + 4s^2 h(v)] / S`, :math:`D` the
+    half mean spread),
+
+    .. math:: \partial_s = \frac{4 s (2h(v) + vQ(v) - \varphi(0)) - e}{S} - \partial_s D, \qquad
+              \partial_o = \frac{4\varphi(0)\,o - e}{S} - \partial_o D, \qquad
+              \partial_{\mathrm{location}} = -\mathrm{sign}(z)\Big(1 - \frac{4s}{S} Q(v)\Big),
+
+    :math:`\partial_{s_1} D = [(2 - \sqrt2)s_1^3 + 3(2 - \sqrt2)s_1^2 s_2 + \sqrt2 s_1 s_2^2 + (3\sqrt2 - 4)s_2^3]
+    / (\sqrt\pi S^3)` and :math:`\partial_{s_2} D` the same with the scales swapped.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_2pnormal_grad(0.3, 0.5, 2.0, 0.1)]
+    [-0.307101, 0.374212, 0.472551]
+    """
+    params = {"scale1": scale1, "scale2": scale2, "location": location}
+    return _gradients("twopnormal", ("scale1", "scale2", "location"), obs, params, _SCALES, backend)
