@@ -175,4 +175,55 @@ struct TwoPieceNormalGradLocation {
   }
 };
 
+// Exponential: d/drate = [-2 expm1(-x) - 2 x e^-x - 1/2] / rate^2, x = rate max(y, 0) (clamped at 800, where
+// x e^-x has underflowed: no inf * 0 at y = inf).
+struct ExponentialGradRate {
+  static constexpr int arity = 1;
+  RISKCORE_HD double operator()(double y, double rate) const {
+    const double x_raw = rate * (y > 0.0 ? y : 0.0), x = x_raw < 800.0 ? x_raw : 800.0;
+    return (-2.0 * expm1(-x) - 2.0 * x * exp(-x) - 0.5) / (rate * rate);
+  }
+};
+
+// Two-piece exponential (TwoPieceExponentialCrps' notation, s the scale on y's side, o the other, S = s1 + s2,
+// v = |z| / s clamped at 800, E = expm1(-v)): d/dlocation = -sign(z) (1 - 2 s e^-v / S);
+//   d/ds = [4 s E + 2 s v e^-v] / S - 2 s^2 E / S^2 + dc/ds,   d/do = -2 s^2 E / S^2 + dc/do,
+// c = (s1^3 + s2^3) / (2 S^2), dc/ds1 = 3 s1^2 / (2 S^2) - (s1^3 + s2^3) / S^3.
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline double two_piece_exponential_scale_slope(double y, double scale1,
+                                                                                 double scale2, double location,
+                                                                                 bool first) {
+  const double z = y - location, sum = scale1 + scale2;
+  const bool below = z < 0.0;
+  const double s = below ? scale1 : scale2, v_raw = fabs(z) / s, v = v_raw < 800.0 ? v_raw : 800.0;
+  const double e = expm1(-v), far = -2.0 * s * s * e / (sum * sum);
+  const double near = (4.0 * s * e + 2.0 * s * v * exp(-v)) / sum + far;
+  const double mine = first ? scale1 : scale2;
+  const double constant_slope = 1.5 * mine * mine / (sum * sum) -
+                                (scale1 * scale1 * scale1 + scale2 * scale2 * scale2) / (sum * sum * sum);
+  return (first == below ? near : far) + constant_slope;
+}
+
+struct TwoPieceExponentialGradScale1 {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double scale1, double scale2, double location) const {
+    return two_piece_exponential_scale_slope(y, scale1, scale2, location, true);
+  }
+};
+
+struct TwoPieceExponentialGradScale2 {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double scale1, double scale2, double location) const {
+    return two_piece_exponential_scale_slope(y, scale1, scale2, location, false);
+  }
+};
+
+struct TwoPieceExponentialGradLocation {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double scale1, double scale2, double location) const {
+    const double z = y - location, s = z < 0.0 ? scale1 : scale2;
+    const double slope = 1.0 - 2.0 * s / (scale1 + scale2) * exp(-fabs(z) / s);
+    return z < 0.0 ? slope : -slope;
+  }
+};
+
 }  // namespace riskcore

@@ -316,7 +316,11 @@ struct GevCrps {
   X(grad_gev_scale, GevGradScale)              \
   X(grad_twopnormal_scale1, TwoPieceNormalGradScale1) \
   X(grad_twopnormal_scale2, TwoPieceNormalGradScale2) \
-  X(grad_twopnormal_location, TwoPieceNormalGradLocation)
+  X(grad_twopnormal_location, TwoPieceNormalGradLocation) \
+  X(grad_exponential_rate, ExponentialGradRate) \
+  X(grad_twopexponential_scale1, TwoPieceExponentialGradScale1) \
+  X(grad_twopexponential_scale2, TwoPieceExponentialGradScale2) \
+  X(grad_twopexponential_location, TwoPieceExponentialGradLocation)
 
 namespace riskcore {
 

@@ -9,8 +9,8 @@ import itertools
 
 import numpy as np
 import pytest
-from test_crps_closed_forms import _o_2pnorm
-from test_crps_tails import _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
+from test_crps_closed_forms import _o_2pexp, _o_2pnorm
+from test_crps_tails import _exponential, _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
 
 import riskcore
 
@@ -68,6 +68,18 @@ CASES = {
         lambda y, xi, m, s: gev_oracle(y, xi, m, s),
         [[-20, -1.5, 0.0, 0.5, 3.0, 40.0], [-0.4, -1e-6, 0.0, 0.25, 0.7], [0.3], [0.5, 2.0]],
         (2, 3),
+    ),
+    "exponential": (
+        riskcore.crps_exponential_grad,
+        _exponential,
+        [[-5, 0, 1e-9, 0.3, 5, 38, 1e8], [1e-3, 1, 1e3]],
+        (1,),
+    ),
+    "2pexponential": (
+        riskcore.crps_2pexponential_grad,
+        _o_2pexp,
+        [[-1e4, -30, -1, 0.1, 0.3, 2, 40, 1e5], [1e-3, 0.5, 3], [0.2, 2.0], [0.1]],
+        (1, 2, 3),
     ),
     "2pnormal": (
         riskcore.crps_2pnormal_grad,
@@ -127,6 +139,8 @@ def test_float32_and_shapes(backend):
         (lambda: riskcore.crps_lognormal_grad(1.0, 0.0, 0.0), "sigmalog must be > 0"),
         (lambda: riskcore.crps_laplace_grad(1.0, 0.0, 0.0), "scale must be > 0"),
         (lambda: riskcore.crps_2pnormal_grad(1.0, 0.0, 1.0), "scale1 must be > 0"),
+        (lambda: riskcore.crps_2pexponential_grad(1.0, 1.0, -1.0), "scale2 must be > 0"),
+        (lambda: riskcore.crps_exponential_grad(1.0, 0.0), "rate must be > 0"),
     ],
 )
 def test_invalid_parameters_raise(call, message):

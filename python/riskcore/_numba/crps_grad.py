@@ -169,6 +169,45 @@ def twopnormal_location(y, scale1, scale2, location):
     return slope if below else -slope
 
 
+@numba.njit(cache=True, error_model="numpy")
+def exponential_rate(y, rate):
+    x = min(rate * max(y, 0.0), 800.0)
+    return (-2.0 * math.expm1(-x) - 2.0 * x * math.exp(-x) - 0.5) / (rate * rate)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _two_piece_exponential_scale_slope(y, scale1, scale2, location, first):
+    z = y - location
+    total = scale1 + scale2
+    below = z < 0.0
+    s = scale1 if below else scale2
+    v = min(abs(z) / s, 800.0)
+    e = math.expm1(-v)
+    far = -2.0 * s * s * e / (total * total)
+    near = (4.0 * s * e + 2.0 * s * v * math.exp(-v)) / total + far
+    mine = scale1 if first else scale2
+    constant_slope = 1.5 * mine * mine / (total * total) - (scale1**3 + scale2**3) / total**3
+    return (near if first == below else far) + constant_slope
+
+
+@numba.njit(cache=True, error_model="numpy")
+def twopexponential_scale1(y, scale1, scale2, location):
+    return _two_piece_exponential_scale_slope(y, scale1, scale2, location, True)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def twopexponential_scale2(y, scale1, scale2, location):
+    return _two_piece_exponential_scale_slope(y, scale1, scale2, location, False)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def twopexponential_location(y, scale1, scale2, location):
+    z = y - location
+    s = scale1 if z < 0.0 else scale2
+    slope = 1.0 - 2.0 * s / (scale1 + scale2) * math.exp(-abs(z) / s)
+    return slope if z < 0.0 else -slope
+
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -185,4 +224,8 @@ DISTRIBUTIONS = {
     "grad_twopnormal_scale1": twopnormal_scale1,
     "grad_twopnormal_scale2": twopnormal_scale2,
     "grad_twopnormal_location": twopnormal_location,
+    "grad_exponential_rate": exponential_rate,
+    "grad_twopexponential_scale1": twopexponential_scale1,
+    "grad_twopexponential_scale2": twopexponential_scale2,
+    "grad_twopexponential_location": twopexponential_location,
 }

@@ -10,7 +10,7 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). The shape parameters of the t (df) and GEV (shape)
-laws are not differentiated; the two-piece normal's two scales are.
+laws are not differentiated; the exponential's rate and the two-piece laws' two scales are.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from riskcore.crps.families import _SCALES
 from riskcore.crps.parametric import _SCALE, _SIGMA
 
 __all__ = [
+    "crps_2pexponential_grad",
     "crps_2pnormal_grad",
+    "crps_exponential_grad",
     "crps_gev_grad",
     "crps_laplace_grad",
     "crps_logistic_grad",
@@ -155,3 +157,38 @@ def crps_2pnormal_grad(
     """
     params = {"scale1": scale1, "scale2": scale2, "location": location}
     return _gradients("twopnormal", ("scale1", "scale2", "location"), obs, params, _SCALES, backend)
+
+
+def crps_exponential_grad(obs: ArrayLike, rate: ArrayLike = 1.0, *, backend: str = "auto") -> Any:
+    r"""``(d/drate,)`` of :func:`crps_exponential`, with :math:`x = \lambda \max(y, 0)`:
+
+    .. math:: \partial_\lambda = \frac{2(1 - e^{-x}) - 2x e^{-x} - 1/2}{\lambda^2}.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_exponential_grad(0.3, 1.5)]
+    [-0.155165]
+    """
+    return _gradients(
+        "exponential", ("rate",), obs, {"rate": rate}, {"rate must be > 0": lambda p: p["rate"] <= 0}, backend
+    )
+
+
+def crps_2pexponential_grad(
+    obs: ArrayLike, scale1: ArrayLike, scale2: ArrayLike, location: ArrayLike = 0.0, *, backend: str = "auto"
+) -> Any:
+    r"""``(d/dscale1, d/dscale2, d/dlocation)`` of :func:`crps_2pexponential`. With :math:`s` the scale on
+    the observation's side, :math:`o` the other, :math:`S = s_1 + s_2`, :math:`v = |z| / s`,
+    :math:`E = e^{-v} - 1` and :math:`c = (s_1^3 + s_2^3) / (2S^2)`,
+
+    .. math:: \partial_s = \frac{4sE + 2sv e^{-v}}{S} - \frac{2s^2 E}{S^2} + \partial_s c, \qquad
+              \partial_o = -\frac{2s^2 E}{S^2} + \partial_o c, \qquad
+              \partial_{\mathrm{location}} = -\mathrm{sign}(z)\Big(1 - \frac{2s}{S} e^{-v}\Big),
+
+    :math:`\partial_{s_1} c = 3s_1^2 / (2S^2) - (s_1^3 + s_2^3) / S^3`.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_2pexponential_grad(0.3, 0.5, 2.0, 0.1)]
+    [-0.338192, 0.402062, 0.44774]
+    """
+    params = {"scale1": scale1, "scale2": scale2, "location": location}
+    return _gradients("twopexponential", ("scale1", "scale2", "location"), obs, params, _SCALES, backend)
