@@ -226,4 +226,26 @@ struct TwoPieceExponentialGradLocation {
   }
 };
 
+// Gamma(shape a, rate b) (GammaCrps): the two x^a e^-x terms of d/db cancel exactly, leaving
+//   d/drate = [a (2 P(a + 1, b y) - 1) + 1 / B(1/2, a)] / b^2,   d/dscale = -b^2 d/drate (scale = 1 / b).
+RISKCORE_HD inline double gamma_rate_slope_times_rate2(double y, double shape, double rate) {
+  double p, p_next;
+  gamma_p_pair(shape, rate * y, &p, &p_next);
+  return shape * (2.0 * p_next - 1.0) + exp(log_gamma_ratio(shape, 0.5)) / sqrt(kPi);
+}
+
+struct GammaGradRate {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double shape, double rate) const {
+    return gamma_rate_slope_times_rate2(y, shape, rate) / (rate * rate);
+  }
+};
+
+struct GammaGradScale {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double shape, double rate) const {
+    return -gamma_rate_slope_times_rate2(y, shape, rate);
+  }
+};
+
 }  // namespace riskcore

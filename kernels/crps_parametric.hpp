@@ -320,7 +320,9 @@ struct GevCrps {
   X(grad_exponential_rate, ExponentialGradRate) \
   X(grad_twopexponential_scale1, TwoPieceExponentialGradScale1) \
   X(grad_twopexponential_scale2, TwoPieceExponentialGradScale2) \
-  X(grad_twopexponential_location, TwoPieceExponentialGradLocation)
+  X(grad_twopexponential_location, TwoPieceExponentialGradLocation) \
+  X(grad_gamma_rate, GammaGradRate)            \
+  X(grad_gamma_scale, GammaGradScale)
 
 namespace riskcore {
 

@@ -11,6 +11,7 @@ from riskcore._numba.crps_truncated import t_log_c
 from riskcore._numba.special import (
     EULER_GAMMA,
     beta_inc,
+    gamma_p_pair,
     lgamma1p,
     log_gamma_ratio,
     logistic_cdf,
@@ -208,6 +209,22 @@ def twopexponential_location(y, scale1, scale2, location):
     return slope if z < 0.0 else -slope
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _gamma_rate_slope_times_rate2(y, shape, rate):
+    _, p_next = gamma_p_pair(shape, rate * y)
+    return shape * (2.0 * p_next - 1.0) + math.exp(log_gamma_ratio(shape, 0.5)) / _SQRT_PI
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma_rate(y, shape, rate):
+    return _gamma_rate_slope_times_rate2(y, shape, rate) / (rate * rate)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma_scale(y, shape, rate):
+    return -_gamma_rate_slope_times_rate2(y, shape, rate)
+
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -228,4 +245,6 @@ DISTRIBUTIONS = {
     "grad_twopexponential_scale1": twopexponential_scale1,
     "grad_twopexponential_scale2": twopexponential_scale2,
     "grad_twopexponential_location": twopexponential_location,
+    "grad_gamma_rate": gamma_rate,
+    "grad_gamma_scale": gamma_scale,
 }

@@ -10,7 +10,8 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). The shape parameters of the t (df) and GEV (shape)
-laws are not differentiated; the exponential's rate and the two-piece laws' two scales are.
+laws and the gamma's shape are not differentiated; the exponential's and gamma's rate (or scale) and the
+two-piece laws' two scales are.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
 from riskcore.crps.families import _SCALES
-from riskcore.crps.parametric import _SCALE, _SIGMA
+from riskcore.crps.parametric import _SCALE, _SIGMA, _rate_from
 
 __all__ = [
     "crps_2pexponential_grad",
     "crps_2pnormal_grad",
     "crps_exponential_grad",
+    "crps_gamma_grad",
     "crps_gev_grad",
     "crps_laplace_grad",
     "crps_logistic_grad",
@@ -192,3 +194,34 @@ def crps_2pexponential_grad(
     """
     params = {"scale1": scale1, "scale2": scale2, "location": location}
     return _gradients("twopexponential", ("scale1", "scale2", "location"), obs, params, _SCALES, backend)
+
+
+def crps_gamma_grad(
+    obs: ArrayLike,
+    shape: ArrayLike,
+    rate: ArrayLike | None = None,
+    *,
+    scale: ArrayLike | None = None,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/drate,)`` of :func:`crps_gamma`, or ``(d/dscale,)`` when it is called with ``scale``
+    (``shape`` is not differentiated). Differentiating the closed form in :math:`b`, the two
+    :math:`y\,p(by)` terms cancel exactly:
+
+    .. math:: \partial_b = \frac{a(2P(a + 1, by) - 1) + 1/B(\tfrac12, a)}{b^2}, \qquad
+              \partial_{\mathrm{scale}} = -b^2\,\partial_b.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_gamma_grad(1.0, 2.0, 1.0)]
+    [-0.928794]
+    >>> [round(float(g), 6) for g in riskcore.crps_gamma_grad(1.0, 2.0, scale=1.0)]
+    [0.928794]
+
+    Accuracy: 5e-11 relative (1.9e-11 at the worst point of the test's sweep, a = by = 80), where the two
+    terms of the numerator cancel near the mode and :math:`P`'s prefactor :math:`x^a e^{-x} / \Gamma(a+1)`
+    carries an error of about :math:`\epsilon\, a \log a`.
+    """
+    by_scale = rate is None and scale is not None
+    params = {"shape": shape, "rate": _rate_from(rate, scale)}
+    rules = {"shape must be > 0": lambda p: p["shape"] <= 0, "rate must be > 0": lambda p: p["rate"] <= 0}
+    return _gradients("gamma", ("scale" if by_scale else "rate",), obs, params, rules, backend)
