@@ -248,4 +248,52 @@ struct GammaGradScale {
   }
 };
 
+// Uniform on [lower, upper] with masses L at lower and U at upper (UniformCrps' notation: W = upper - lower,
+// kappa = 1 - L - U, bracket B(w) = |w - F| + kappa F^2 - (1 - 2L) F + C0, C0 = kappa^2 / 3 + (1 - L) U, and
+// B(1) = L - U + C0 = C1): d/dlmass = W (2F - F^2 - 2 kappa / 3 - U), d/dumass = W (1 - L - F^2 - 2 kappa / 3),
+// and from d/dlower = -B + (w - 1) B'(w), d/dupper = B - w B'(w), piece by piece (no w-sized terms cancel):
+//   w < 0: (1 - C0, C0);  0 <= w <= 1: (kappa w^2 - 2 kappa w + 1 - 2L - C0, C0 - kappa w^2);  w > 1: (-C1, C1 - 1).
+struct UniformSlopes {
+  double lower, upper, lmass, umass;
+};
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline UniformSlopes uniform_slopes(double y, double lower, double upper,
+                                                                      double lmass, double umass) {
+  const double width = upper - lower, kappa = 1.0 - lmass - umass, w = (y - lower) / width;
+  const double f = w < 0.0 ? 0.0 : (w > 1.0 ? 1.0 : w);
+  const double c0 = kappa * kappa / 3.0 + (1.0 - lmass) * umass, c1 = lmass - umass + c0;
+  const double d_lower = w < 0.0 ? 1.0 - c0 : (w > 1.0 ? -c1 : kappa * w * w - 2.0 * kappa * w + 1.0 - 2.0 * lmass - c0);
+  const double d_upper = w < 0.0 ? c0 : (w > 1.0 ? c1 - 1.0 : c0 - kappa * w * w);
+  return UniformSlopes{d_lower, d_upper, width * (2.0 * f - f * f - 2.0 * kappa / 3.0 - umass),
+                       width * (1.0 - lmass - f * f - 2.0 * kappa / 3.0)};
+}
+
+struct UniformGradLower {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
+    return uniform_slopes(y, lower, upper, lmass, umass).lower;
+  }
+};
+
+struct UniformGradUpper {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
+    return uniform_slopes(y, lower, upper, lmass, umass).upper;
+  }
+};
+
+struct UniformGradLmass {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
+    return uniform_slopes(y, lower, upper, lmass, umass).lmass;
+  }
+};
+
+struct UniformGradUmass {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
+    return uniform_slopes(y, lower, upper, lmass, umass).umass;
+  }
+};
+
 }  // namespace riskcore

@@ -322,7 +322,11 @@ struct GevCrps {
   X(grad_twopexponential_scale2, TwoPieceExponentialGradScale2) \
   X(grad_twopexponential_location, TwoPieceExponentialGradLocation) \
   X(grad_gamma_rate, GammaGradRate)            \
-  X(grad_gamma_scale, GammaGradScale)
+  X(grad_gamma_scale, GammaGradScale)          \
+  X(grad_uniform_lower, UniformGradLower)      \
+  X(grad_uniform_upper, UniformGradUpper)      \
+  X(grad_uniform_lmass, UniformGradLmass)      \
+  X(grad_uniform_umass, UniformGradUmass)
 
 namespace riskcore {
 

@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from test_crps_closed_forms import _o_2pexp, _o_2pnorm
+from test_crps_closed_forms import _o_2pexp, _o_2pnorm, _o_uniform
 from test_crps_tails import _exponential, _gamma, _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
 
 import riskcore
@@ -80,6 +80,12 @@ CASES = {
         _gamma,
         [[1e-30, 1e-5, 0.3, 1, 5, 80, 1e3, 1e5], [1e-3, 0.3, 1, 7, 80, 1e4], [1e-2, 1, 30]],
         (2,),
+    ),
+    "uniform": (  # y off the support's ends, where point masses make the score kink
+        riskcore.crps_uniform_grad,
+        _o_uniform,
+        [[-1e6, -1, 0.01, 0.3, 0.97, 3.0, 1e6], [0.0, -1e3], [1.0, 1e3], [0.0, 0.2], [0.0, 0.1]],
+        (1, 2, 3, 4),
     ),
     "2pexponential": (
         riskcore.crps_2pexponential_grad,
@@ -162,6 +168,8 @@ def test_float32_and_shapes(backend):
         (lambda: riskcore.crps_2pexponential_grad(1.0, 1.0, -1.0), "scale2 must be > 0"),
         (lambda: riskcore.crps_exponential_grad(1.0, 0.0), "rate must be > 0"),
         (lambda: riskcore.crps_gamma_grad(1.0, 0.0, 1.0), "shape must be > 0"),
+        (lambda: riskcore.crps_uniform_grad(1.0, 2.0, 1.0), "lower must be < upper"),
+        (lambda: riskcore.crps_uniform_grad(0.5, 0.0, 1.0, 0.7, 0.4), "lmass \\+ umass must be < 1"),
         (lambda: riskcore.crps_gamma_grad(1.0, 2.0), "exactly one of rate and scale"),
     ],
 )

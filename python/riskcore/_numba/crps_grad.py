@@ -225,6 +225,46 @@ def gamma_scale(y, shape, rate):
     return -_gamma_rate_slope_times_rate2(y, shape, rate)
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _uniform_slopes(y, lower, upper, lmass, umass):
+    """uniform_slopes of kernels/crps_grad.hpp: d/dlower, d/dupper, d/dlmass, d/dumass."""
+    width = upper - lower
+    kappa = 1.0 - lmass - umass
+    w = (y - lower) / width
+    f = min(max(w, 0.0), 1.0)
+    c0 = kappa * kappa / 3.0 + (1.0 - lmass) * umass
+    c1 = lmass - umass + c0
+    if w < 0.0:
+        d_lower, d_upper = 1.0 - c0, c0
+    elif w > 1.0:
+        d_lower, d_upper = -c1, c1 - 1.0
+    else:
+        d_lower, d_upper = kappa * w * w - 2.0 * kappa * w + 1.0 - 2.0 * lmass - c0, c0 - kappa * w * w
+    d_lmass = width * (2.0 * f - f * f - 2.0 * kappa / 3.0 - umass)
+    d_umass = width * (1.0 - lmass - f * f - 2.0 * kappa / 3.0)
+    return d_lower, d_upper, d_lmass, d_umass
+
+
+@numba.njit(cache=True, error_model="numpy")
+def uniform_lower(y, lower, upper, lmass, umass):
+    return _uniform_slopes(y, lower, upper, lmass, umass)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def uniform_upper(y, lower, upper, lmass, umass):
+    return _uniform_slopes(y, lower, upper, lmass, umass)[1]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def uniform_lmass(y, lower, upper, lmass, umass):
+    return _uniform_slopes(y, lower, upper, lmass, umass)[2]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def uniform_umass(y, lower, upper, lmass, umass):
+    return _uniform_slopes(y, lower, upper, lmass, umass)[3]
+
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -247,4 +287,8 @@ DISTRIBUTIONS = {
     "grad_twopexponential_location": twopexponential_location,
     "grad_gamma_rate": gamma_rate,
     "grad_gamma_scale": gamma_scale,
+    "grad_uniform_lower": uniform_lower,
+    "grad_uniform_upper": uniform_upper,
+    "grad_uniform_lmass": uniform_lmass,
+    "grad_uniform_umass": uniform_umass,
 }

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
 from riskcore.crps.families import _SCALES
-from riskcore.crps.parametric import _SCALE, _SIGMA, _rate_from
+from riskcore.crps.parametric import _MASSES, _ORDERED, _SCALE, _SIGMA, _rate_from
 
 __all__ = [
     "crps_2pexponential_grad",
@@ -35,6 +35,7 @@ __all__ = [
     "crps_lognormal_grad",
     "crps_normal_grad",
     "crps_t_grad",
+    "crps_uniform_grad",
 ]
 
 
@@ -225,3 +226,31 @@ def crps_gamma_grad(
     params = {"shape": shape, "rate": _rate_from(rate, scale)}
     rules = {"shape must be > 0": lambda p: p["shape"] <= 0, "rate must be > 0": lambda p: p["rate"] <= 0}
     return _gradients("gamma", ("scale" if by_scale else "rate",), obs, params, rules, backend)
+
+
+def crps_uniform_grad(
+    obs: ArrayLike,
+    lower: ArrayLike = 0.0,
+    upper: ArrayLike = 1.0,
+    lmass: ArrayLike = 0.0,
+    umass: ArrayLike = 0.0,
+    *,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/dlower, d/dupper, d/dlmass, d/dumass)`` of :func:`crps_uniform`. In its notation, with
+    :math:`W = b - a`, :math:`C_0 = \kappa^2/3 + (1 - L)U` and :math:`C_1 = L - U + C_0`,
+
+    .. math:: \partial_L = W(2F - F^2 - \tfrac23\kappa - U), \qquad \partial_U = W(1 - L - F^2 - \tfrac23\kappa),
+
+    and :math:`(\partial_a, \partial_b)` is :math:`(1 - C_0, C_0)` below the support,
+    :math:`(\kappa w^2 - 2\kappa w + 1 - 2L - C_0,\ C_0 - \kappa w^2)` on it and :math:`(-C_1, C_1 - 1)` above it
+    (one-sided at :math:`w = 0, 1`, where a point mass makes the score kink).
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_uniform_grad(0.3, 0.0, 1.0, 0.2, 0.1)]
+    [-0.000333, 0.180333, -0.056667, 0.243333]
+    """
+    params = {"lower": lower, "upper": upper, "lmass": lmass, "umass": umass}
+    masses = {k: v for k, v in _MASSES.items() if "finite" not in k}
+    rules = {**_ORDERED, **masses}
+    return _gradients("uniform", ("lower", "upper", "lmass", "umass"), obs, params, rules, backend)
