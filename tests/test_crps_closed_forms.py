@@ -367,9 +367,13 @@ def test_one_point_against_mpmath(backend, family):
 
 @pytest.mark.parametrize("family", list(CONTINUOUS))
 def test_cpu_and_numba_agree(family):
+    """Backends agree to 1e-13 relative, or within the family's stated absolute accuracy where its formula
+    cancels (csg0: both backends are within 2e-15 of mpmath there, but round differently: the C++
+    instruction-set clones may contract a * b + c into FMAs, Numba does not)."""
     fn, _, _ = CONTINUOUS[family]
     cols = _columns(_points(family))
-    np.testing.assert_allclose(fn(*cols, backend="cpu"), fn(*cols, backend="numba"), rtol=1e-13, atol=1e-300)
+    atol = ABSOLUTE.get(family, 1e-300)
+    np.testing.assert_allclose(fn(*cols, backend="cpu"), fn(*cols, backend="numba"), rtol=1e-13, atol=atol)
 
 
 def test_truncated_and_censored_are_gtc(backend):
