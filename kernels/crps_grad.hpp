@@ -296,4 +296,94 @@ struct UniformGradUmass {
   }
 };
 
+// Generalised Pareto with a point mass M at the location (GpdCrps' notation, k = 1 - M, S = (1 + xi z)^(-1/xi),
+// 0 beyond the upper end, head = 1 - S^(1 - xi)); with d head/dz = (1 - xi) S, for z > 0
+//   d/dlocation = 2 k S - 1,  d/dscale = 2 k z S - 2 k head / (1 - xi) + k^2 / (2 - xi),
+// and (1, k^2 / (2 - xi)) for z <= 0 (the y-sized terms of CRPS - z dCRPS/dz cancel symbolically, not in
+// floating point); d/dmass = scale [2 head / (1 - xi) - 2 k / (2 - xi)]. The shape is not differentiated.
+struct GpdSlopes {
+  double location, scale, mass;
+};
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline GpdSlopes gpd_slopes(double y, double shape, double location, double scale,
+                                                              double mass) {
+  const double z = (y - location) / scale, keep = 1.0 - mass;
+  double sf = 1.0, head = 0.0;
+  if (z > 0.0) {
+    if (shape < 0.0 && z >= -1.0 / shape) {
+      sf = 0.0;
+      head = 1.0;
+    } else {
+      const double log_s = shape == 0.0 ? -z : -log1p(shape * z) / shape;
+      sf = exp(log_s);
+      head = -expm1((1.0 - shape) * log_s);
+    }
+  }
+  const double tail = keep * keep / (2.0 - shape);
+  const double z_sf = sf > 0.0 ? z * sf : 0.0;  // z S -> 0 as z -> inf (xi < 1); no inf * 0
+  const bool above = z > 0.0;
+  return GpdSlopes{above ? 2.0 * keep * sf - 1.0 : 1.0,
+                   above ? 2.0 * keep * z_sf - 2.0 * keep * head / (1.0 - shape) + tail : tail,
+                   scale * (2.0 * head / (1.0 - shape) - 2.0 * keep / (2.0 - shape))};
+}
+
+struct GpdGradLocation {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double shape, double location, double scale, double mass) const {
+    return gpd_slopes(y, shape, location, scale, mass).location;
+  }
+};
+
+struct GpdGradScale {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double shape, double location, double scale, double mass) const {
+    return gpd_slopes(y, shape, location, scale, mass).scale;
+  }
+};
+
+struct GpdGradMass {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double shape, double location, double scale, double mass) const {
+    return gpd_slopes(y, shape, location, scale, mass).mass;
+  }
+};
+
+// Exponential with a point mass M at the location (ExponentialMCrps' notation, k = 1 - M, v = z / scale clamped
+// at 800, F = 1 - e^-v for z > 0, 0 below): d/dmass = scale (2F - k); d/dlocation = 2 k e^-v - 1 (z > 0), 1 (z <= 0);
+// d/dscale = 2 k v e^-v - k (2F - k/2) (z > 0), k^2 / 2 (z <= 0).
+struct ExponentialMSlopes {
+  double mass, location, scale;
+};
+
+RISKCORE_HD RISKCORE_ALWAYS_INLINE inline ExponentialMSlopes exponential_m_slopes(double y, double mass, double location,
+                                                                                 double scale) {
+  const double z = y - location, keep = 1.0 - mass;
+  const bool above = z > 0.0;
+  const double v_raw = above ? z / scale : 0.0, v = v_raw < 800.0 ? v_raw : 800.0;
+  const double e = exp(-v), cdf = -expm1(-v);
+  return ExponentialMSlopes{scale * (2.0 * cdf - keep), above ? 2.0 * keep * e - 1.0 : 1.0,
+                            above ? 2.0 * keep * v * e - keep * (2.0 * cdf - 0.5 * keep) : 0.5 * keep * keep};
+}
+
+struct ExponentialMGradMass {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double mass, double location, double scale) const {
+    return exponential_m_slopes(y, mass, location, scale).mass;
+  }
+};
+
+struct ExponentialMGradLocation {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double mass, double location, double scale) const {
+    return exponential_m_slopes(y, mass, location, scale).location;
+  }
+};
+
+struct ExponentialMGradScale {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double mass, double location, double scale) const {
+    return exponential_m_slopes(y, mass, location, scale).scale;
+  }
+};
+
 }  // namespace riskcore

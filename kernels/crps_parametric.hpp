@@ -326,7 +326,13 @@ struct GevCrps {
   X(grad_uniform_lower, UniformGradLower)      \
   X(grad_uniform_upper, UniformGradUpper)      \
   X(grad_uniform_lmass, UniformGradLmass)      \
-  X(grad_uniform_umass, UniformGradUmass)
+  X(grad_uniform_umass, UniformGradUmass)      \
+  X(grad_gpd_location, GpdGradLocation)        \
+  X(grad_gpd_scale, GpdGradScale)              \
+  X(grad_gpd_mass, GpdGradMass)                \
+  X(grad_exponentialm_mass, ExponentialMGradMass) \
+  X(grad_exponentialm_location, ExponentialMGradLocation) \
+  X(grad_exponentialm_scale, ExponentialMGradScale)
 
 namespace riskcore {
 

@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from test_crps_closed_forms import _o_2pexp, _o_2pnorm, _o_uniform
+from test_crps_closed_forms import _o_2pexp, _o_2pnorm, _o_expm, _o_gpd, _o_uniform
 from test_crps_tails import _exponential, _gamma, _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
 
 import riskcore
@@ -86,6 +86,18 @@ CASES = {
         _o_uniform,
         [[-1e6, -1, 0.01, 0.3, 0.97, 3.0, 1e6], [0.0, -1e3], [1.0, 1e3], [0.0, 0.2], [0.0, 0.1]],
         (1, 2, 3, 4),
+    ),
+    "gpd": (  # y off the location, where the point mass makes the score kink
+        riskcore.crps_gpd_grad,
+        _o_gpd,
+        [[-3, 1e-6, 0.3, 2, 40, 1e6], [-2.0, -0.3, 0.0, 1e-9, 0.3, 0.9], [0.0, 1.0], [1.5], [0.0, 0.2]],
+        (2, 3, 4),
+    ),
+    "exponentialM": (
+        riskcore.crps_exponentialM_grad,
+        _o_expm,
+        [[-3, 0.2001, 1, 40, 1e6], [0.0, 0.3, 0.999], [0.2], [0.01, 2.0]],
+        (1, 2, 3),
     ),
     "2pexponential": (
         riskcore.crps_2pexponential_grad,
@@ -169,6 +181,8 @@ def test_float32_and_shapes(backend):
         (lambda: riskcore.crps_exponential_grad(1.0, 0.0), "rate must be > 0"),
         (lambda: riskcore.crps_gamma_grad(1.0, 0.0, 1.0), "shape must be > 0"),
         (lambda: riskcore.crps_uniform_grad(1.0, 2.0, 1.0), "lower must be < upper"),
+        (lambda: riskcore.crps_gpd_grad(1.0, 1.0), "shape must be < 1"),
+        (lambda: riskcore.crps_exponentialM_grad(1.0, 1.5), "mass must be in \\[0, 1\\]"),
         (lambda: riskcore.crps_uniform_grad(0.5, 0.0, 1.0, 0.7, 0.4), "lmass \\+ umass must be < 1"),
         (lambda: riskcore.crps_gamma_grad(1.0, 2.0), "exactly one of rate and scale"),
     ],

@@ -265,6 +265,71 @@ def uniform_umass(y, lower, upper, lmass, umass):
     return _uniform_slopes(y, lower, upper, lmass, umass)[3]
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _gpd_slopes(y, shape, location, scale, mass):
+    """gpd_slopes of kernels/crps_grad.hpp: d/dlocation, d/dscale, d/dmass."""
+    z = (y - location) / scale
+    keep = 1.0 - mass
+    sf, head = 1.0, 0.0
+    if z > 0.0:
+        if shape < 0.0 and z >= -1.0 / shape:
+            sf, head = 0.0, 1.0
+        else:
+            log_s = -z if shape == 0.0 else -math.log1p(shape * z) / shape
+            sf = math.exp(log_s)
+            head = -math.expm1((1.0 - shape) * log_s)
+    tail = keep * keep / (2.0 - shape)
+    z_sf = z * sf if sf > 0.0 else 0.0
+    d_mass = scale * (2.0 * head / (1.0 - shape) - 2.0 * keep / (2.0 - shape))
+    if z > 0.0:
+        return 2.0 * keep * sf - 1.0, 2.0 * keep * z_sf - 2.0 * keep * head / (1.0 - shape) + tail, d_mass
+    return 1.0, tail, d_mass
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gpd_location(y, shape, location, scale, mass):
+    return _gpd_slopes(y, shape, location, scale, mass)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gpd_scale(y, shape, location, scale, mass):
+    return _gpd_slopes(y, shape, location, scale, mass)[1]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gpd_mass(y, shape, location, scale, mass):
+    return _gpd_slopes(y, shape, location, scale, mass)[2]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _exponential_m_slopes(y, mass, location, scale):
+    """exponential_m_slopes of kernels/crps_grad.hpp: d/dmass, d/dlocation, d/dscale."""
+    z = y - location
+    keep = 1.0 - mass
+    v = min(z / scale, 800.0) if z > 0.0 else 0.0
+    e = math.exp(-v)
+    cdf = -math.expm1(-v)
+    d_mass = scale * (2.0 * cdf - keep)
+    if z > 0.0:
+        return d_mass, 2.0 * keep * e - 1.0, 2.0 * keep * v * e - keep * (2.0 * cdf - 0.5 * keep)
+    return d_mass, 1.0, 0.5 * keep * keep
+
+
+@numba.njit(cache=True, error_model="numpy")
+def exponentialm_mass(y, mass, location, scale):
+    return _exponential_m_slopes(y, mass, location, scale)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def exponentialm_location(y, mass, location, scale):
+    return _exponential_m_slopes(y, mass, location, scale)[1]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def exponentialm_scale(y, mass, location, scale):
+    return _exponential_m_slopes(y, mass, location, scale)[2]
+
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -291,4 +356,10 @@ DISTRIBUTIONS = {
     "grad_uniform_upper": uniform_upper,
     "grad_uniform_lmass": uniform_lmass,
     "grad_uniform_umass": uniform_umass,
+    "grad_gpd_location": gpd_location,
+    "grad_gpd_scale": gpd_scale,
+    "grad_gpd_mass": gpd_mass,
+    "grad_exponentialm_mass": exponentialm_mass,
+    "grad_exponentialm_location": exponentialm_location,
+    "grad_exponentialm_scale": exponentialm_scale,
 }

@@ -9,9 +9,8 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 .. math:: \partial_m \mathrm{CRPS} = 1 - 2F(z), \qquad \partial_s \mathrm{CRPS} = g(z) - z\,g'(z),
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
-elementwise kernel per partial, on every backend). The shape parameters of the t (df) and GEV (shape)
-laws and the gamma's shape are not differentiated; the exponential's and gamma's rate (or scale) and the
-two-piece laws' two scales are.
+elementwise kernel per partial, on every backend). Shape parameters are not differentiated (t's df,
+the GEV's, gamma's and generalised Pareto's shape); rates, scales, locations, bounds and point masses are.
 """
 
 from __future__ import annotations
@@ -27,9 +26,11 @@ from riskcore.crps.parametric import _MASSES, _ORDERED, _SCALE, _SIGMA, _rate_fr
 __all__ = [
     "crps_2pexponential_grad",
     "crps_2pnormal_grad",
+    "crps_exponentialM_grad",
     "crps_exponential_grad",
     "crps_gamma_grad",
     "crps_gev_grad",
+    "crps_gpd_grad",
     "crps_laplace_grad",
     "crps_logistic_grad",
     "crps_lognormal_grad",
@@ -254,3 +255,59 @@ def crps_uniform_grad(
     masses = {k: v for k, v in _MASSES.items() if "finite" not in k}
     rules = {**_ORDERED, **masses}
     return _gradients("uniform", ("lower", "upper", "lmass", "umass"), obs, params, rules, backend)
+
+
+_MASS = {"mass must be in [0, 1]": lambda p: (p["mass"] < 0) | (p["mass"] > 1)}
+
+
+def crps_gpd_grad(
+    obs: ArrayLike,
+    shape: ArrayLike,
+    location: ArrayLike = 0.0,
+    scale: ArrayLike = 1.0,
+    mass: ArrayLike = 0.0,
+    *,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/dlocation, d/dscale, d/dmass)`` of :func:`crps_gpd` (``shape`` not differentiated). In its
+    notation, with :math:`k = 1 - M` and :math:`h = 1 - S^{1 - \xi}`, above the location (:math:`z > 0`;
+    :math:`S = 0` beyond the upper end when :math:`\xi < 0`)
+
+    .. math:: \partial_\mu = 2kS - 1, \qquad
+              \partial_\sigma = 2kzS - \frac{2kh}{1 - \xi} + \frac{k^2}{2 - \xi}, \qquad
+              \partial_M = \sigma\Big[\frac{2h}{1 - \xi} - \frac{2k}{2 - \xi}\Big],
+
+    and :math:`(1, k^2 / (2 - \xi))` for the first two below it.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_gpd_grad(0.3, 0.3, 0.0, 1.5, 0.1)]
+    [0.482244, 0.446031, -1.043422]
+    """
+    rules = {"shape must be < 1": lambda p: p["shape"] >= 1, **_SCALE, **_MASS}
+    params = {"shape": shape, "location": location, "scale": scale, "mass": mass}
+    return _gradients("gpd", ("location", "scale", "mass"), obs, params, rules, backend)
+
+
+def crps_exponentialM_grad(
+    obs: ArrayLike,
+    mass: ArrayLike = 0.0,
+    location: ArrayLike = 0.0,
+    scale: ArrayLike = 1.0,
+    *,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/dmass, d/dlocation, d/dscale)`` of :func:`crps_exponentialM`. In its notation, with
+    :math:`k = 1 - M` and :math:`v = z / \sigma`, above the location
+
+    .. math:: \partial_M = \sigma(2F - k), \qquad \partial_\mu = 2k e^{-v} - 1, \qquad
+              \partial_\sigma = 2kv e^{-v} - k(2F - k/2),
+
+    and :math:`(-\sigma k, 1, k^2/2)` below it.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_exponentialM_grad(0.5, 0.3, 0.2, 2.0)]
+    [-0.842832, 0.204991, 0.23074]
+    """
+    rules = {**_SCALE, **_MASS}
+    params = {"mass": mass, "location": location, "scale": scale}
+    return _gradients("exponentialm", ("mass", "location", "scale"), obs, params, rules, backend)
