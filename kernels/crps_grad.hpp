@@ -386,4 +386,115 @@ struct ExponentialMGradScale {
   }
 };
 
+// Beta(a, b) on [lower, upper] (BetaCrps' notation: W = upper - lower, w = (y - lower)/W, m = a/(a + b),
+// R = beta_spread_ratio): CRPS = W g(w), g(w) = w (2I - 1) + m (1 - 2 I1 - R), g'(w) = 2I - 1, so
+//   d/dupper = g - w g' = m (1 - 2 I1 - R),   d/dlower = -g + (w - 1) g' = 1 - 2I - m (1 - 2 I1 - R)
+// (the w-sized terms cancel symbolically; I = I_w(a, b), I1 = I_w(a + 1, b)). The shapes are not differentiated.
+struct BetaSlopes {
+  double lower, upper;
+};
+
+RISKCORE_HD inline BetaSlopes beta_slopes(double y, double a, double b, double lower, double upper) {
+  const double w = (y - lower) / (upper - lower);
+  double i, i_next;
+  beta_inc_pair(a, b, w, log_beta(a, b), &i, &i_next);
+  const double up = a / (a + b) * (1.0 - 2.0 * i_next - beta_spread_ratio(a, b));
+  return BetaSlopes{1.0 - 2.0 * i - up, up};
+}
+
+struct BetaGradLower {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double a, double b, double lower, double upper) const {
+    return beta_slopes(y, a, b, lower, upper).lower;
+  }
+};
+
+struct BetaGradUpper {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double a, double b, double lower, double upper) const {
+    return beta_slopes(y, a, b, lower, upper).upper;
+  }
+};
+
+// Censored shifted gamma (Csg0Crps' notation: shape a, rate b, shift d, T = max(y, 0) + d; Q = Q(a, .),
+// Q1 = Q(a + 1, .) at b d and b T). From d CRPS = 2 int (F - H) dF over x >= 0, F(x) = P(a, b (x + d)):
+//   d/dshift = 2 P(a, bT) - 1 - P(a, bd)^2 = Q_d (2 - Q_d) - 2 Q_T,
+//   d/drate = [a Q1_d (2 - Q1_d) - 2a Q1_T + Q(2a + 1, 2bd) / B(1/2, a)] / b^2   (t p_a(bt) = (a/b) p_{a+1}(bt),
+//   P_a = P_{a+1} + p_{a+1} and int p_{a+1}^2 = Q(2a + 1, 2x) Gamma(2a + 1) / (2^{2a+1} Gamma(a + 1)^2)),
+// in Q form (no 1 - P cancellation far out); d/dscale = -b^2 d/drate. The gamma's d/drate at d = 0.
+struct Csg0Slopes {
+  double rate_times_rate2, shift;
+};
+
+RISKCORE_HD inline Csg0Slopes csg0_slopes(double y, double a, double b, double shift) {
+  if (y != y) return Csg0Slopes{y, y};  // max(y, 0) below would read NaN as 0
+  const double t = (y > 0.0 ? y : 0.0) + shift;
+  double qd, q1d, qt, q1t;
+  gamma_q_pair(a, b * shift, &qd, &q1d);
+  gamma_q_pair(a, b * t, &qt, &q1t);
+  const double spread = gamma_q(2.0 * a + 1.0, 2.0 * b * shift) * exp(log_gamma_ratio(a, 0.5)) / sqrt(kPi);
+  return Csg0Slopes{a * q1d * (2.0 - q1d) - 2.0 * a * q1t + spread, qd * (2.0 - qd) - 2.0 * qt};
+}
+
+struct Csg0GradRate {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double a, double b, double shift) const {
+    return csg0_slopes(y, a, b, shift).rate_times_rate2 / (b * b);
+  }
+};
+
+struct Csg0GradScale {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double a, double b, double shift) const {
+    return -csg0_slopes(y, a, b, shift).rate_times_rate2;
+  }
+};
+
+struct Csg0GradShift {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double a, double b, double shift) const {
+    return csg0_slopes(y, a, b, shift).shift;
+  }
+};
+
+// Log-Laplace (LogLaplaceCrps' notation: s = scalelog, w = (log y - mu)/s, CRPS = y (2F - 1) + e^mu [A + s/(4 - s^2)]).
+// CRPS(cy; mu + log c, s) = c CRPS(y; mu, s) gives d/dmu = CRPS - y (2F - 1) = e^mu [A + s/(4 - s^2)]; at fixed y
+// the w-terms of d/ds cancel (d CRPS/dy = 2F - 1), leaving d/ds = e^mu [dA/ds at fixed w + (4 + s^2)/(4 - s^2)^2],
+//   dA/ds = -w e^{(1+s)w}/(1 + s) + expm1((1 + s) w)/(1 + s)^2   (w < 0; -1/(1 + s)^2 for y <= 0),
+//   dA/ds =  w e^{-(1-s)w}/(1 - s) + expm1(-(1 - s) w)/(1 - s)^2  (w >= 0; the first term 0 at y = inf).
+struct LogLaplaceSlopes {
+  double mulog, s;
+};
+
+RISKCORE_HD inline LogLaplaceSlopes loglaplace_slopes(double y, double mulog, double s) {
+  double a, a_s;
+  if (y <= 0.0) {
+    a = 1.0 / (1.0 + s);
+    a_s = -a * a;
+  } else {
+    const double w = (log(y) - mulog) / s;
+    if (w < 0.0) {
+      const double k = 1.0 + s, m = expm1(k * w);
+      a = -m / k;
+      a_s = -w * (m + 1.0) / k + m / (k * k);
+    } else {
+      const double k = 1.0 - s, m = expm1(-k * w), e = m + 1.0;
+      a = m / k;
+      a_s = (e > 0.0 ? w * e : 0.0) / k + m / (k * k);  // w e -> 0 as y -> inf: no inf * 0
+    }
+  }
+  const double scale = exp(mulog), d = 4.0 - s * s;
+  return LogLaplaceSlopes{scale * (a + s / d), scale * (a_s + (4.0 + s * s) / (d * d))};
+}
+
+struct LogLaplaceGradMulog {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglaplace_slopes(y, mulog, s).mulog; }
+};
+
+struct LogLaplaceGradScalelog {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglaplace_slopes(y, mulog, s).s; }
+};
+
 }  // namespace riskcore

@@ -332,7 +332,14 @@ struct GevCrps {
   X(grad_gpd_mass, GpdGradMass)                \
   X(grad_exponentialm_mass, ExponentialMGradMass) \
   X(grad_exponentialm_location, ExponentialMGradLocation) \
-  X(grad_exponentialm_scale, ExponentialMGradScale)
+  X(grad_exponentialm_scale, ExponentialMGradScale) \
+  X(grad_beta_lower, BetaGradLower)            \
+  X(grad_beta_upper, BetaGradUpper)            \
+  X(grad_csg0_rate, Csg0GradRate)              \
+  X(grad_csg0_scale, Csg0GradScale)            \
+  X(grad_csg0_shift, Csg0GradShift)            \
+  X(grad_loglaplace_locationlog, LogLaplaceGradMulog) \
+  X(grad_loglaplace_scalelog, LogLaplaceGradScalelog)
 
 namespace riskcore {
 

@@ -100,6 +100,21 @@ RISKCORE_HD inline void gamma_p_pair(double a, double x, double* p, double* p_ne
   *p_next = 1.0 - (q + g);
 }
 
+// Q(a, x) and Q(a + 1, x), each without a 1 - P cancellation: below x = a + 1 (where P < 0.6) from
+// gamma_p_pair, above it from the continued fraction, Q(a + 1, x) = Q(a, x) + x^a e^-x / Gamma(a + 1).
+RISKCORE_HD inline void gamma_q_pair(double a, double x, double* q, double* q_next) {
+  if (x <= 0.0 || isinf(x) || x < a + 1.0) {
+    double p, p_next;
+    gamma_p_pair(a, x, &p, &p_next);
+    *q = 1.0 - p;
+    *q_next = 1.0 - p_next;
+    return;
+  }
+  const double g = exp(-x + a * log(x) - lgamma(a + 1.0));
+  *q = a * g / gamma_fraction(a, x);
+  *q_next = *q + g;
+}
+
 // Regularised incomplete beta I_x(a, b) (beta_inc), alone or with I_x(a + 1, b) (beta_inc_pair).
 RISKCORE_HD inline double beta_fraction(double a, double b, double x) {
   return lentz(1.0, [a, b, x](int n, double& an, double& bn) {

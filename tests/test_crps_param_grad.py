@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from test_crps_closed_forms import _o_2pexp, _o_2pnorm, _o_expm, _o_gpd, _o_uniform
+from test_crps_closed_forms import _o_2pexp, _o_2pnorm, _o_beta, _o_csg0, _o_expm, _o_gpd, _o_loglaplace, _o_uniform
 from test_crps_tails import _exponential, _gamma, _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
 
 import riskcore
@@ -99,6 +99,24 @@ CASES = {
         [[-3, 0.2001, 1, 40, 1e6], [0.0, 0.3, 0.999], [0.2], [0.01, 2.0]],
         (1, 2, 3),
     ),
+    "beta": (  # y off the support's ends
+        riskcore.crps_beta_grad,
+        _o_beta,
+        [[-1, 0.01, 0.3, 0.7, 0.999, 1.5], [0.2, 3.0, 40.0], [0.5, 30.0], [0.0, -2.0], [1.0, 5.0]],
+        (3, 4),
+    ),
+    "csg0": (  # shift > 0: the oracle's central difference would step below 0
+        lambda y, a, rate, shift, backend: riskcore.crps_csg0_grad(y, a, rate, shift=shift, backend=backend),
+        _o_csg0,
+        [[-2, 0, 1e-6, 0.5, 3, 60], [0.3, 2.0, 20.0], [0.5, 3.0], [0.05, 0.4, 5.0]],
+        (2, 3),
+    ),
+    "loglaplace": (
+        riskcore.crps_loglaplace_grad,
+        _o_loglaplace,
+        [[-1, 0, 1e-8, 0.5, 1.3, 10, 1e5], [-2.0, 0.3], [0.05, 0.4, 0.9]],
+        (1, 2),
+    ),
     "2pexponential": (
         riskcore.crps_2pexponential_grad,
         _o_2pexp,
@@ -153,6 +171,14 @@ def test_gamma_scale_gradient_is_the_rate_gradient_times_minus_rate_squared(back
     np.testing.assert_allclose(by_scale, want, rtol=1e-11)
 
 
+def test_csg0_scale_gradient_is_the_rate_gradient_times_minus_rate_squared(backend):
+    y, shape, rate, shift = np.array([-0.5, 0.7, 9.0]), np.array([0.4, 2.0, 9.0]), np.array([2.0, 1.0, 0.5]), 0.3
+    by_scale, _ = riskcore.crps_csg0_grad(y, shape, scale=1.0 / rate, shift=shift, backend=backend)
+    points = zip(y, shape, rate, strict=True)
+    want = [-(r**2) * _derivatives(_o_csg0, (yi, a, r, shift), (2,))[0] for yi, a, r in points]
+    np.testing.assert_allclose(by_scale, want, rtol=1e-11)
+
+
 def test_properscoring_convention():
     """crps_gaussian(grad=True) returns [d/dmu, d/dsig]; so does crps_normal_grad, stacked."""
     grad = np.stack(riskcore.crps_normal_grad(np.array([-1.0, 0.5]), 0.2, 1.3))
@@ -185,6 +211,11 @@ def test_float32_and_shapes(backend):
         (lambda: riskcore.crps_exponentialM_grad(1.0, 1.5), "mass must be in \\[0, 1\\]"),
         (lambda: riskcore.crps_uniform_grad(0.5, 0.0, 1.0, 0.7, 0.4), "lmass \\+ umass must be < 1"),
         (lambda: riskcore.crps_gamma_grad(1.0, 2.0), "exactly one of rate and scale"),
+        (lambda: riskcore.crps_beta_grad(0.5, 0.0, 1.0), "a must be > 0"),
+        (lambda: riskcore.crps_beta_grad(0.5, 1.0, 1.0, 2.0, 1.0), "lower must be < upper"),
+        (lambda: riskcore.crps_csg0_grad(0.5, 1.0, 1.0, shift=-0.1), "shift must be >= 0"),
+        (lambda: riskcore.crps_csg0_grad(0.5, 1.0), "exactly one of rate and scale"),
+        (lambda: riskcore.crps_loglaplace_grad(0.5, 0.0, 1.0), "scalelog must be in \\(0, 1\\)"),
     ],
 )
 def test_invalid_parameters_raise(call, message):

@@ -59,14 +59,17 @@ def twopnormal(y, scale1, scale2, location):
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def beta_spread_ratio(a, b):
+    """2 B(2a, 2b) / (a B(a, b)^2) by the duplication formula (see kernels/crps_families.hpp)."""
+    return math.exp(log_gamma_ratio(a, 0.5) + log_gamma_ratio(b, 0.5) - log_gamma_ratio(a + b, 0.5)) / (a * _SQRT_PI)
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def beta(y, a, b, lower, upper):
     width = upper - lower
     w = (y - lower) / width
-    # 2 B(2a, 2b) / (a B(a, b)^2) by the duplication formula (see kernels/crps_families.hpp)
-    ratio = math.exp(log_gamma_ratio(a, 0.5) + log_gamma_ratio(b, 0.5) - log_gamma_ratio(a + b, 0.5)) / (a * _SQRT_PI)
-    lbeta = log_beta(a, b)
-    i, i_next = beta_inc_pair(a, b, w, lbeta)
-    return width * (w * (2.0 * i - 1.0) + a / (a + b) * (1.0 - 2.0 * i_next - ratio))
+    i, i_next = beta_inc_pair(a, b, w, log_beta(a, b))
+    return width * (w * (2.0 * i - 1.0) + a / (a + b) * (1.0 - 2.0 * i_next - beta_spread_ratio(a, b)))
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError

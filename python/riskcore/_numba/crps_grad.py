@@ -6,13 +6,17 @@ import math
 
 import numba
 
-from riskcore._numba.crps_families import two_piece_normal_point
+from riskcore._numba.crps_families import beta_spread_ratio, two_piece_normal_point
 from riskcore._numba.crps_truncated import t_log_c
 from riskcore._numba.special import (
     EULER_GAMMA,
     beta_inc,
+    beta_inc_pair,
     gamma_p_pair,
+    gamma_q,
+    gamma_q_pair,
     lgamma1p,
+    log_beta,
     log_gamma_ratio,
     logistic_cdf,
     mills,
@@ -330,6 +334,86 @@ def exponentialm_scale(y, mass, location, scale):
     return _exponential_m_slopes(y, mass, location, scale)[2]
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _beta_slopes(y, a, b, lower, upper):
+    """beta_slopes of kernels/crps_grad.hpp: d/dlower, d/dupper."""
+    w = (y - lower) / (upper - lower)
+    i, i_next = beta_inc_pair(a, b, w, log_beta(a, b))
+    up = a / (a + b) * (1.0 - 2.0 * i_next - beta_spread_ratio(a, b))
+    return 1.0 - 2.0 * i - up, up
+
+
+@numba.njit(cache=True, error_model="numpy")
+def beta_lower(y, a, b, lower, upper):
+    return _beta_slopes(y, a, b, lower, upper)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def beta_upper(y, a, b, lower, upper):
+    return _beta_slopes(y, a, b, lower, upper)[1]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _csg0_slopes(y, a, b, shift):
+    """csg0_slopes of kernels/crps_grad.hpp: b^2 d/drate, d/dshift."""
+    if y != y:
+        return y, y
+    t = (y if y > 0.0 else 0.0) + shift
+    qd, q1d = gamma_q_pair(a, b * shift)
+    qt, q1t = gamma_q_pair(a, b * t)
+    spread = gamma_q(2.0 * a + 1.0, 2.0 * b * shift) * math.exp(log_gamma_ratio(a, 0.5)) / _SQRT_PI
+    return a * q1d * (2.0 - q1d) - 2.0 * a * q1t + spread, qd * (2.0 - qd) - 2.0 * qt
+
+
+@numba.njit(cache=True, error_model="numpy")
+def csg0_rate(y, a, b, shift):
+    return _csg0_slopes(y, a, b, shift)[0] / (b * b)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def csg0_scale(y, a, b, shift):
+    return -_csg0_slopes(y, a, b, shift)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def csg0_shift(y, a, b, shift):
+    return _csg0_slopes(y, a, b, shift)[1]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _loglaplace_slopes(y, mulog, s):
+    """loglaplace_slopes of kernels/crps_grad.hpp: d/dlocationlog, d/dscalelog."""
+    if y <= 0.0:
+        a = 1.0 / (1.0 + s)
+        a_s = -a * a
+    else:
+        w = (math.log(y) - mulog) / s
+        if w < 0.0:
+            k = 1.0 + s
+            m = math.expm1(k * w)
+            a = -m / k
+            a_s = -w * (m + 1.0) / k + m / (k * k)
+        else:
+            k = 1.0 - s
+            m = math.expm1(-k * w)
+            e = m + 1.0
+            a = m / k
+            a_s = (w * e if e > 0.0 else 0.0) / k + m / (k * k)
+    scale = math.exp(mulog)
+    d = 4.0 - s * s
+    return scale * (a + s / d), scale * (a_s + (4.0 + s * s) / (d * d))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def loglaplace_locationlog(y, mulog, s):
+    return _loglaplace_slopes(y, mulog, s)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def loglaplace_scalelog(y, mulog, s):
+    return _loglaplace_slopes(y, mulog, s)[1]
+
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -362,4 +446,11 @@ DISTRIBUTIONS = {
     "grad_exponentialm_mass": exponentialm_mass,
     "grad_exponentialm_location": exponentialm_location,
     "grad_exponentialm_scale": exponentialm_scale,
+    "grad_beta_lower": beta_lower,
+    "grad_beta_upper": beta_upper,
+    "grad_csg0_rate": csg0_rate,
+    "grad_csg0_scale": csg0_scale,
+    "grad_csg0_shift": csg0_shift,
+    "grad_loglaplace_locationlog": loglaplace_locationlog,
+    "grad_loglaplace_scalelog": loglaplace_scalelog,
 }

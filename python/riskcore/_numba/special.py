@@ -89,6 +89,17 @@ def gamma_p_pair(a, x):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def gamma_q_pair(a, x):
+    """(Q(a, x), Q(a + 1, x)) without a 1 - P cancellation (gamma_q_pair of kernels/special.hpp)."""
+    if x <= 0.0 or math.isinf(x) or x < a + 1.0:
+        p, p_next = gamma_p_pair(a, x)
+        return 1.0 - p, 1.0 - p_next
+    g = math.exp(-x + a * math.log(x) - math.lgamma(a + 1.0))
+    q = a * g / _gamma_fraction(a, x)
+    return q, q + g
+
+
+@numba.njit(cache=True, error_model="numpy")
 def gamma_q(a, x):
     """Regularised upper incomplete gamma Q(a, x)."""
     if x <= 0.0:

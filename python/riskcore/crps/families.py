@@ -118,6 +118,9 @@ def crps_2pnormal(
     return _closed_form("twopnormal", obs, params, _SCALES, backend)
 
 
+_BETA_RULES = {"a must be > 0": lambda p: p["a"] <= 0, "b must be > 0": lambda p: p["b"] <= 0, **_ORDERED}
+
+
 def crps_beta(
     obs: ArrayLike,
     a: ArrayLike,
@@ -141,8 +144,14 @@ def crps_beta(
     >>> round(float(riskcore.crps_beta(0.3, 2.0, 3.0)), 6)
     0.06423
     """
-    rules = {"a must be > 0": lambda p: p["a"] <= 0, "b must be > 0": lambda p: p["b"] <= 0, **_ORDERED}
-    return _closed_form("beta", obs, {"a": a, "b": b, "lower": lower, "upper": upper}, rules, backend)
+    return _closed_form("beta", obs, {"a": a, "b": b, "lower": lower, "upper": upper}, _BETA_RULES, backend)
+
+
+_CSG0_RULES = {
+    "shape must be > 0": lambda p: p["shape"] <= 0,
+    "rate must be > 0": lambda p: p["rate"] <= 0,
+    "shift must be >= 0": lambda p: p["shift"] < 0,
+}
 
 
 def crps_csg0(
@@ -170,13 +179,8 @@ def crps_csg0(
     >>> round(float(riskcore.crps_csg0(0.5, 2.0, 1.5, shift=0.4)), 6)
     0.223248
     """
-    rules = {
-        "shape must be > 0": lambda p: p["shape"] <= 0,
-        "rate must be > 0": lambda p: p["rate"] <= 0,
-        "shift must be >= 0": lambda p: p["shift"] < 0,
-    }
     params = {"shape": shape, "rate": _rate_from(rate, scale), "shift": shift}
-    return _closed_form("csg0", obs, params, rules, backend)
+    return _closed_form("csg0", obs, params, _CSG0_RULES, backend)
 
 
 def crps_gpd(
@@ -230,6 +234,9 @@ def crps_exponentialM(
     return _closed_form("exponentialm", obs, params, rules, backend)
 
 
+_LOGLAPLACE_RULES = {"scalelog must be in (0, 1)": lambda p: (p["scalelog"] <= 0) | (p["scalelog"] >= 1)}
+
+
 def crps_loglaplace(
     obs: ArrayLike, locationlog: ArrayLike = 0.0, scalelog: ArrayLike = 0.5, *, backend: str = "auto"
 ) -> Any:
@@ -244,8 +251,8 @@ def crps_loglaplace(
     >>> round(float(riskcore.crps_loglaplace(1.0, 0.3, 0.4)), 6)
     0.239757
     """
-    rules = {"scalelog must be in (0, 1)": lambda p: (p["scalelog"] <= 0) | (p["scalelog"] >= 1)}
-    return _closed_form("loglaplace", obs, {"locationlog": locationlog, "scalelog": scalelog}, rules, backend)
+    params = {"locationlog": locationlog, "scalelog": scalelog}
+    return _closed_form("loglaplace", obs, params, _LOGLAPLACE_RULES, backend)
 
 
 def crps_loglogistic(

@@ -10,7 +10,8 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). Shape parameters are not differentiated (t's df,
-the GEV's, gamma's and generalised Pareto's shape); rates, scales, locations, bounds and point masses are.
+the GEV's, gamma's, csg0's and generalised Pareto's shape, beta's a and b); rates, scales, locations,
+shifts, bounds and point masses are.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from typing import Any
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
-from riskcore.crps.families import _SCALES
+from riskcore.crps.families import _BETA_RULES, _CSG0_RULES, _LOGLAPLACE_RULES, _SCALES
 from riskcore.crps.parametric import _MASSES, _ORDERED, _SCALE, _SIGMA, _rate_from
 
 __all__ = [
     "crps_2pexponential_grad",
     "crps_2pnormal_grad",
+    "crps_beta_grad",
+    "crps_csg0_grad",
     "crps_exponentialM_grad",
     "crps_exponential_grad",
     "crps_gamma_grad",
@@ -33,6 +36,7 @@ __all__ = [
     "crps_gpd_grad",
     "crps_laplace_grad",
     "crps_logistic_grad",
+    "crps_loglaplace_grad",
     "crps_lognormal_grad",
     "crps_normal_grad",
     "crps_t_grad",
@@ -311,3 +315,82 @@ def crps_exponentialM_grad(
     rules = {**_SCALE, **_MASS}
     params = {"mass": mass, "location": location, "scale": scale}
     return _gradients("exponentialm", ("mass", "location", "scale"), obs, params, rules, backend)
+
+
+def crps_beta_grad(
+    obs: ArrayLike,
+    a: ArrayLike,
+    b: ArrayLike,
+    lower: ArrayLike = 0.0,
+    upper: ArrayLike = 1.0,
+    *,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/dlower, d/dupper)`` of :func:`crps_beta` (``a``, ``b`` not differentiated). With its
+    :math:`W = u - l`, :math:`w`, :math:`m = a/(a + b)` and :math:`R = 2B(2a, 2b)/(aB(a, b)^2)`, the score
+    is :math:`W g(w)` with :math:`g'(w) = 2I_w(a, b) - 1`, so
+
+    .. math:: \partial_u = g - w g' = m(1 - 2I_w(a + 1, b) - R), \qquad
+              \partial_l = -g + (w - 1) g' = 1 - 2I_w(a, b) - \partial_u
+
+    (the :math:`w`-sized terms cancel symbolically, not in floating point).
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_beta_grad(0.3, 2.0, 3.0)]
+    [0.14815, 0.15525]
+    """
+    params = {"a": a, "b": b, "lower": lower, "upper": upper}
+    return _gradients("beta", ("lower", "upper"), obs, params, _BETA_RULES, backend)
+
+
+def crps_csg0_grad(
+    obs: ArrayLike,
+    shape: ArrayLike,
+    rate: ArrayLike | None = None,
+    *,
+    scale: ArrayLike | None = None,
+    shift: ArrayLike = 0.0,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/drate, d/dshift)`` of :func:`crps_csg0`, or ``(d/dscale, d/dshift)`` when it is called with
+    ``scale`` (``shape`` not differentiated). From :math:`\partial\,\mathrm{CRPS} = 2\int_0^\infty (F - H)\,
+    \partial F`, :math:`F(x) = P(a, b(x + \delta))`, with :math:`T = \max(y, 0) + \delta`,
+    :math:`Q = 1 - P` and :math:`Q_1 = Q(a + 1, \cdot)`:
+
+    .. math:: \partial_\delta = 2P(a, bT) - 1 - P(a, b\delta)^2, \qquad
+              \partial_b = \frac{a Q_1(b\delta)(2 - Q_1(b\delta)) - 2a Q_1(bT)
+              + Q(2a + 1, 2b\delta)/B(\tfrac12, a)}{b^2},
+
+    evaluated in :math:`Q` form (:math:`\partial_\delta = Q_\delta(2 - Q_\delta) - 2Q_T`), and
+    :math:`\partial_{\mathrm{scale}} = -b^2\partial_b`; at :math:`\delta = 0` these are
+    :func:`crps_gamma_grad`'s.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_csg0_grad(0.5, 2.0, 1.5, shift=0.4)]
+    [-0.283852, -0.233289]
+    """
+    by_scale = rate is None and scale is not None
+    params = {"shape": shape, "rate": _rate_from(rate, scale), "shift": shift}
+    return _gradients("csg0", ("scale" if by_scale else "rate", "shift"), obs, params, _CSG0_RULES, backend)
+
+
+def crps_loglaplace_grad(
+    obs: ArrayLike, locationlog: ArrayLike = 0.0, scalelog: ArrayLike = 0.5, *, backend: str = "auto"
+) -> Any:
+    r"""``(d/dlocationlog, d/dscalelog)`` of :func:`crps_loglaplace`. In its notation, from
+    :math:`\mathrm{CRPS}(cy; \mu + \log c, s) = c\,\mathrm{CRPS}(y; \mu, s)` and, at fixed :math:`y`, the
+    cancellation of the :math:`w` terms (:math:`\partial_y \mathrm{CRPS} = 2F - 1`):
+
+    .. math:: \partial_\mu = e^\mu\Big[A + \frac{s}{4 - s^2}\Big], \qquad
+              \partial_s = e^\mu\Big[\partial_s A\big|_w + \frac{4 + s^2}{(4 - s^2)^2}\Big],
+
+    :math:`\partial_s A|_w = -\frac{w e^{(1+s)w}}{1 + s} + \frac{e^{(1+s)w} - 1}{(1 + s)^2}` below the median
+    (:math:`-1/(1 + s)^2` for :math:`y \le 0`), :math:`\frac{w e^{-(1-s)w}}{1 - s} + \frac{e^{-(1-s)w} - 1}{(1 - s)^2}`
+    above it.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_loglaplace_grad(1.0, 0.3, 0.4)]
+    [0.76739, 0.186173]
+    """
+    params = {"locationlog": locationlog, "scalelog": scalelog}
+    return _gradients("loglaplace", ("locationlog", "scalelog"), obs, params, _LOGLAPLACE_RULES, backend)
