@@ -497,4 +497,138 @@ struct LogLaplaceGradScalelog {
   RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglaplace_slopes(y, mulog, s).s; }
 };
 
+// ------------------------------------------------------------------ truncated / censored families
+// In standard units (z = (y - mu)/sigma, l, u, c = clamp(z, l, u), crps_truncated.hpp's A1, A2, B1, B2, F_T,
+// kappa = 1 - L - U) the score is sigma C with C = |z - c| + rest, and d C = 2 int (F - H) dF plus the jumps
+// that cross y when a bound moves. With d F_T/dl = -(f(l)/Z) S_T and d F_T/du = -(f(u)/Z) F_T:
+//   dC/dz = 2F(z) - 1   (-1 below l, 1 from u on, 2(L + kappa F_T(z)) - 1 between),
+//   dC/dl = [z <= l ? L (2 - L) : -L^2] - 2 kappa (f(l)/Z) I_l,
+//   I_l = int_l^u (F - H) S_T = L [(c - l) - A1] + kappa [(A1 - A2) - B2] - U B1,
+//   dC/du = [z <= u ? U^2 : -U (2 - U)] - 2 kappa (f(u)/Z) I_u,
+//   I_u = int_l^u (F - H) F_T = L A1 + kappa A2 - U [(u - c) - B1] - kappa (B1 - B2),
+// (0 at an infinite bound), and in original units d/dlower = dC/dl, d/dupper = dC/du,
+//   d/dlocation = -(dC/dz + dC/dl + dC/du)   (translation),
+//   d/dscale = C - z dC/dz - l dC/dl - u dC/du = rest - c dC/dz - l dC/dl - u dC/du   (scaling; the
+//   |z - c| - z dC/dz = -c dC/dz step keeps y-sized terms out), and from gtc_combine
+//   d/dlmass = sigma [-2 kappa (A2 + B2) + 2L (c - l) + 2 (kappa - L) A1 - 2U B1], d/dumass likewise
+// (+inf at an infinite bound: any mass there makes the score infinite).
+enum GtcPart { kGtcLocation, kGtcScale, kGtcLower, kGtcUpper, kGtcLmass, kGtcUmass };
+
+struct GtcSlopes {
+  double part[6];
+};
+
+template <class Family>
+RISKCORE_HD inline GtcSlopes gtc_slopes(const Family& fam, double y, double mu, double sigma, double lower,
+                                        double upper, double lmass, double umass) {
+  const double z = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
+  const double c = fmin(fmax(z, l), u), kappa = 1.0 - lmass - umass, inf = static_cast<double>(INFINITY);
+  const TruncatedIntegrals t = truncated_integrals(fam, l, u, c);
+  const IntervalEnds e = interval_ends(fam, l, u, c);
+  const bool finite_l = !isinf(l), finite_u = !isinf(u);
+  const double dz = z < l ? -1.0 : (z >= u ? 1.0 : 2.0 * (lmass + kappa * e.cdf_c) - 1.0);
+  double dl = 0.0, du = 0.0;
+  if (finite_l) {
+    const double il = lmass * ((c - l) - t.a1) + kappa * ((t.a1 - t.a2) - t.b2) - umass * t.b1;
+    dl = (z <= l ? lmass * (2.0 - lmass) : -lmass * lmass) - 2.0 * kappa * e.density_l * il;
+  }
+  if (finite_u) {
+    const double iu = lmass * t.a1 + kappa * t.a2 - umass * ((u - c) - t.b1) - kappa * (t.b1 - t.b2);
+    du = (z <= u ? umass * umass : -umass * (2.0 - umass)) - 2.0 * kappa * e.density_u * iu;
+  }
+  const double head = finite_l ? c - l : 0.0, tail = finite_u ? u - c : 0.0;  // only with a mass there
+  const double rest = kappa * kappa * (t.a2 + t.b2) + lmass * (lmass * head + 2.0 * kappa * t.a1) +
+                      umass * (umass * tail + 2.0 * kappa * t.b1);
+  const double spread = -2.0 * kappa * (t.a2 + t.b2);
+  GtcSlopes out;
+  out.part[kGtcLocation] = -(dz + dl + du);
+  out.part[kGtcScale] = rest - c * dz - (finite_l ? l * dl : 0.0) - (finite_u ? u * du : 0.0);
+  out.part[kGtcLower] = dl;
+  out.part[kGtcUpper] = du;
+  out.part[kGtcLmass] = finite_l ? sigma * (spread + 2.0 * lmass * head + 2.0 * (kappa - lmass) * t.a1 -
+                                            2.0 * umass * t.b1)
+                                 : inf;
+  out.part[kGtcUmass] = finite_u ? sigma * (spread + 2.0 * umass * tail + 2.0 * (kappa - umass) * t.b1 -
+                                            2.0 * lmass * t.a1)
+                                 : inf;
+  return out;
+}
+
+// Censoring (L = F(l), U = S(u)): F is the law's own CDF between the bounds, so a bound moves only a jump,
+//   dC/dl = z <= l ? 1 - S(l)^2 : -F(l)^2,   dC/du = z <= u ? S(u)^2 : -S(u) (2 - S(u)),
+// dC/dz = 2F(z) - 1 between them, and location and scale as above (parts kGtcLocation..kGtcUpper).
+template <class Family>
+RISKCORE_HD inline GtcSlopes censored_slopes(const Family& fam, double y, double mu, double sigma, double lower,
+                                             double upper) {
+  const double z = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
+  const double c = fmin(fmax(z, l), u);
+  const TruncatedIntegrals t = truncated_integrals(fam, l, u, c);
+  const double fl = fam.cdf(l), sl = fam.cdf(-l), su = fam.cdf(-u), kappa = interval_mass(fam, l, u);
+  const bool finite_l = !isinf(l), finite_u = !isinf(u);
+  const double dz = z < l ? -1.0 : (z >= u ? 1.0 : (z > 0.0 ? 1.0 - 2.0 * fam.cdf(-z) : 2.0 * fam.cdf(z) - 1.0));
+  const double dl = finite_l ? (z <= l ? 1.0 - sl * sl : -fl * fl) : 0.0;
+  const double du = finite_u ? (z <= u ? su * su : -su * (2.0 - su)) : 0.0;
+  const double head = finite_l ? c - l : 0.0, tail = finite_u ? u - c : 0.0;
+  const double rest = kappa * kappa * (t.a2 + t.b2) + fl * (fl * head + 2.0 * kappa * t.a1) +
+                      su * (su * tail + 2.0 * kappa * t.b1);
+  GtcSlopes out;
+  out.part[kGtcLocation] = -(dz + dl + du);
+  out.part[kGtcScale] = rest - c * dz - (finite_l ? l * dl : 0.0) - (finite_u ? u * du : 0.0);
+  out.part[kGtcLower] = dl;
+  out.part[kGtcUpper] = du;
+  out.part[kGtcLmass] = out.part[kGtcUmass] = 0.0;
+  return out;
+}
+
+template <int Part>
+struct GtcNormalGrad {
+  static constexpr int arity = 6;
+  RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper, double lmass,
+                                double umass) const {
+    return gtc_slopes(NormalFamily{}, y, mu, sigma, lower, upper, lmass, umass).part[Part];
+  }
+};
+
+template <int Part>
+struct GtcLogisticGrad {
+  static constexpr int arity = 6;
+  RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper, double lmass,
+                                double umass) const {
+    return gtc_slopes(LogisticFamily{}, y, mu, sigma, lower, upper, lmass, umass).part[Part];
+  }
+};
+
+template <int Part>
+struct GtcTGrad {
+  static constexpr int arity = 7;
+  RISKCORE_HD double operator()(double y, double df, double mu, double sigma, double lower, double upper,
+                                double lmass, double umass) const {
+    return gtc_slopes(StudentFamily(df), y, mu, sigma, lower, upper, lmass, umass).part[Part];
+  }
+};
+
+template <int Part>
+struct CensoredNormalGrad {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
+    return censored_slopes(NormalFamily{}, y, mu, sigma, lower, upper).part[Part];
+  }
+};
+
+template <int Part>
+struct CensoredLogisticGrad {
+  static constexpr int arity = 4;
+  RISKCORE_HD double operator()(double y, double mu, double sigma, double lower, double upper) const {
+    return censored_slopes(LogisticFamily{}, y, mu, sigma, lower, upper).part[Part];
+  }
+};
+
+template <int Part>
+struct CensoredTGrad {
+  static constexpr int arity = 5;
+  RISKCORE_HD double operator()(double y, double df, double mu, double sigma, double lower, double upper) const {
+    return censored_slopes(StudentFamily(df), y, mu, sigma, lower, upper).part[Part];
+  }
+};
+
 }  // namespace riskcore

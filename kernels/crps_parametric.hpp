@@ -339,7 +339,37 @@ struct GevCrps {
   X(grad_csg0_scale, Csg0GradScale)            \
   X(grad_csg0_shift, Csg0GradShift)            \
   X(grad_loglaplace_locationlog, LogLaplaceGradMulog) \
-  X(grad_loglaplace_scalelog, LogLaplaceGradScalelog)
+  X(grad_loglaplace_scalelog, LogLaplaceGradScalelog) \
+  X(grad_gtcnormal_location, GtcNormalGrad<kGtcLocation>) \
+  X(grad_gtcnormal_scale, GtcNormalGrad<kGtcScale>) \
+  X(grad_gtcnormal_lower, GtcNormalGrad<kGtcLower>) \
+  X(grad_gtcnormal_upper, GtcNormalGrad<kGtcUpper>) \
+  X(grad_gtcnormal_lmass, GtcNormalGrad<kGtcLmass>) \
+  X(grad_gtcnormal_umass, GtcNormalGrad<kGtcUmass>) \
+  X(grad_gtclogistic_location, GtcLogisticGrad<kGtcLocation>) \
+  X(grad_gtclogistic_scale, GtcLogisticGrad<kGtcScale>) \
+  X(grad_gtclogistic_lower, GtcLogisticGrad<kGtcLower>) \
+  X(grad_gtclogistic_upper, GtcLogisticGrad<kGtcUpper>) \
+  X(grad_gtclogistic_lmass, GtcLogisticGrad<kGtcLmass>) \
+  X(grad_gtclogistic_umass, GtcLogisticGrad<kGtcUmass>) \
+  X(grad_gtct_location, GtcTGrad<kGtcLocation>) \
+  X(grad_gtct_scale, GtcTGrad<kGtcScale>) \
+  X(grad_gtct_lower, GtcTGrad<kGtcLower>) \
+  X(grad_gtct_upper, GtcTGrad<kGtcUpper>) \
+  X(grad_gtct_lmass, GtcTGrad<kGtcLmass>) \
+  X(grad_gtct_umass, GtcTGrad<kGtcUmass>) \
+  X(grad_cnormal_location, CensoredNormalGrad<kGtcLocation>) \
+  X(grad_cnormal_scale, CensoredNormalGrad<kGtcScale>) \
+  X(grad_cnormal_lower, CensoredNormalGrad<kGtcLower>) \
+  X(grad_cnormal_upper, CensoredNormalGrad<kGtcUpper>) \
+  X(grad_clogistic_location, CensoredLogisticGrad<kGtcLocation>) \
+  X(grad_clogistic_scale, CensoredLogisticGrad<kGtcScale>) \
+  X(grad_clogistic_lower, CensoredLogisticGrad<kGtcLower>) \
+  X(grad_clogistic_upper, CensoredLogisticGrad<kGtcUpper>) \
+  X(grad_ct_location, CensoredTGrad<kGtcLocation>) \
+  X(grad_ct_scale, CensoredTGrad<kGtcScale>) \
+  X(grad_ct_lower, CensoredTGrad<kGtcLower>) \
+  X(grad_ct_upper, CensoredTGrad<kGtcUpper>)
 
 namespace riskcore {
 

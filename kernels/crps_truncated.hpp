@@ -163,6 +163,38 @@ RISKCORE_HD inline double interval_mass(const Family& fam, double l, double u) {
   return 1.0 - fam.cdf(l) - fam.cdf(-u);
 }
 
+// For the gradients: F_T(c) and the densities at the ends over the interval's mass, f(l)/Z and f(u)/Z
+// (Z = P(l < X <= u)), by the cases of truncated_integrals: a narrow interval from its quadrature of
+// E(s) = f(l + s)/f(l) (Z/f(l) = r(w)); an upper-tail one from the tail's q (F_T(c) = (1 - q(c))/(1 - q(u)),
+// f(l)/Z = h(l)/(1 - q(u)), f(u)/Z = h(u) q(u)/(1 - q(u)), h = f/S the hazard); a lower-tail one by reflection.
+struct IntervalEnds {
+  double cdf_c, density_l, density_u;
+};
+
+template <class Family>
+RISKCORE_HD inline IntervalEnds upper_tail_ends(const Family& fam, double l, double u, double c) {
+  const auto tail = fam.upper_tail(l);
+  const bool bounded = !isinf(u);
+  const double qu = bounded ? tail.at(u).q : 0.0, mass = bounded ? tail.mass(u) : 1.0;
+  const double qc = c == l ? 1.0 : tail.at(c).q;
+  return IntervalEnds{(1.0 - qc) / mass, fam.hazard(l) / mass, bounded ? fam.hazard(u) * qu / mass : 0.0};
+}
+
+template <class Family>
+RISKCORE_HD inline IntervalEnds interval_ends(const Family& fam, double l, double u, double c) {
+  if (narrow_interval(fam, l, u)) {
+    const double z = density_integral(fam, l, 0.0, u - l);
+    return IntervalEnds{density_integral(fam, l, 0.0, c - l) / z, 1.0 / z, exp(fam.log_ratio(l, u - l)) / z};
+  }
+  if (l >= 0.0) return upper_tail_ends(fam, l, u, c);
+  if (u <= 0.0) {
+    const IntervalEnds r = upper_tail_ends(fam, -u, -l, -c);
+    return IntervalEnds{1.0 - r.cdf_c, r.density_u, r.density_l};
+  }
+  const double fl = fam.cdf(l), mass = 1.0 - fl - fam.cdf(-u);
+  return IntervalEnds{(fam.cdf(c) - fl) / mass, fam.pdf(l) / mass, fam.pdf(u) / mass};
+}
+
 // The family on [lower, upper] with point masses lmass, umass (gtc*), in original units.
 template <class Family>
 RISKCORE_HD inline double crps_gtc(const Family& fam, double y, double mu, double sigma, double lower, double upper,
@@ -203,6 +235,8 @@ struct NormalFamily {
   RISKCORE_HD NormalUpperTail upper_tail(double l) const { return NormalUpperTail{l, mills(l)}; }
   RISKCORE_HD double log_ratio(double l, double s) const { return -s * (l + 0.5 * s); }  // log f(l + s)/f(l)
   RISKCORE_HD double log_slope(double l, double u) const { return fmax(fabs(l), fabs(u)); }
+  RISKCORE_HD double pdf(double x) const { return normal_pdf(x); }
+  RISKCORE_HD double hazard(double x) const { return 1.0 / mills(x); }  // f/S, x >= 0
 };
 
 // The common case in one branch-free pass (the CPU loop vectorises it and runs crps_gtc where ok = 0).
@@ -377,6 +411,8 @@ struct LogisticFamily {
     return (a - x) + 2.0 * (log1p(exp(-a)) - log1p(exp(-x)));
   }
   RISKCORE_HD double log_slope(double, double) const { return 1.0; }
+  RISKCORE_HD double pdf(double x) const { return logistic_cdf(x) * logistic_cdf(-x); }
+  RISKCORE_HD double hazard(double x) const { return logistic_cdf(x); }  // f/S = F
 };
 
 // The logistic fast form: the generic path's formulas (LogisticFamily, LogisticUpperTail, the same
@@ -565,6 +601,8 @@ struct StudentFamily {
   RISKCORE_HD double log_slope(double l, double u) const {  // (df + 1) |x| / (df + x^2), at most at x^2 = df
     return (df + 1.0) * fmin(0.5 / sqrt(df), fmax(fabs(l), fabs(u)) / df);
   }
+  RISKCORE_HD double pdf(double x) const { return exp(log_c - 0.5 * (df + 1.0) * log1p(x * x / df)); }
+  RISKCORE_HD double hazard(double x) const { return pdf(x) / sf(x); }
 };
 
 }  // namespace riskcore

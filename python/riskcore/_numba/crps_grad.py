@@ -7,7 +7,16 @@ import math
 import numba
 
 from riskcore._numba.crps_families import beta_spread_ratio, two_piece_normal_point
-from riskcore._numba.crps_truncated import t_log_c
+from riskcore._numba.crps_truncated import (
+    LOGISTIC,
+    NORMAL,
+    T,
+    family_cdf,
+    interval_ends,
+    interval_mass,
+    t_log_c,
+    truncated_integrals,
+)
 from riskcore._numba.special import (
     EULER_GAMMA,
     beta_inc,
@@ -414,6 +423,109 @@ def loglaplace_scalelog(y, mulog, s):
     return _loglaplace_slopes(y, mulog, s)[1]
 
 
+@numba.njit(cache=True, error_model="numpy")
+def gtc_slopes(fam, df, y, mu, sigma, lower, upper, lmass, umass):
+    """gtc_slopes of kernels/crps_grad.hpp: d/d(location, scale, lower, upper, lmass, umass)."""
+    z, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
+    c = min(max(z, lo), u)
+    kappa = 1.0 - lmass - umass
+    a1, a2, b1, b2 = truncated_integrals(fam, df, lo, u, c)
+    cdf_c, density_l, density_u = interval_ends(fam, df, lo, u, c)
+    finite_l, finite_u = not math.isinf(lo), not math.isinf(u)
+    dz = -1.0 if z < lo else (1.0 if z >= u else 2.0 * (lmass + kappa * cdf_c) - 1.0)
+    dl = du = 0.0
+    if finite_l:
+        il = lmass * ((c - lo) - a1) + kappa * ((a1 - a2) - b2) - umass * b1
+        dl = (lmass * (2.0 - lmass) if z <= lo else -lmass * lmass) - 2.0 * kappa * density_l * il
+    if finite_u:
+        iu = lmass * a1 + kappa * a2 - umass * ((u - c) - b1) - kappa * (b1 - b2)
+        du = (umass * umass if z <= u else -umass * (2.0 - umass)) - 2.0 * kappa * density_u * iu
+    head = c - lo if finite_l else 0.0
+    tail = u - c if finite_u else 0.0
+    rest = (
+        kappa * kappa * (a2 + b2)
+        + lmass * (lmass * head + 2.0 * kappa * a1)
+        + umass * (umass * tail + 2.0 * kappa * b1)
+    )
+    spread = -2.0 * kappa * (a2 + b2)
+    scale = rest - c * dz - (lo * dl if finite_l else 0.0) - (u * du if finite_u else 0.0)
+    d_lmass = (
+        sigma * (spread + 2.0 * lmass * head + 2.0 * (kappa - lmass) * a1 - 2.0 * umass * b1) if finite_l else math.inf
+    )
+    d_umass = (
+        sigma * (spread + 2.0 * umass * tail + 2.0 * (kappa - umass) * b1 - 2.0 * lmass * a1) if finite_u else math.inf
+    )
+    return -(dz + dl + du), scale, dl, du, d_lmass, d_umass
+
+
+@numba.njit(cache=True, error_model="numpy")
+def censored_slopes(fam, df, y, mu, sigma, lower, upper):
+    """censored_slopes of kernels/crps_grad.hpp: d/d(location, scale, lower, upper)."""
+    z, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
+    c = min(max(z, lo), u)
+    a1, a2, b1, b2 = truncated_integrals(fam, df, lo, u, c)
+    fl, sl, su = family_cdf(fam, df, lo), family_cdf(fam, df, -lo), family_cdf(fam, df, -u)
+    kappa = interval_mass(fam, df, lo, u)
+    finite_l, finite_u = not math.isinf(lo), not math.isinf(u)
+    if z < lo:
+        dz = -1.0
+    elif z >= u:
+        dz = 1.0
+    else:
+        dz = 1.0 - 2.0 * family_cdf(fam, df, -z) if z > 0.0 else 2.0 * family_cdf(fam, df, z) - 1.0
+    dl = (1.0 - sl * sl if z <= lo else -fl * fl) if finite_l else 0.0
+    du = (su * su if z <= u else -su * (2.0 - su)) if finite_u else 0.0
+    head = c - lo if finite_l else 0.0
+    tail = u - c if finite_u else 0.0
+    rest = kappa * kappa * (a2 + b2) + fl * (fl * head + 2.0 * kappa * a1) + su * (su * tail + 2.0 * kappa * b1)
+    scale = rest - c * dz - (lo * dl if finite_l else 0.0) - (u * du if finite_u else 0.0)
+    return -(dz + dl + du), scale, dl, du
+
+
+def _gtc_part(fam, part):
+    """The part-th slope of a gtc family as an elementwise function of (y, mu, sigma, lower, upper, lmass, umass)."""
+
+    @numba.njit(error_model="numpy")
+    def slope(y, mu, sigma, lower, upper, lmass, umass):
+        return gtc_slopes(fam, 0.0, y, mu, sigma, lower, upper, lmass, umass)[part]
+
+    return slope
+
+
+def _gtc_t_part(part):
+    @numba.njit(error_model="numpy")
+    def slope(y, df, mu, sigma, lower, upper, lmass, umass):
+        return gtc_slopes(T, df, y, mu, sigma, lower, upper, lmass, umass)[part]
+
+    return slope
+
+
+def _censored_part(fam, part):
+    @numba.njit(error_model="numpy")
+    def slope(y, mu, sigma, lower, upper):
+        return censored_slopes(fam, 0.0, y, mu, sigma, lower, upper)[part]
+
+    return slope
+
+
+def _censored_t_part(part):
+    @numba.njit(error_model="numpy")
+    def slope(y, df, mu, sigma, lower, upper):
+        return censored_slopes(T, df, y, mu, sigma, lower, upper)[part]
+
+    return slope
+
+
+_GTC_PARTS = ("location", "scale", "lower", "upper", "lmass", "umass")
+TRUNCATED = {
+    **{f"grad_gtcnormal_{n}": _gtc_part(NORMAL, i) for i, n in enumerate(_GTC_PARTS)},
+    **{f"grad_gtclogistic_{n}": _gtc_part(LOGISTIC, i) for i, n in enumerate(_GTC_PARTS)},
+    **{f"grad_gtct_{n}": _gtc_t_part(i) for i, n in enumerate(_GTC_PARTS)},
+    **{f"grad_cnormal_{n}": _censored_part(NORMAL, i) for i, n in enumerate(_GTC_PARTS[:4])},
+    **{f"grad_clogistic_{n}": _censored_part(LOGISTIC, i) for i, n in enumerate(_GTC_PARTS[:4])},
+    **{f"grad_ct_{n}": _censored_t_part(i) for i, n in enumerate(_GTC_PARTS[:4])},
+}
+
 DISTRIBUTIONS = {
     "grad_normal_mu": normal_mu,
     "grad_normal_sigma": normal_sigma,
@@ -453,4 +565,5 @@ DISTRIBUTIONS = {
     "grad_csg0_shift": csg0_shift,
     "grad_loglaplace_locationlog": loglaplace_locationlog,
     "grad_loglaplace_scalelog": loglaplace_scalelog,
+    **TRUNCATED,
 }

@@ -17,6 +17,7 @@ from riskcore._numba.special import (
     mills,
     mills_triple,
     normal_cdf,
+    normal_pdf,
     normal_q2_integral,
     normal_q_integral,
     student_sf,
@@ -226,7 +227,7 @@ def _narrow_integrals(fam, df, lo, u, c):
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
-def _truncated_integrals(fam, df, lo, u, c):
+def truncated_integrals(fam, df, lo, u, c):
     if narrow_interval(fam, df, lo, u):
         return _narrow_integrals(fam, df, lo, u, c)
     if lo >= 0.0:
@@ -247,6 +248,52 @@ def interval_mass(fam, df, lo, u):
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def _pdf(fam, df, x):
+    if fam == NORMAL:
+        return normal_pdf(x)
+    if fam == LOGISTIC:
+        return logistic_cdf(x) * logistic_cdf(-x)
+    return math.exp(t_log_c(df) - 0.5 * (df + 1.0) * math.log1p(x * x / df))
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def _hazard(fam, df, x):
+    """f/S at x >= 0."""
+    if fam == NORMAL:
+        return 1.0 / mills(x)
+    if fam == LOGISTIC:
+        return logistic_cdf(x)
+    return _pdf(fam, df, x) / _t_cdf(df, -x)
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def _upper_tail_ends(fam, df, lo, u, c):
+    norm = tail_norm(fam, df, lo)
+    bounded = not math.isinf(u)
+    qu = _tail_at(fam, df, lo, norm, u)[0] if bounded else 0.0
+    mass = tail_mass(fam, df, lo, norm, u) if bounded else 1.0
+    qc = 1.0 if c == lo else _tail_at(fam, df, lo, norm, c)[0]
+    density_u = _hazard(fam, df, u) * qu / mass if bounded else 0.0
+    return (1.0 - qc) / mass, _hazard(fam, df, lo) / mass, density_u
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def interval_ends(fam, df, lo, u, c):
+    """interval_ends of kernels/crps_truncated.hpp: F_T(c), f(l)/Z, f(u)/Z."""
+    if narrow_interval(fam, df, lo, u):
+        z = _density_integral(fam, df, lo, 0.0, u - lo)
+        return _density_integral(fam, df, lo, 0.0, c - lo) / z, 1.0 / z, math.exp(_log_ratio(fam, df, lo, u - lo)) / z
+    if lo >= 0.0:
+        return _upper_tail_ends(fam, df, lo, u, c)
+    if u <= 0.0:
+        cdf_c, density_l, density_u = _upper_tail_ends(fam, df, -u, -lo, -c)
+        return 1.0 - cdf_c, density_u, density_l
+    fl = family_cdf(fam, df, lo)
+    mass = 1.0 - fl - family_cdf(fam, df, -u)
+    return (family_cdf(fam, df, c) - fl) / mass, _pdf(fam, df, lo) / mass, _pdf(fam, df, u) / mass
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def _combine(y, lo, u, lmass, umass, kappa, a1, a2, b1, b2):
     c = min(max(y, lo), u)
     out = abs(y - c) + kappa * kappa * (a2 + b2)
@@ -260,13 +307,13 @@ def _combine(y, lo, u, lmass, umass, kappa, a1, a2, b1, b2):
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def crps_gtc(fam, df, y, mu, sigma, lower, upper, lmass, umass):
     w, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
-    a1, a2, b1, b2 = _truncated_integrals(fam, df, lo, u, min(max(w, lo), u))
+    a1, a2, b1, b2 = truncated_integrals(fam, df, lo, u, min(max(w, lo), u))
     return sigma * _combine(w, lo, u, lmass, umass, 1.0 - lmass - umass, a1, a2, b1, b2)
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def crps_censored(fam, df, y, mu, sigma, lower, upper):
     w, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
-    a1, a2, b1, b2 = _truncated_integrals(fam, df, lo, u, min(max(w, lo), u))
+    a1, a2, b1, b2 = truncated_integrals(fam, df, lo, u, min(max(w, lo), u))
     kappa = interval_mass(fam, df, lo, u)
     return sigma * _combine(w, lo, u, family_cdf(fam, df, lo), family_cdf(fam, df, -u), kappa, a1, a2, b1, b2)

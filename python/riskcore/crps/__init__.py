@@ -23,6 +23,7 @@ from riskcore.crps import (
     parametric_grad,
     quantile,
     quantile_forecast,
+    truncated_grad,
     univariate,
     weighted,
 )
@@ -32,6 +33,7 @@ from riskcore.crps.log_scores import *  # noqa: F403
 from riskcore.crps.parametric_grad import *  # noqa: F403
 from riskcore.crps.quantile import *  # noqa: F403
 from riskcore.crps.quantile_forecast import *  # noqa: F403
+from riskcore.crps.truncated_grad import *  # noqa: F403
 from riskcore.crps.univariate import *  # noqa: F403
 from riskcore.crps.weighted import *  # noqa: F403
 
@@ -44,3 +46,4 @@ __all__ = [*ensemble.__all__, *parametric.__all__]
 __all__ += [*categorical.__all__, *quantile.__all__, *univariate.__all__, *weighted.__all__]
 __all__ += [*kernel.__all__, *multivariate.__all__]
 __all__ += [*families.__all__, *log_scores.__all__, *parametric_grad.__all__, *quantile_forecast.__all__]
+__all__ += truncated_grad.__all__
