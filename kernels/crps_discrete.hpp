@@ -19,12 +19,15 @@ constexpr double kDiscreteCut = 1e-22;
 // Law: lo, hi (support, hi may be inf), mode(), ratio(k) = p(k+1)/p(k) (k in [lo, hi)), and
 // ratio_bound(k) >= every ratio(j), j >= k (the pmfs here are log-concave but for a negative binomial
 // with n < 1, so ratio(k) itself but there).
-// `any` is the sum of the observation and the parameters: NaN if one of them is.
+// The window [a, b] with its end masses p(a), p(b) and the window's total, p(mode) = 1 (unnormalised).
+struct DiscreteWindow {
+  double a, pa, b, pb, total;
+};
+
 template <class Law>
-RISKCORE_HD inline double crps_discrete(const Law& law, double y, double any) {
-  if (any != any) return any;
+RISKCORE_HD inline DiscreteWindow discrete_window(const Law& law) {
   const double mode = law.mode();
-  double total = 1.0;  // p(mode) = 1 (unnormalised)
+  double total = 1.0;
   double a = mode, pa = 1.0;
   while (a > law.lo) {
     const double d = 1.0 / law.ratio(a - 1.0);  // p(a - 1) / p(a), >= every such ratio further down
@@ -42,6 +45,15 @@ RISKCORE_HD inline double crps_discrete(const Law& law, double y, double any) {
     b += 1.0;
     total += pb;
   }
+  return DiscreteWindow{a, pa, b, pb, total};
+}
+
+// `any` is the sum of the observation and the parameters: NaN if one of them is.
+template <class Law>
+RISKCORE_HD inline double crps_discrete(const Law& law, double y, double any) {
+  if (any != any) return any;
+  const DiscreteWindow win = discrete_window(law);
+  const double a = win.a, b = win.b, pa = win.pa, pb = win.pb, total = win.total;
   double out = fmax(a - y, 0.0) + fmax(y - b, 0.0);
   double f = 0.0, p = pa;
   for (double k = a; k < b && k < y; k += 1.0) {  // intervals [k, k + 1) reaching below y
@@ -59,6 +71,31 @@ RISKCORE_HD inline double crps_discrete(const Law& law, double y, double any) {
     p /= law.ratio(k);
   }
   return out;
+}
+
+// d CRPS / d theta = 2 sum_k [frac_k F(k) - (1 - frac_k) S(k)] dF(k)/dtheta over the same window, with
+// dF(k)/dtheta = slope(k) p(k) (Poisson mean: -1; binomial prob: -(n - k)/(1 - p), 0 at k = n; negative
+// binomial prob: (n + k)/p, from F(k) = I_p(n, k + 1)). The interval [b, b + 1) is included: F(b) is 1 on
+// the window but dF(b) = slope(b) p(b) is not small (a Poisson mean of 1e-30: b = 0, dF(0) = -1); beyond
+// the window p(k) < 1e-22 of the total. At a parameter's end (mean 0, prob 0 or 1) this is the one-sided slope.
+template <class Law, class Slope>
+RISKCORE_HD inline double crps_discrete_slope(const Law& law, const Slope& slope, double y, double any) {
+  if (any != any) return any;
+  const DiscreteWindow win = discrete_window(law);
+  double out = 0.0, f = 0.0, p = win.pa;
+  for (double k = win.a; k <= win.b && k < y; k += 1.0) {  // intervals [k, k + 1) reaching below y
+    f += p;
+    out += fmin(y - k, 1.0) * (f / win.total) * slope(k) * (p / win.total);
+    if (k < win.b) p *= law.ratio(k);
+  }
+  double s = 0.0;
+  p = win.pb;
+  for (double k = win.b - 1.0; k >= win.a && k + 1.0 > y; k -= 1.0) {  // intervals reaching above y
+    s += p;
+    p /= law.ratio(k);  // p(k)
+    out -= (1.0 - fmax(y - k, 0.0)) * (s / win.total) * slope(k) * (p / win.total);
+  }
+  return 2.0 * out;
 }
 
 struct BinomialLaw {
@@ -119,6 +156,37 @@ struct HypergeometricCrps {
   static constexpr int arity = 3;
   RISKCORE_HD double operator()(double y, double m, double n, double k) const {
     return crps_discrete(HypergeometricLaw(m, n, k), y, y + m + n + k);
+  }
+};
+
+struct PoissonGradMean {
+  static constexpr int arity = 1;
+  RISKCORE_HD double operator()(double y, double mean) const {
+    return crps_discrete_slope(PoissonLaw(mean), [](double) { return -1.0; }, y, y + mean);
+  }
+};
+
+struct BinomialGradProb {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double n, double prob) const {
+    const auto slope = [n, prob](double k) { return k < n ? -(n - k) / (1.0 - prob) : 0.0; };
+    return crps_discrete_slope(BinomialLaw(n, prob), slope, y, y + n + prob);
+  }
+};
+
+struct NegBinomialGradProb {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double n, double prob) const {
+    const auto slope = [n, prob](double k) { return (n + k) / prob; };
+    return crps_discrete_slope(NegBinomialLaw(n, prob), slope, y, y + n + prob);
+  }
+};
+
+// by the mean mu = n (1 - p)/p: dp/dmu = -p^2 / n
+struct NegBinomialGradMu {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double n, double prob) const {
+    return -prob * prob / n * NegBinomialGradProb{}(y, n, prob);
   }
 };
 

@@ -369,7 +369,11 @@ struct GevCrps {
   X(grad_ct_location, CensoredTGrad<kGtcLocation>) \
   X(grad_ct_scale, CensoredTGrad<kGtcScale>) \
   X(grad_ct_lower, CensoredTGrad<kGtcLower>) \
-  X(grad_ct_upper, CensoredTGrad<kGtcUpper>)
+  X(grad_ct_upper, CensoredTGrad<kGtcUpper>) \
+  X(grad_poisson_mean, PoissonGradMean)        \
+  X(grad_binomial_prob, BinomialGradProb)      \
+  X(grad_negbinom_prob, NegBinomialGradProb) \
+  X(grad_negbinom_mu, NegBinomialGradMu)
 
 namespace riskcore {
 

@@ -9,7 +9,17 @@ import itertools
 
 import numpy as np
 import pytest
-from test_crps_closed_forms import _o_2pexp, _o_2pnorm, _o_beta, _o_csg0, _o_expm, _o_gpd, _o_loglaplace, _o_uniform
+from test_crps_closed_forms import (
+    DISCRETE,
+    _o_2pexp,
+    _o_2pnorm,
+    _o_beta,
+    _o_csg0,
+    _o_expm,
+    _o_gpd,
+    _o_loglaplace,
+    _o_uniform,
+)
 from test_crps_tails import _exponential, _gamma, _laplace, _logistic, _lognormal, _normal, _student_t, gev_oracle
 
 import riskcore
@@ -117,6 +127,32 @@ CASES = {
         [[-1, 0, 1e-8, 0.5, 1.3, 10, 1e5], [-2.0, 0.3], [0.05, 0.4, 0.9]],
         (1, 2),
     ),
+    # the integer laws against 40-digit central differences of their exact mpmath sums; parameters inside
+    # their ranges (at mean 0 and prob 0 or 1 the gradient is one-sided)
+    "poisson": (
+        riskcore.crps_poisson_grad,
+        DISCRETE["poisson"][2],
+        [[-2.0, 0.0, 0.5, 3.0, 40.0, 1500.0], [1e-12, 1e-8, 0.5, 2.5, 30.0, 1000.0]],
+        (1,),
+    ),
+    "binomial": (
+        riskcore.crps_binomial_grad,
+        DISCRETE["binomial"][2],
+        [[-2.0, 0.0, 0.5, 3.0, 3.7, 10.0, 60.0], [1, 10, 200], [1e-10, 0.3, 0.5, 0.999]],
+        (2,),
+    ),
+    "negbinom": (
+        riskcore.crps_negbinom_grad,
+        DISCRETE["negbinom"][2],
+        [[-1.0, 0.0, 2.5, 3.0, 40.0, 900.0], [0.3, 2.0, 25.0], [0.05, 0.4, 0.999]],
+        (2,),
+    ),
+    "negbinom_mu": (
+        lambda y, n, mu, backend: riskcore.crps_negbinom_grad(y, n, mu=mu, backend=backend),
+        lambda y, n, mu: DISCRETE["negbinom"][2](y, n, n / (n + mu)),
+        [[-1.0, 0.0, 2.5, 3.0, 40.0, 900.0], [0.3, 2.0, 25.0], [1e-3, 3.0, 40.0]],
+        (2,),
+    ),
     "2pexponential": (
         riskcore.crps_2pexponential_grad,
         _o_2pexp,
@@ -179,6 +215,19 @@ def test_csg0_scale_gradient_is_the_rate_gradient_times_minus_rate_squared(backe
     np.testing.assert_allclose(by_scale, want, rtol=1e-11)
 
 
+def test_poisson_gradient_at_a_tiny_mean_keeps_the_last_interval(backend):
+    """At mean 1e-30 the window is {0} but dF(0)/dmean = -p(0) = -1: the slope is -2 min(y, 1), not 0
+    (forward differences at 60 digits with step 1e-45: the central step of _derivatives would go below 0)."""
+    y, mean = np.array([0.5, 3.0, -1.0]), 1e-30
+    oracle = DISCRETE["poisson"][2]
+    with mp.workdps(60):
+        h = mp.mpf("1e-45")
+        want = [float((oracle(yi, mp.mpf(mean) + h) - oracle(yi, mp.mpf(mean))) / h) for yi in y]
+    (got,) = riskcore.crps_poisson_grad(y, mean, backend=backend)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    np.testing.assert_allclose(got, [-1.0, -2.0, 0.0], rtol=1e-13)
+
+
 def test_properscoring_convention():
     """crps_gaussian(grad=True) returns [d/dmu, d/dsig]; so does crps_normal_grad, stacked."""
     grad = np.stack(riskcore.crps_normal_grad(np.array([-1.0, 0.5]), 0.2, 1.3))
@@ -216,6 +265,9 @@ def test_float32_and_shapes(backend):
         (lambda: riskcore.crps_csg0_grad(0.5, 1.0, 1.0, shift=-0.1), "shift must be >= 0"),
         (lambda: riskcore.crps_csg0_grad(0.5, 1.0), "exactly one of rate and scale"),
         (lambda: riskcore.crps_loglaplace_grad(0.5, 0.0, 1.0), "scalelog must be in \\(0, 1\\)"),
+        (lambda: riskcore.crps_poisson_grad(1.0, -0.5), "mean must be >= 0"),
+        (lambda: riskcore.crps_binomial_grad(1.0, 3.5, 0.5), "n must be"),
+        (lambda: riskcore.crps_negbinom_grad(1.0, 2.0, 0.5, mu=1.0), "exactly one of prob and mu"),
     ],
 )
 def test_invalid_parameters_raise(call, message):

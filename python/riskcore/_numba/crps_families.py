@@ -209,10 +209,8 @@ def _ratio_bound(law, p1, p2, p3, k):
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
-def crps_discrete(law, p1, p2, p3, y):
-    check = y + p1 + p2 + p3  # NaN if one of them is
-    if check != check:
-        return check
+def discrete_window(law, p1, p2, p3):
+    """discrete_window of kernels/crps_discrete.hpp: (a, p(a), b, p(b), total), p(mode) = 1."""
     lo, hi = _support(law, p1, p2, p3)
     mode = _mode(law, p1, p2, p3, lo, hi)
     total = 1.0
@@ -233,6 +231,15 @@ def crps_discrete(law, p1, p2, p3, y):
         pb *= r
         b += 1.0
         total += pb
+    return a, pa, b, pb, total
+
+
+@numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
+def crps_discrete(law, p1, p2, p3, y):
+    check = y + p1 + p2 + p3  # NaN if one of them is
+    if check != check:
+        return check
+    a, pa, b, pb, total = discrete_window(law, p1, p2, p3)
     out = max(a - y, 0.0) + max(y - b, 0.0)
     f, p, k = 0.0, pa, a
     while k < b and k < y:

@@ -6,7 +6,15 @@ import math
 
 import numba
 
-from riskcore._numba.crps_families import beta_spread_ratio, two_piece_normal_point
+from riskcore._numba.crps_families import (
+    BINOMIAL,
+    NEGBINOM,
+    POISSON,
+    _ratio,
+    beta_spread_ratio,
+    discrete_window,
+    two_piece_normal_point,
+)
 from riskcore._numba.crps_truncated import (
     LOGISTIC,
     NORMAL,
@@ -516,6 +524,59 @@ def _censored_t_part(part):
     return slope
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _cdf_slope(law, p1, p2, k):
+    """dF(k)/dtheta over p(k) (crps_discrete.hpp's slope functions)."""
+    if law == POISSON:
+        return -1.0
+    if law == BINOMIAL:
+        return -(p1 - k) / (1.0 - p2) if k < p1 else 0.0
+    return (p1 + k) / p2
+
+
+@numba.njit(cache=True, error_model="numpy")
+def crps_discrete_slope(law, p1, p2, y):
+    """crps_discrete_slope of kernels/crps_discrete.hpp."""
+    check = y + p1 + p2
+    if check != check:
+        return check
+    a, pa, b, pb, total = discrete_window(law, p1, p2, 0.0)
+    out, f, p, k = 0.0, 0.0, pa, a
+    while k <= b and k < y:
+        f += p
+        out += min(y - k, 1.0) * (f / total) * _cdf_slope(law, p1, p2, k) * (p / total)
+        if k < b:
+            p *= _ratio(law, p1, p2, 0.0, k)
+        k += 1.0
+    s, p, k = 0.0, pb, b - 1.0
+    while k >= a and k + 1.0 > y:
+        s += p
+        p /= _ratio(law, p1, p2, 0.0, k)
+        out -= (1.0 - max(y - k, 0.0)) * (s / total) * _cdf_slope(law, p1, p2, k) * (p / total)
+        k -= 1.0
+    return 2.0 * out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def poisson_mean(y, mean):
+    return crps_discrete_slope(POISSON, mean, 0.0, y)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def binomial_prob(y, n, prob):
+    return crps_discrete_slope(BINOMIAL, n, prob, y)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def negbinom_prob(y, n, prob):
+    return crps_discrete_slope(NEGBINOM, n, prob, y)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def negbinom_mu(y, n, prob):
+    return -prob * prob / n * crps_discrete_slope(NEGBINOM, n, prob, y)
+
+
 _GTC_PARTS = ("location", "scale", "lower", "upper", "lmass", "umass")
 TRUNCATED = {
     **{f"grad_gtcnormal_{n}": _gtc_part(NORMAL, i) for i, n in enumerate(_GTC_PARTS)},
@@ -565,5 +626,9 @@ DISTRIBUTIONS = {
     "grad_csg0_shift": csg0_shift,
     "grad_loglaplace_locationlog": loglaplace_locationlog,
     "grad_loglaplace_scalelog": loglaplace_scalelog,
+    "grad_poisson_mean": poisson_mean,
+    "grad_binomial_prob": binomial_prob,
+    "grad_negbinom_prob": negbinom_prob,
+    "grad_negbinom_mu": negbinom_mu,
     **TRUNCATED,
 }

@@ -462,6 +462,9 @@ BINOMIAL_SPREAD = _spread(
 POISSON_SPREAD = _spread("mean", lambda p: np.sqrt(p["mean"]))
 NEGBINOM_SPREAD = _spread("n and prob", lambda p: np.sqrt(p["n"] * (1 - p["prob"])) / p["prob"])
 HYPERGEOMETRIC_SPREAD = _spread("k", lambda p: np.where(np.isinf(p["k"]), np.inf, np.sqrt(p["k"])))
+_BINOMIAL_RULES = {**_integer("n"), **_probability("prob"), **BINOMIAL_SPREAD}
+_POISSON_RULES = {"mean must be >= 0": lambda p: p["mean"] < 0, **POISSON_SPREAD}
+_NEGBINOM_RULES = {"n must be > 0": lambda q: q["n"] <= 0, **_probability("prob", zero=False), **NEGBINOM_SPREAD}
 
 
 def crps_binomial(obs: ArrayLike, n: ArrayLike, prob: ArrayLike, *, backend: str = "auto") -> Any:
@@ -478,8 +481,7 @@ def crps_binomial(obs: ArrayLike, n: ArrayLike, prob: ArrayLike, *, backend: str
     >>> round(float(riskcore.crps_binomial(3, 10, 0.3)), 6)
     0.317323
     """
-    rules = {**_integer("n"), **_probability("prob"), **BINOMIAL_SPREAD}
-    return _closed_form("binomial", obs, {"n": n, "prob": prob}, rules, backend)
+    return _closed_form("binomial", obs, {"n": n, "prob": prob}, _BINOMIAL_RULES, backend)
 
 
 def crps_poisson(obs: ArrayLike, mean: ArrayLike, *, backend: str = "auto") -> Any:
@@ -497,8 +499,7 @@ def crps_poisson(obs: ArrayLike, mean: ArrayLike, *, backend: str = "auto") -> A
     >>> round(float(riskcore.crps_poisson(3, 2.5)), 6)
     0.457609
     """
-    rules = {"mean must be >= 0": lambda p: p["mean"] < 0, **POISSON_SPREAD}
-    return _closed_form("poisson", obs, {"mean": mean}, rules, backend)
+    return _closed_form("poisson", obs, {"mean": mean}, _POISSON_RULES, backend)
 
 
 def _negbinom_prob(n: Any, prob: Any, mu: Any) -> Any:
@@ -537,9 +538,7 @@ def crps_negbinom(
     >>> round(float(riskcore.crps_negbinom(3, 2.0, 0.4)), 6)
     0.638053
     """
-    p = _negbinom_prob(n, prob, mu)
-    rules = {"n must be > 0": lambda q: q["n"] <= 0, **_probability("prob", zero=False), **NEGBINOM_SPREAD}
-    return _closed_form("negbinom", obs, {"n": n, "prob": p}, rules, backend)
+    return _closed_form("negbinom", obs, {"n": n, "prob": _negbinom_prob(n, prob, mu)}, _NEGBINOM_RULES, backend)
 
 
 def crps_hypergeometric(obs: ArrayLike, m: ArrayLike, n: ArrayLike, k: ArrayLike, *, backend: str = "auto") -> Any:

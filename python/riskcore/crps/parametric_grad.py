@@ -10,8 +10,8 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). Shape parameters are not differentiated (t's df,
-the GEV's, gamma's, csg0's and generalised Pareto's shape, beta's a and b); rates, scales, locations,
-shifts, bounds and point masses are.
+the GEV's, gamma's, csg0's and generalised Pareto's shape, beta's a and b, the integer laws' n); rates,
+scales, locations, shifts, bounds, point masses, means and probabilities are.
 """
 
 from __future__ import annotations
@@ -21,13 +21,23 @@ from typing import Any
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
-from riskcore.crps.families import _BETA_RULES, _CSG0_RULES, _LOGLAPLACE_RULES, _SCALES
+from riskcore.crps.families import (
+    _BETA_RULES,
+    _BINOMIAL_RULES,
+    _CSG0_RULES,
+    _LOGLAPLACE_RULES,
+    _NEGBINOM_RULES,
+    _POISSON_RULES,
+    _SCALES,
+    _negbinom_prob,
+)
 from riskcore.crps.parametric import _MASSES, _ORDERED, _SCALE, _SIGMA, _rate_from
 
 __all__ = [
     "crps_2pexponential_grad",
     "crps_2pnormal_grad",
     "crps_beta_grad",
+    "crps_binomial_grad",
     "crps_csg0_grad",
     "crps_exponentialM_grad",
     "crps_exponential_grad",
@@ -38,7 +48,9 @@ __all__ = [
     "crps_logistic_grad",
     "crps_loglaplace_grad",
     "crps_lognormal_grad",
+    "crps_negbinom_grad",
     "crps_normal_grad",
+    "crps_poisson_grad",
     "crps_t_grad",
     "crps_uniform_grad",
 ]
@@ -394,3 +406,51 @@ def crps_loglaplace_grad(
     """
     params = {"locationlog": locationlog, "scalelog": scalelog}
     return _gradients("loglaplace", ("locationlog", "scalelog"), obs, params, _LOGLAPLACE_RULES, backend)
+
+
+def crps_poisson_grad(obs: ArrayLike, mean: ArrayLike, *, backend: str = "auto") -> Any:
+    r"""``(d/dmean,)`` of :func:`crps_poisson`. Differentiating its sum term by term, with
+    :math:`\partial_\lambda F(k) = -p(k)`,
+
+    .. math:: \partial_\lambda \mathrm{CRPS} = -2\sum_k [\mathrm{frac}_k F(k) - (1 - \mathrm{frac}_k) S(k)]\,p(k)
+
+    over the score's window (with the interval above its last point, whose :math:`p` is not small);
+    at ``mean`` = 0 the one-sided slope.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_poisson_grad(3, 2.5)]
+    [-0.271167]
+    """
+    return _gradients("poisson", ("mean",), obs, {"mean": mean}, _POISSON_RULES, backend)
+
+
+def crps_binomial_grad(obs: ArrayLike, n: ArrayLike, prob: ArrayLike, *, backend: str = "auto") -> Any:
+    r"""``(d/dprob,)`` of :func:`crps_binomial` (``n`` not differentiated), as :func:`crps_poisson_grad`
+    with :math:`\partial_p F(k) = -\frac{n - k}{1 - p}\,p(k)` (:math:`= -n\,b(k; n - 1, p)`); one-sided at
+    ``prob`` 0 and 1.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_binomial_grad(3, 10, 0.3)]
+    [-0.070757]
+    """
+    return _gradients("binomial", ("prob",), obs, {"n": n, "prob": prob}, _BINOMIAL_RULES, backend)
+
+
+def crps_negbinom_grad(
+    obs: ArrayLike,
+    n: ArrayLike,
+    prob: ArrayLike | None = None,
+    *,
+    mu: ArrayLike | None = None,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/dprob,)`` of :func:`crps_negbinom`, or ``(d/dmu,)`` when it is called with ``mu``
+    (``n`` not differentiated), as :func:`crps_poisson_grad` with :math:`\partial_p F(k) = \frac{n + k}{p}\,p(k)`
+    (:math:`F(k) = I_p(n, k + 1)`) and :math:`\partial_\mu = -\frac{p^2}{n}\partial_p`.
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_negbinom_grad(3, 2.0, 0.4)]
+    [0.337123]
+    """
+    params = {"n": n, "prob": _negbinom_prob(n, prob, mu)}
+    return _gradients("negbinom", ("prob" if mu is None else "mu",), obs, params, _NEGBINOM_RULES, backend)
