@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 from test_crps_closed_forms import _ncdf, _nsf, gtc, logistic_law, t_law
-from test_crps_param_grad import _derivatives
+from test_crps_param_grad import _derivatives, one_per_parameter_set
 
 import riskcore
 
@@ -129,13 +129,23 @@ def _columns(points):
     return [np.array(c, dtype=float) for c in zip(*points, strict=True)]
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_gradient_matches_numerical_derivative(backend, name):
-    fn = CASES[name][0]
-    points = _points(name)
-    got = np.stack(fn(*_columns(points), backend=backend), axis=-1)
+def _check(backend, name, points):
+    got = np.stack(CASES[name][0](*_columns(points), backend=backend), axis=-1)
     want = np.array([_expected(name, p) for p in points])
     np.testing.assert_allclose(got, want, rtol=1e-11, atol=ABSOLUTE.get(name, 1e-14))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradient_matches_numerical_derivative(backend, name):
+    """One point per set of parameters, y cycling through its values (each oracle point is a 40-digit
+    quadrature per parameter: the whole sweep takes ~6 min on 2 cores, the slow test below)."""
+    _check(backend, name, one_per_parameter_set(_points(name)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradient_matches_numerical_derivative_over_the_whole_sweep(backend, name):
+    _check(backend, name, _points(name))
 
 
 @pytest.mark.parametrize("name", list(CASES))
