@@ -96,6 +96,7 @@ CArray<T> crps_parametric_cpu(const std::string& name, const std::vector<CArray<
 #define RISKCORE_DISPATCH(dist, functor) \
   if (name == #dist) return elementwise<T, functor>(name, args);
   RISKCORE_PARAMETRIC_CRPS(RISKCORE_DISPATCH)
+  RISKCORE_PARAMETRIC_GRAD(RISKCORE_DISPATCH)
 #undef RISKCORE_DISPATCH
   throw std::invalid_argument("unknown distribution '" + name + "'");
 }
@@ -133,6 +134,7 @@ std::vector<std::string> parametric_names() {
   std::vector<std::string> names;
 #define RISKCORE_NAME(dist, functor) names.push_back(#dist);
   RISKCORE_PARAMETRIC_CRPS(RISKCORE_NAME)
+  RISKCORE_PARAMETRIC_GRAD(RISKCORE_NAME)
 #undef RISKCORE_NAME
   return names;
 }

@@ -16,6 +16,7 @@
 #include "crps_ensemble.hpp"
 #include "crps_parametric.hpp"
 #include "cuda_block.cuh"
+#include "cuda_elementwise.cuh"
 #include "cuda_launch.cuh"
 #include "cuda_launchers.hpp"
 #include "multivariate_scores.hpp"
@@ -396,24 +397,6 @@ __global__ void mixnorm_block_kernel(const T* obs, const T* mu, const T* sd, con
   if (t == 0) out[r] = static_cast<T>(sums[0] - 0.5 * sums[1]);
 }
 
-// Up to eight inputs (obs + 7 parameters); unused slots are ignored by functors of lower arity.
-template <class T>
-struct ElementwiseArgs {
-  const T* ptr[8];
-  index_t step[8];
-};
-
-template <class T, class F, size_t... I>
-__device__ double apply_functor(const ElementwiseArgs<T>& a, index_t i, std::index_sequence<I...>) {
-  return F{}(static_cast<double>(a.ptr[I][i * a.step[I]])...);
-}
-
-template <class T, class F>
-__global__ void elementwise_kernel(ElementwiseArgs<T> args, T* out, index_t n) {
-  const index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) out[i] = static_cast<T>(apply_functor<T, F>(args, i, std::make_index_sequence<F::arity + 1>{}));
-}
-
 template <class T>
 void ensemble_typed(const void* obs, const void* fct, const void* weights, void* out, index_t n,
                     index_t m, int estimator, double alpha, bool omit_nan, cudaStream_t s, bool grad) {
@@ -445,17 +428,6 @@ void ensemble_typed(const void* obs, const void* fct, const void* weights, void*
     launch("crps_ensemble", ensemble_scratch_kernel<T>, items(n, "crps_ensemble"), s, o, f, wt, res, n, m, est, alpha,
            omit_nan, key.get(), w.get());
   }
-}
-
-template <class T, class F>
-void elementwise_typed(const std::vector<const void*>& args, const std::vector<index_t>& steps,
-                       void* out, index_t n, cudaStream_t s) {
-  ElementwiseArgs<T> packed{};
-  for (size_t j = 0; j < args.size() && j < 8; ++j) {
-    packed.ptr[j] = static_cast<const T*>(args[j]);
-    packed.step[j] = steps[j];
-  }
-  launch("crps_parametric", elementwise_kernel<T, F>, items(n, "crps_parametric"), s, packed, static_cast<T*>(out), n);
 }
 
 }  // namespace
@@ -513,18 +485,8 @@ void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, c
 
 void crps_parametric(const std::string& name, int itemsize, const std::vector<const void*>& args,
                      const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream) {
-#define RISKCORE_LAUNCH(dist, functor)                                                   \
-  if (name == #dist) {                                                                   \
-    if (args.size() != functor::arity + 1)                                               \
-      throw std::invalid_argument("crps_" #dist ": wrong number of arguments");          \
-    by_itemsize(itemsize, [&](auto tag) {                                                \
-      elementwise_typed<decltype(tag), functor>(args, steps, out, n, as_stream(stream)); \
-    });                                                                                  \
-    return;                                                                              \
-  }
-  RISKCORE_PARAMETRIC_CRPS(RISKCORE_LAUNCH)
-#undef RISKCORE_LAUNCH
-  throw std::invalid_argument("unknown distribution '" + name + "'");
+  RISKCORE_PARAMETRIC_CRPS(RISKCORE_ELEMENTWISE_LAUNCH)
+  crps_parametric_grad(name, itemsize, args, steps, out, n, stream);  // throws for an unknown name
 }
 
 }  // namespace riskcore::cuda

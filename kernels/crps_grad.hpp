@@ -519,7 +519,7 @@ struct GtcSlopes {
 };
 
 template <class Family>
-RISKCORE_HD inline GtcSlopes gtc_slopes(const Family& fam, double y, double mu, double sigma, double lower,
+RISKCORE_HD RISKCORE_DEVICE_NOINLINE inline GtcSlopes gtc_slopes(const Family& fam, double y, double mu, double sigma, double lower,
                                         double upper, double lmass, double umass) {
   const double z = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
   const double c = fmin(fmax(z, l), u), kappa = 1.0 - lmass - umass, inf = static_cast<double>(INFINITY);
@@ -558,7 +558,7 @@ RISKCORE_HD inline GtcSlopes gtc_slopes(const Family& fam, double y, double mu, 
 //   dC/dl = z <= l ? 1 - S(l)^2 : -F(l)^2,   dC/du = z <= u ? S(u)^2 : -S(u) (2 - S(u)),
 // dC/dz = 2F(z) - 1 between them, and location and scale as above (parts kGtcLocation..kGtcUpper).
 template <class Family>
-RISKCORE_HD inline GtcSlopes censored_slopes(const Family& fam, double y, double mu, double sigma, double lower,
+RISKCORE_HD RISKCORE_DEVICE_NOINLINE inline GtcSlopes censored_slopes(const Family& fam, double y, double mu, double sigma, double lower,
                                              double upper) {
   const double z = (y - mu) / sigma, l = (lower - mu) / sigma, u = (upper - mu) / sigma;
   const double c = fmin(fmax(z, l), u);

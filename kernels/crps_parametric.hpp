@@ -247,7 +247,7 @@ struct GevCrps {
 #include "log_scores.hpp"
 
 // Every elementwise closed form and log score: X(name, functor). Used by the CPU bindings and the CUDA
-// launchers (at most 7 parameters: the launcher packs 8 pointers).
+// launchers (at most 7 parameters: the launcher packs 8 pointers); the gradients follow in their own list.
 #define RISKCORE_PARAMETRIC_CRPS(X)            \
   X(normal, NormalCrps)                        \
   X(logistic, LogisticCrps)                    \
@@ -301,7 +301,11 @@ struct GevCrps {
   X(logs_binomial, BinomialLogs)               \
   X(logs_poisson, PoissonLogs)                 \
   X(logs_negbinom, NegBinomialLogs)            \
-  X(logs_hypergeometric, HypergeometricLogs)   \
+  X(logs_hypergeometric, HypergeometricLogs)
+
+// Every parameter gradient (kernels/crps_grad.hpp, crps_discrete.hpp): X(name, functor); the CUDA launchers
+// live in crps_grad.cu.
+#define RISKCORE_PARAMETRIC_GRAD(X)            \
   X(grad_normal_mu, NormalGradMu)              \
   X(grad_normal_sigma, NormalGradSigma)        \
   X(grad_logistic_mu, LogisticGradMu)          \

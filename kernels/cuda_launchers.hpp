@@ -32,6 +32,10 @@ void energy_score(int itemsize, const void* obs, const void* fct, void* out, ind
 void crps_parametric(const std::string& name, int itemsize, const std::vector<const void*>& args,
                      const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream);
 
+// The parameter gradients (grad_<family>_<parameter>, crps_grad.cu), through crps_parametric.
+void crps_parametric_grad(const std::string& name, int itemsize, const std::vector<const void*>& args,
+                          const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream);
+
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream);
 
