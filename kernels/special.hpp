@@ -127,8 +127,10 @@ RISKCORE_HD inline double beta_fraction(double a, double b, double x) {
 
 // I_x(a, b) and I_x(a + 1, b) from one continued fraction: I_x(a + 1, b) = I_x(a, b) - g with
 // g = x^a (1 - x)^b / (a B(a, b)) (DLMF 8.17.20); the difference is exact to eps I_x(a, b) absolutely,
-// which is all a CRPS that adds it to O(1) terms keeps. lbeta = log_beta(a, b).
-RISKCORE_HD inline void beta_inc_pair(double a, double b, double x, double lbeta, double* i, double* i_next) {
+// which is all a CRPS that adds it to O(1) terms keeps. lbeta = log_beta(a, b). Out of line in device code:
+// the Student t laws call it from dozens of places per kernel, which made ptxas' work on crps*.cu explode.
+RISKCORE_HD RISKCORE_DEVICE_NOINLINE inline void beta_inc_pair(double a, double b, double x, double lbeta, double* i,
+                                                           double* i_next) {
   if (x <= 0.0 || x >= 1.0) {
     *i = *i_next = x <= 0.0 ? 0.0 : 1.0;
     return;
