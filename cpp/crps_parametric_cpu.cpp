@@ -120,12 +120,37 @@ CArray<T> crps_mixnorm_cpu(const CArray<T>& obs, const CArray<T>& m, const CArra
   return out;
 }
 
+// The gradient of crps_mixnorm in m, s and w: one (3, n, K) array, d/dm, d/ds, d/dw.
+template <class T>
+CArray<T> crps_mixnorm_grad_cpu(const CArray<T>& obs, const CArray<T>& m, const CArray<T>& s,
+                                const CArray<T>& w) {
+  require_shape(m, "m", {-1, -1});
+  const index_t n = m.shape(0), k = m.shape(1);
+  require_shape(obs, "obs", {n});
+  require_shape(s, "s", {n, k});
+  require_shape(w, "w", {n, k});
+  CArray<T> out({index_t{3}, n, k});
+  const T *po = obs.data(), *pm = m.data(), *ps = s.data(), *pw = w.data();
+  T* pout = out.mutable_data();
+  const index_t plane = n * k;
+  py::gil_scoped_release release;
+  parallel_for(n, 64, [&](index_t r0, index_t r1) {
+    for (index_t r = r0; r < r1; ++r) {
+      T* row = pout + r * k;
+      crps_mixnorm_grad_row<T>(po[r], pm + r * k, ps + r * k, pw + r * k, k, row, row + plane, row + 2 * plane);
+    }
+  });
+  return out;
+}
+
 template <class T>
 void bind_for_dtype(py::module_& mod) {
   mod.def("crps_parametric", &crps_parametric_cpu<T>, py::arg("name"), py::arg("args"),
           "Closed-form CRPS; args = [obs, *params], each 1-d of length n or 1.");
   mod.def("crps_mixnorm", &crps_mixnorm_cpu<T>, py::arg("obs"), py::arg("m"), py::arg("s"), py::arg("w"),
           "CRPS of normal mixtures m, s, w (n, K) against obs (n,).");
+  mod.def("crps_mixnorm_grad", &crps_mixnorm_grad_cpu<T>, py::arg("obs"), py::arg("m"), py::arg("s"), py::arg("w"),
+          "d/dm, d/ds, d/dw (3, n, K) of the CRPS of normal mixtures m, s, w (n, K) against obs (n,).");
 }
 
 }  // namespace

@@ -293,6 +293,15 @@ void bind_cuda(py::module_& m) {
     cuda::crps_mixnorm(itemsize, as_ptr(obs), as_ptr(mu), as_ptr(s), as_ptr(w), reinterpret_cast<void*>(out), n,
                        k, stream);
   });
+  m.def("cuda_crps_mixnorm_grad", [](int itemsize, std::uintptr_t obs, std::uintptr_t mu, std::uintptr_t s,
+                                     std::uintptr_t w, std::uintptr_t out, index_t n, index_t k,
+                                     std::uintptr_t stream) {
+    check_elements(itemsize, n, {obs, mu, s, w, out});
+    require(k >= 1, "the mixture needs at least one component");
+    py::gil_scoped_release release;
+    cuda::crps_mixnorm_grad(itemsize, as_ptr(obs), as_ptr(mu), as_ptr(s), as_ptr(w), reinterpret_cast<void*>(out),
+                            n, k, stream);
+  });
   // tail: the fused importance-sampling pass; returns (sums, lw_stats, errors, event_counts) on the host and
   // leaves the k-hat candidates in `terms` (and `term_buckets`) on the device.
   m.def("cuda_tail_sums", [](int itemsize, int kind, int khat, std::uintptr_t log_p, std::uintptr_t log_q,

@@ -1,5 +1,6 @@
-// CUDA launchers of the closed forms' parameter gradients (RISKCORE_PARAMETRIC_GRAD), apart from crps.cu so
-// that the two large translation units compile in parallel; reached through crps_parametric.
+// CUDA launchers of the closed forms' parameter gradients (RISKCORE_PARAMETRIC_GRAD, reached through
+// crps_parametric) and of the normal mixture's, apart from crps.cu so that the two large translation units
+// compile in parallel.
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,30 @@ void crps_parametric_grad(const std::string& name, int itemsize, const std::vect
                           const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream) {
   RISKCORE_PARAMETRIC_GRAD(RISKCORE_ELEMENTWISE_LAUNCH)
   throw std::invalid_argument("unknown distribution '" + name + "'");
+}
+
+namespace {
+
+// One thread per mixture: crps_mixnorm_grad_row into the three (n, K) planes of out.
+template <class T>
+__global__ void mixnorm_grad_kernel(const T* obs, const T* mu, const T* sd, const T* w, T* out, index_t n,
+                                    index_t k) {
+  const index_t r = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r >= n) return;
+  T* row = out + r * k;
+  crps_mixnorm_grad_row<T>(obs[r], mu + r * k, sd + r * k, w + r * k, k, row, row + n * k, row + 2 * n * k);
+}
+
+}  // namespace
+
+void crps_mixnorm_grad(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
+                       index_t n, index_t k, std::uintptr_t stream) {
+  by_itemsize(itemsize, [&](auto tag) {
+    using T = decltype(tag);
+    launch("crps_mixnorm_grad", mixnorm_grad_kernel<T>, items(n, "crps_mixnorm_grad"), as_stream(stream),
+           static_cast<const T*>(obs), static_cast<const T*>(m), static_cast<const T*>(s), static_cast<const T*>(w),
+           static_cast<T*>(out), n, k);
+  });
 }
 
 }  // namespace riskcore::cuda

@@ -39,6 +39,10 @@ void crps_parametric_grad(const std::string& name, int itemsize, const std::vect
 void crps_mixnorm(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
                   index_t n, index_t k, std::uintptr_t stream);
 
+// d/dm, d/ds, d/dw of crps_mixnorm into out (3, n, K) (crps_grad.cu).
+void crps_mixnorm_grad(int itemsize, const void* obs, const void* m, const void* s, const void* w, void* out,
+                       index_t n, index_t k, std::uintptr_t stream);
+
 // Multivariate score `kind` (MvScore of kernels/multivariate_scores.hpp) of fct (n, m, d) against obs (n, d),
 // with ensemble weights ens_w (n, m), weight-function values fw (n, m) and ow (n,), the variogram weights
 // w (n, d, d) (each null when absent). strides: element strides of fct (3), obs (2), ens_w (2), fw (2),

@@ -91,6 +91,14 @@ def test_device_inputs_give_device_results():
     grad = riskcore.crps_ensemble_grad(cupy.asarray(OBS), cupy.asarray(FCT), estimator="fair")
     assert isinstance(grad, cupy.ndarray) and grad.shape == FCT.shape
     assert isinstance(riskcore.crps_normal(cupy.asarray(OBS), 0.0, 1.0), cupy.ndarray)
+    mixture = [cupy.asarray(FCT[..., :3]), cupy.asarray(np.abs(FCT[..., 3:6]) + 0.5)]
+    for got, want in zip(
+        riskcore.crps_mixnorm_grad(cupy.asarray(OBS), *mixture),
+        riskcore.crps_mixnorm_grad(OBS, FCT[..., :3], np.abs(FCT[..., 3:6]) + 0.5, backend="cpu"),
+        strict=True,
+    ):
+        assert isinstance(got, cupy.ndarray) and got.shape == (7, 5, 3)
+        np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=1e-13, atol=1e-16)
     logs = riskcore.logs_ensemble(cupy.asarray(OBS), cupy.asarray(FCT), bw=0.4)
     assert isinstance(logs, cupy.ndarray) and logs.shape == OBS.shape
     np.testing.assert_allclose(cupy.asnumpy(logs), riskcore.logs_ensemble(OBS, FCT, bw=0.4, backend="cpu"), rtol=1e-13)
@@ -189,6 +197,8 @@ def test_bindings_check_what_the_cpu_bindings_check():
         _core.cuda_energy_score(2, 1, 1, 1, 4, 3, 2, False, 0)
     with pytest.raises(ValueError, match="null pointer"):
         _core.cuda_crps_mixnorm(8, 0, 1, 1, 1, 1, 5, 2, 0)
+    with pytest.raises(ValueError, match="at least one component"):
+        _core.cuda_crps_mixnorm_grad(8, 1, 1, 1, 1, 1, 5, 0, 0)
     with pytest.raises(ValueError, match="unknown ensemble score"):
         _core.cuda_ensemble_score("crps", 8, 1, 1, 0, 1, 4, 3, 0)
     with pytest.raises(ValueError, match="at least one member"):
@@ -352,6 +362,10 @@ def test_mixture_tiles_match_the_cpu(k):
     sd, w = rng.uniform(0.2, 2.0, size=(2, k)), rng.uniform(0.0, 1.0, size=(2, k))
     cuda = riskcore.crps_mixnorm(obs, mu, sd, w, backend="cuda")
     np.testing.assert_allclose(cuda, riskcore.crps_mixnorm(obs, mu, sd, w, backend="cpu"), rtol=1e-12)
+    grads = riskcore.crps_mixnorm_grad(obs, mu, sd, w, backend="cuda")  # one thread per mixture
+    for got, want in zip(grads, riskcore.crps_mixnorm_grad(obs, mu, sd, w, backend="cpu"), strict=True):
+        assert type(got) is np.ndarray and got.shape == (2, k)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-16)
 
 
 def test_simulator_uploads_the_tables_once_and_sums_on_the_device():

@@ -134,6 +134,13 @@ def crps_mixnorm(obs, m, s, w):
     return out
 
 
+def crps_mixnorm_grad(obs, m, s, w):
+    obs, m, s, w = (_device(a) for a in (obs, m, s, w))
+    out = cupy.empty((3, *m.shape), dtype=obs.dtype)
+    _core.cuda_crps_mixnorm_grad(out.itemsize, _ptr(obs), _ptr(m), _ptr(s), _ptr(w), _ptr(out), *m.shape, _stream())
+    return out
+
+
 def knapsack_max_sums(values, m, t_max):
     """The DP's inputs are small host arrays (slot values); layers live on the device."""
     return _core.cuda_knapsack_max_sums(

@@ -8,7 +8,8 @@ SystemError: error_spread_score of identical members did).
 
 from riskcore._numba.conformal import knapsack_max_sums
 from riskcore._numba.crps_ensemble import crps_ensemble, crps_ensemble_grad
-from riskcore._numba.crps_parametric import crps_mixnorm, crps_parametric
+from riskcore._numba.crps_mixnorm import crps_mixnorm, crps_mixnorm_grad
+from riskcore._numba.crps_parametric import crps_parametric
 from riskcore._numba.ensemble_scores import ensemble_score
 from riskcore._numba.mc import simulate_chunk
 from riskcore._numba.mc_stream import risk_moments, sequence_step
@@ -21,6 +22,7 @@ __all__ = [
     "crps_ensemble",
     "crps_ensemble_grad",
     "crps_mixnorm",
+    "crps_mixnorm_grad",
     "crps_parametric",
     "ensemble_score",
     "gaussian_shift_sums",

@@ -289,31 +289,3 @@ def crps_parametric(name, args):
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(run, range(threads)))
     return out
-
-
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def _mixnorm_loop(obs, m, s, w, out):
-    k_count = m.shape[1]
-    for r in numba.prange(m.shape[0]):
-        wsum = 0.0
-        for j in range(k_count):
-            wsum += w[r, j]
-        to_obs = 0.0
-        pairwise = 0.0
-        for j in range(k_count):
-            wj, mj, sj = w[r, j] / wsum, np.float64(m[r, j]), np.float64(s[r, j])
-            mu = obs[r] - mj
-            to_obs += wj * (mu * (2.0 * normal_cdf(mu / sj) - 1.0) + 2.0 * sj * normal_pdf(mu / sj))
-            for k in range(k_count):
-                sd = math.sqrt(sj * sj + np.float64(s[r, k]) ** 2)
-                mu = mj - m[r, k]
-                pairwise += (
-                    wj * (w[r, k] / wsum) * (mu * (2.0 * normal_cdf(mu / sd) - 1.0) + 2.0 * sd * normal_pdf(mu / sd))
-                )
-        out[r] = to_obs - 0.5 * pairwise
-
-
-def crps_mixnorm(obs, m, s, w):
-    out = np.empty(obs.shape[0], dtype=obs.dtype)
-    _mixnorm_loop(obs, m, s, w, out)
-    return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from riskcore import _crps_args as args
@@ -48,6 +49,7 @@ __all__ = [
     "crps_logistic_grad",
     "crps_loglaplace_grad",
     "crps_lognormal_grad",
+    "crps_mixnorm_grad",
     "crps_negbinom_grad",
     "crps_normal_grad",
     "crps_poisson_grad",
@@ -454,3 +456,41 @@ def crps_negbinom_grad(
     """
     params = {"n": n, "prob": _negbinom_prob(n, prob, mu)}
     return _gradients("negbinom", ("prob" if mu is None else "mu",), obs, params, _NEGBINOM_RULES, backend)
+
+
+def crps_mixnorm_grad(
+    obs: ArrayLike,
+    m: ArrayLike,
+    s: ArrayLike,
+    w: ArrayLike | None = None,
+    *,
+    axis: int = -1,
+    backend: str = "auto",
+) -> Any:
+    r"""``(d/dm, d/ds, d/dw)`` of :func:`crps_mixnorm`, each of the broadcast shape of the arguments with the
+    components along ``axis``; O(K^2) per forecast. With :math:`\tilde w = w / W`, :math:`W = \sum_k w_k`,
+    :math:`z_j = (y - m_j)/s_j`, :math:`d_{jk} = m_j - m_k`, :math:`s_{jk} = \sqrt{s_j^2 + s_k^2}`:
+
+    .. math:: \partial_{m_j} = -\tilde w_j \Big[2\Phi(z_j) - 1 + \sum_k \tilde w_k
+              \big(2\Phi(d_{jk}/s_{jk}) - 1\big)\Big], \qquad
+              \partial_{s_j} = 2\tilde w_j \Big[\varphi(z_j) - s_j \sum_k \tilde w_k
+              \frac{\varphi(d_{jk}/s_{jk})}{s_{jk}}\Big],
+
+    .. math:: \partial_{w_j} = (g_j - \textstyle\sum_i \tilde w_i g_i)/W, \qquad
+              g_j = A(y - m_j, s_j) - \textstyle\sum_k \tilde w_k A(d_{jk}, s_{jk}),
+
+    the last in the raw weights: it sums to 0 against ``w`` (the score does not change with their scale).
+    With ``w`` omitted it is the gradient at equal weights ``w = 1``.
+
+    >>> import riskcore
+    >>> [g.round(6).tolist() for g in riskcore.crps_mixnorm_grad(0.0, [-1.0, 1.0], [1.0, 1.0], [1.0, 3.0])]
+    [[-0.012666, 0.354011], [0.046807, 0.006683], [-0.091137, 0.030379]]
+    """
+    canon = args.components(obs, m, s, w, axis)
+    k = canon.arrays[1].shape[1]
+    out = canon.run("crps_mixnorm_grad", backend, empty_shape=(3, 0, k))
+    shape = (*canon.batch_shape, k)
+    if canon.pandas is not None:
+        return tuple(canon.finish(out[i], shape) for i in range(3))
+    destination = axis % np.ndim(m) - np.ndim(m)
+    return tuple(canon.xp.moveaxis(canon.finish(out[i], shape), -1, destination) for i in range(3))
