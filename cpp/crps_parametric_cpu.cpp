@@ -95,8 +95,10 @@ template <class T>
 CArray<T> crps_parametric_cpu(const std::string& name, const std::vector<CArray<T>>& args) {
 #define RISKCORE_DISPATCH(dist, functor) \
   if (name == #dist) return elementwise<T, functor>(name, args);
+#define RISKCORE_DISPATCH_GRAD(dist, functor) RISKCORE_DISPATCH(dist, NanPropagating<functor>)
   RISKCORE_PARAMETRIC_CRPS(RISKCORE_DISPATCH)
-  RISKCORE_PARAMETRIC_GRAD(RISKCORE_DISPATCH)
+  RISKCORE_PARAMETRIC_GRAD(RISKCORE_DISPATCH_GRAD)
+#undef RISKCORE_DISPATCH_GRAD
 #undef RISKCORE_DISPATCH
   throw std::invalid_argument("unknown distribution '" + name + "'");
 }

@@ -13,7 +13,9 @@ namespace riskcore::cuda {
 
 void crps_parametric_grad(const std::string& name, int itemsize, const std::vector<const void*>& args,
                           const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream) {
-  RISKCORE_PARAMETRIC_GRAD(RISKCORE_ELEMENTWISE_LAUNCH)
+#define RISKCORE_GRAD_LAUNCH(dist, functor) RISKCORE_ELEMENTWISE_LAUNCH(dist, NanPropagating<functor>)
+  RISKCORE_PARAMETRIC_GRAD(RISKCORE_GRAD_LAUNCH)
+#undef RISKCORE_GRAD_LAUNCH
   throw std::invalid_argument("unknown distribution '" + name + "'");
 }
 

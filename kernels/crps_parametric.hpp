@@ -304,7 +304,7 @@ struct GevCrps {
   X(logs_hypergeometric, HypergeometricLogs)
 
 // Every parameter gradient (kernels/crps_grad.hpp, crps_discrete.hpp): X(name, functor); the CUDA launchers
-// live in crps_grad.cu.
+// live in crps_grad.cu. Consumers run each functor as NanPropagating<functor>.
 #define RISKCORE_PARAMETRIC_GRAD(X)            \
   X(grad_normal_mu, NormalGradMu)              \
   X(grad_normal_sigma, NormalGradSigma)        \
@@ -344,6 +344,8 @@ struct GevCrps {
   X(grad_csg0_shift, Csg0GradShift)            \
   X(grad_loglaplace_locationlog, LogLaplaceGradMulog) \
   X(grad_loglaplace_scalelog, LogLaplaceGradScalelog) \
+  X(grad_loglogistic_mulog, LogLogisticGradMulog) \
+  X(grad_loglogistic_sigmalog, LogLogisticGradSigmalog) \
   X(grad_gtcnormal_location, GtcNormalGrad<kGtcLocation>) \
   X(grad_gtcnormal_scale, GtcNormalGrad<kGtcScale>) \
   X(grad_gtcnormal_lower, GtcNormalGrad<kGtcLower>) \
@@ -378,6 +380,20 @@ struct GevCrps {
   X(grad_binomial_prob, BinomialGradProb)      \
   X(grad_negbinom_prob, NegBinomialGradProb) \
   X(grad_negbinom_mu, NegBinomialGradMu)
+
+namespace riskcore {
+
+// A gradient is NaN wherever an argument is: the partials branch on y and on the parameters (y > 0, z < 0,
+// ...), and a comparison reads NaN as false, which would give a finite slope for a NaN observation.
+template <class F>
+struct NanPropagating : F {
+  template <class... P>
+  RISKCORE_HD double operator()(double y, P... params) const {
+    return ((y != y) || ... || (params != params)) ? NAN : F::operator()(y, params...);
+  }
+};
+
+}  // namespace riskcore
 
 namespace riskcore {
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 from test_crps_closed_forms import _ncdf, _nsf, gtc, logistic_law, t_law
-from test_crps_param_grad import _derivatives, one_per_parameter_set
+from test_crps_param_grad import _derivatives, check_nan_arguments, one_per_parameter_set
 
 import riskcore
 
@@ -146,6 +146,11 @@ def test_gradient_matches_numerical_derivative(backend, name):
 @pytest.mark.parametrize("name", list(CASES))
 def test_gradient_matches_numerical_derivative_over_the_whole_sweep(backend, name):
     _check(backend, name, _points(name))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_nan_arguments_give_nan(backend, name):
+    check_nan_arguments(CASES[name][0], CASES[name][2], backend)
 
 
 @pytest.mark.parametrize("name", list(CASES))

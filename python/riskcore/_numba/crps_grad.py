@@ -432,6 +432,73 @@ def loglaplace_scalelog(y, mulog, s):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _logit_power_integrals(x, c):
+    """logit_power_integrals of kernels/crps_grad.hpp: int_0^x r^c du, int_0^x r^c log r du (x <= 1/2)."""
+    if x == 0.0:
+        return 0.0, 0.0
+    a, da, xk, total, dtotal, k = 1.0, 0.0, 1.0, 0.0, 0.0, 0
+    while xk > 2.0**-57:
+        inv = 1.0 / (c + k + 1.0)
+        total += a * xk * inv
+        dtotal += (da - a * inv) * xk * inv
+        da = (da * (c + k) + a) / (k + 1.0)
+        a *= (c + k) / (k + 1.0)
+        xk *= x
+        k += 1
+    lead = x ** (c + 1.0)
+    return lead * total, lead * (total * math.log(x) + dtotal)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _beta_sym(s):
+    """beta_sym of kernels/crps_grad.hpp: pi s/sin(pi s) and its derivative."""
+    sin_ps = math.sin(math.pi * (1.0 - s)) if s > 0.5 else math.sin(math.pi * s)
+    cos_ps = math.sin(math.pi * (0.5 - s)) if s > 0.25 else math.cos(math.pi * s)
+    x = math.pi * s
+    x2 = x * x
+    if x < 0.25:
+        tail = 1.0 / 4725 + x2 * (2.0 / 93555 + x2 * (1382.0 / 638512875 + x2 * (4.0 / 18243225)))
+        one_minus_xcot = x2 * (1.0 / 3 + x2 * (1.0 / 45 + x2 * (2.0 / 945 + x2 * tail)))
+    else:
+        one_minus_xcot = 1.0 - x * cos_ps / sin_ps
+    return x / sin_ps, math.pi / sin_ps * one_minus_xcot
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _loglogistic_slopes(y, mulog, s):
+    """loglogistic_slopes of kernels/crps_grad.hpp: d/dmulog, d/dsigmalog."""
+    if y != y:
+        return y, y
+    b, db = _beta_sym(s)
+    q = (math.log(y) - mulog) / s if y > 0.0 else -math.inf
+    if q <= 0.0:
+        m, lint = _logit_power_integrals(logistic_cdf(q), s)
+        b_ip = m
+        if s <= 0.5:
+            half_gap = 0.5 * (b + (s - 1.0) * db)
+        else:
+            mb, mdb = _beta_sym(1.0 - s)
+            half_gap = 0.5 * (s * mdb - mb)
+        j_minus_k = half_gap + lint
+    else:
+        m, lint = _logit_power_integrals(logistic_cdf(-q), -s)
+        b_ip = b - m
+        j_minus_k = 0.5 * (b + (1.0 + s) * db) + lint
+    scale = math.exp(mulog)
+    return -scale * (2.0 * b_ip + (s - 1.0) * b), -2.0 * scale * j_minus_k
+
+
+@numba.njit(cache=True, error_model="numpy")
+def loglogistic_mulog(y, mulog, s):
+    return _loglogistic_slopes(y, mulog, s)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def loglogistic_sigmalog(y, mulog, s):
+    return _loglogistic_slopes(y, mulog, s)[1]
+
+
+@numba.njit(cache=True, error_model="numpy")
 def gtc_slopes(fam, df, y, mu, sigma, lower, upper, lmass, umass):
     """gtc_slopes of kernels/crps_grad.hpp: d/d(location, scale, lower, upper, lmass, umass)."""
     z, lo, u = (y - mu) / sigma, (lower - mu) / sigma, (upper - mu) / sigma
@@ -626,6 +693,8 @@ DISTRIBUTIONS = {
     "grad_csg0_shift": csg0_shift,
     "grad_loglaplace_locationlog": loglaplace_locationlog,
     "grad_loglaplace_scalelog": loglaplace_scalelog,
+    "grad_loglogistic_mulog": loglogistic_mulog,
+    "grad_loglogistic_sigmalog": loglogistic_sigmalog,
     "grad_poisson_mean": poisson_mean,
     "grad_binomial_prob": binomial_prob,
     "grad_negbinom_prob": negbinom_prob,

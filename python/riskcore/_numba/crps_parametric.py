@@ -270,21 +270,37 @@ _MAPS = {2: _map1, 3: _map2, 4: _map3, 5: _map4, 6: _map5, 7: _map6, 8: _map7}
 _SLICE_MIN = 1 << 15  # elements per thread below which one thread runs the whole call
 
 
+@numba.njit(nogil=True, error_model="numpy")
+def _propagate_nan(arg, out):
+    """out[i] = NaN wherever arg (length n or 1) is: with one call per argument, the gradients'
+    NanPropagating of kernels/crps_parametric.hpp."""
+    step = int(arg.size > 1)
+    for i in range(out.size):
+        if arg[i * step] != arg[i * step]:
+            out[i] = np.nan
+
+
 def crps_parametric(name, args):
     """args = [obs, *params], each 1-d of length n or 1 (length 1 broadcasts); contiguous slices of the
     elements on up to numba.get_num_threads() threads (elementwise: the same bits for any count)."""
     n = max(a.size for a in args)
     out = np.empty(n, dtype=args[0].dtype)
-    loop, f = _MAPS[len(args)], _DISTRIBUTIONS[name]
+    loop, f, gradient = _MAPS[len(args)], _DISTRIBUTIONS[name], name.startswith("grad_")
+
+    def run_slice(part, part_out):
+        loop(f, *part, part_out)
+        for arg in part if gradient else ():
+            _propagate_nan(arg, part_out)
+
     threads = min(numba.get_num_threads(), n // _SLICE_MIN)
     if threads <= 1:
-        loop(f, *args, out)
+        run_slice(args, out)
         return out
     edges = [n * k // threads for k in range(threads + 1)]
 
     def run(k):
         lo, hi = edges[k], edges[k + 1]
-        loop(f, *(a[lo:hi] if a.size > 1 else a for a in args), out[lo:hi])
+        run_slice([a[lo:hi] if a.size > 1 else a for a in args], out[lo:hi])
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(run, range(threads)))

@@ -235,6 +235,7 @@ def crps_exponentialM(
 
 
 _LOGLAPLACE_RULES = {"scalelog must be in (0, 1)": lambda p: (p["scalelog"] <= 0) | (p["scalelog"] >= 1)}
+_LOGLOGISTIC_RULES = {"sigmalog must be in (0, 1)": lambda p: (p["sigmalog"] <= 0) | (p["sigmalog"] >= 1)}
 
 
 def crps_loglaplace(
@@ -268,8 +269,7 @@ def crps_loglogistic(
     >>> round(float(riskcore.crps_loglogistic(1.0, 0.3, 0.4)), 6)
     0.283938
     """
-    rules = {"sigmalog must be in (0, 1)": lambda p: (p["sigmalog"] <= 0) | (p["sigmalog"] >= 1)}
-    return _closed_form("loglogistic", obs, {"mulog": mulog, "sigmalog": sigmalog}, rules, backend)
+    return _closed_form("loglogistic", obs, {"mulog": mulog, "sigmalog": sigmalog}, _LOGLOGISTIC_RULES, backend)
 
 
 def _interval(location: Any, scale: Any, lower: Any, upper: Any) -> dict[str, Any]:

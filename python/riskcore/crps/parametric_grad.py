@@ -27,6 +27,7 @@ from riskcore.crps.families import (
     _BINOMIAL_RULES,
     _CSG0_RULES,
     _LOGLAPLACE_RULES,
+    _LOGLOGISTIC_RULES,
     _NEGBINOM_RULES,
     _POISSON_RULES,
     _SCALES,
@@ -48,6 +49,7 @@ __all__ = [
     "crps_laplace_grad",
     "crps_logistic_grad",
     "crps_loglaplace_grad",
+    "crps_loglogistic_grad",
     "crps_lognormal_grad",
     "crps_mixnorm_grad",
     "crps_negbinom_grad",
@@ -408,6 +410,30 @@ def crps_loglaplace_grad(
     """
     params = {"locationlog": locationlog, "scalelog": scalelog}
     return _gradients("loglaplace", ("locationlog", "scalelog"), obs, params, _LOGLAPLACE_RULES, backend)
+
+
+def crps_loglogistic_grad(
+    obs: ArrayLike, mulog: ArrayLike = 0.0, sigmalog: ArrayLike = 0.5, *, backend: str = "auto"
+) -> Any:
+    r"""``(d/dmulog, d/dsigmalog)`` of :func:`crps_loglogistic`. In its notation (:math:`p = F(y)`,
+    :math:`r = u/(1 - u)`), from :math:`\mathrm{CRPS}(cy; \mu + \log c, s) = c\,\mathrm{CRPS}(y; \mu, s)` and
+    :math:`\partial_s F = -u(1 - u)\,\mathrm{logit}(u)/s` at :math:`u = F(z)`:
+
+    .. math:: \partial_\mu = -e^\mu B\,(2 I_p(1 + s, 1 - s) + s - 1), \qquad
+              \partial_s = -2e^\mu \int_0^1 (u - \mathbf 1\{u \ge p\})\, r^s \log r\, du,
+
+    the integral as :math:`\frac{d}{ds}B(2 + s, 1 - s)` less :math:`\int_p^1 r^s \log r\,du`, the derivative of
+    the incomplete beta function in its parameters, summed as the term-by-term derivative of its binomial
+    series on whichever of :math:`[0, p]`, :math:`[p, 1]` is shorter (about 57 terms at the median, fewer in
+    the tails). As :math:`s \to 1` two terms of size :math:`1/(1 - s)^2` cancel above the median, so the relative
+    error there grows like :math:`\epsilon/(1 - s)^2` (2e-12 at :math:`s = 0.99`, 8e-10 at 0.999).
+
+    >>> import riskcore
+    >>> [round(float(g), 6) for g in riskcore.crps_loglogistic_grad(1.0, 0.3, 0.4)]
+    [0.642295, 0.487253]
+    """
+    params = {"mulog": mulog, "sigmalog": sigmalog}
+    return _gradients("loglogistic", ("mulog", "sigmalog"), obs, params, _LOGLOGISTIC_RULES, backend)
 
 
 def crps_poisson_grad(obs: ArrayLike, mean: ArrayLike, *, backend: str = "auto") -> Any:
