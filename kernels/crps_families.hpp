@@ -82,6 +82,7 @@ struct BetaCrps {
 struct Csg0Crps {
   static constexpr int arity = 3;
   RISKCORE_HD double operator()(double y, double a, double b, double shift) const {
+    if (y != y) return y;  // fmax below would read NaN as 0
     const double below = y < 0.0 ? -y : 0.0;
     const double t = fmax(y, 0.0) + shift;
     double fd, f1d, ft, f1t;

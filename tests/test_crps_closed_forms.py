@@ -5,6 +5,7 @@ every backend; and the invalid parameters each function refuses."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 
@@ -550,6 +551,39 @@ def test_nan_parameters_give_nan(backend):
     assert np.isnan(riskcore.crps_gtct(0.0, np.nan, backend=backend))
     assert np.isnan(riskcore.crps_poisson(np.nan, 2.0, backend=backend))
     assert np.isnan(riskcore.crps_gpd(0.5, 0.2, np.nan, backend=backend))
+
+
+def _nan_cases():
+    """(name, function, grid) for every closed form of this file and test_crps_tails, and the log score of
+    the same family where it takes the same arguments."""
+    from test_crps_tails import FAMILIES
+
+    cases = [(fn, grid) for fn, grid, *_ in CONTINUOUS.values()] + [(v[0], v[1]) for v in DISCRETE.values()]
+    cases += [(fn, grid) for fn, _, grid in FAMILIES.values()]
+    for fn, grid in list(cases):
+        logs = getattr(riskcore, fn.__name__.replace("crps_", "logs_"), None)
+        if logs is not None and inspect.signature(logs).parameters == inspect.signature(fn).parameters:
+            cases.append((logs, grid))
+    return {fn.__name__: (fn, grid) for fn, grid in cases}
+
+
+NAN_CASES = _nan_cases()
+
+
+@pytest.mark.parametrize("name", list(NAN_CASES))
+def test_nan_in_any_argument_gives_nan(backend, name):
+    """NaN in the observation or in any one parameter gives NaN there (crps_csg0 on cpu/cuda returned a
+    finite score for a NaN observation through fmax); the other element does not."""
+    fn, grid = NAN_CASES[name]
+    point = [np.array([column[len(column) // 2]] * 2, dtype=float) for column in grid]
+    for k in range(len(point)):
+        args = [a.copy() for a in point]
+        args[k][0] = np.nan
+        try:
+            got = fn(*args, backend=backend)
+        except ValueError:  # a parameter the validation layer checks for NaN
+            continue
+        assert np.isnan(got[0]) and not np.isnan(got[1]), (k, got)
 
 
 BAD = [

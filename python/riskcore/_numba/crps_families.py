@@ -74,6 +74,8 @@ def beta(y, a, b, lower, upper):
 
 @numba.njit(cache=True, error_model="numpy")  # inf/NaN as in C++, no ZeroDivisionError
 def csg0(y, a, b, shift):
+    if y != y:
+        return y
     below = -y if y < 0.0 else 0.0
     t = max(y, 0.0) + shift
     fd, f1d = gamma_p_pair(a, b * shift)
