@@ -103,14 +103,21 @@ CArray<T> crps_parametric_cpu(const std::string& name, const std::vector<CArray<
   throw std::invalid_argument("unknown distribution '" + name + "'");
 }
 
+// m (n, K) with obs (n,) and s, w (n, K) beside it.
 template <class T>
-CArray<T> crps_mixnorm_cpu(const CArray<T>& obs, const CArray<T>& m, const CArray<T>& s,
-                           const CArray<T>& w) {
+void check_mixture(const CArray<T>& obs, const CArray<T>& m, const CArray<T>& s, const CArray<T>& w) {
   require_shape(m, "m", {-1, -1});
   const index_t n = m.shape(0), k = m.shape(1);
   require_shape(obs, "obs", {n});
   require_shape(s, "s", {n, k});
   require_shape(w, "w", {n, k});
+}
+
+template <class T>
+CArray<T> crps_mixnorm_cpu(const CArray<T>& obs, const CArray<T>& m, const CArray<T>& s,
+                           const CArray<T>& w) {
+  check_mixture(obs, m, s, w);
+  const index_t n = m.shape(0), k = m.shape(1);
   CArray<T> out(n);
   const T *po = obs.data(), *pm = m.data(), *ps = s.data(), *pw = w.data();
   T* pout = out.mutable_data();
@@ -126,11 +133,8 @@ CArray<T> crps_mixnorm_cpu(const CArray<T>& obs, const CArray<T>& m, const CArra
 template <class T>
 CArray<T> crps_mixnorm_grad_cpu(const CArray<T>& obs, const CArray<T>& m, const CArray<T>& s,
                                 const CArray<T>& w) {
-  require_shape(m, "m", {-1, -1});
+  check_mixture(obs, m, s, w);
   const index_t n = m.shape(0), k = m.shape(1);
-  require_shape(obs, "obs", {n});
-  require_shape(s, "s", {n, k});
-  require_shape(w, "w", {n, k});
   CArray<T> out({index_t{3}, n, k});
   const T *po = obs.data(), *pm = m.data(), *ps = s.data(), *pw = w.data();
   T* pout = out.mutable_data();

@@ -14,6 +14,17 @@
 
 namespace riskcore {
 
+// One partial of a family whose slopes come together: Partials is a functor (with `arity`) returning a struct of
+// every partial, Member the one this elementwise functor of the gradient list gives.
+template <class Partials, auto Member>
+struct SlopeOf {
+  static constexpr int arity = Partials::arity;
+  template <class... P>
+  RISKCORE_HD double operator()(double y, P... params) const {
+    return Partials{}(y, params...).*Member;
+  }
+};
+
 // d/dmu = 1 - 2 Phi(z) = 2 Phi(-z) - 1
 struct NormalGradMu {
   static constexpr int arity = 2;
@@ -268,33 +279,17 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline UniformSlopes uniform_slopes(double y,
                        width * (1.0 - lmass - f * f - 2.0 * kappa / 3.0)};
 }
 
-struct UniformGradLower {
+struct UniformPartials {  // uniform_slopes as the functor SlopeOf reads
   static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
-    return uniform_slopes(y, lower, upper, lmass, umass).lower;
+  template <class... P>
+  RISKCORE_HD UniformSlopes operator()(P... p) const {
+    return uniform_slopes(p...);
   }
 };
-
-struct UniformGradUpper {
-  static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
-    return uniform_slopes(y, lower, upper, lmass, umass).upper;
-  }
-};
-
-struct UniformGradLmass {
-  static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
-    return uniform_slopes(y, lower, upper, lmass, umass).lmass;
-  }
-};
-
-struct UniformGradUmass {
-  static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double lower, double upper, double lmass, double umass) const {
-    return uniform_slopes(y, lower, upper, lmass, umass).umass;
-  }
-};
+using UniformGradLower = SlopeOf<UniformPartials, &UniformSlopes::lower>;
+using UniformGradUpper = SlopeOf<UniformPartials, &UniformSlopes::upper>;
+using UniformGradLmass = SlopeOf<UniformPartials, &UniformSlopes::lmass>;
+using UniformGradUmass = SlopeOf<UniformPartials, &UniformSlopes::umass>;
 
 // Generalised Pareto with a point mass M at the location (GpdCrps' notation, k = 1 - M, S = (1 + xi z)^(-1/xi),
 // 0 beyond the upper end, head = 1 - S^(1 - xi)); with d head/dz = (1 - xi) S, for z > 0
@@ -327,26 +322,16 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline GpdSlopes gpd_slopes(double y, double 
                    scale * (2.0 * head / (1.0 - shape) - 2.0 * keep / (2.0 - shape))};
 }
 
-struct GpdGradLocation {
+struct GpdPartials {  // gpd_slopes as the functor SlopeOf reads
   static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double shape, double location, double scale, double mass) const {
-    return gpd_slopes(y, shape, location, scale, mass).location;
+  template <class... P>
+  RISKCORE_HD GpdSlopes operator()(P... p) const {
+    return gpd_slopes(p...);
   }
 };
-
-struct GpdGradScale {
-  static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double shape, double location, double scale, double mass) const {
-    return gpd_slopes(y, shape, location, scale, mass).scale;
-  }
-};
-
-struct GpdGradMass {
-  static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double shape, double location, double scale, double mass) const {
-    return gpd_slopes(y, shape, location, scale, mass).mass;
-  }
-};
+using GpdGradLocation = SlopeOf<GpdPartials, &GpdSlopes::location>;
+using GpdGradScale = SlopeOf<GpdPartials, &GpdSlopes::scale>;
+using GpdGradMass = SlopeOf<GpdPartials, &GpdSlopes::mass>;
 
 // Exponential with a point mass M at the location (ExponentialMCrps' notation, k = 1 - M, v = z / scale clamped
 // at 800, F = 1 - e^-v for z > 0, 0 below): d/dmass = scale (2F - k); d/dlocation = 2 k e^-v - 1 (z > 0), 1 (z <= 0);
@@ -365,26 +350,16 @@ RISKCORE_HD RISKCORE_ALWAYS_INLINE inline ExponentialMSlopes exponential_m_slope
                             above ? 2.0 * keep * v * e - keep * (2.0 * cdf - 0.5 * keep) : 0.5 * keep * keep};
 }
 
-struct ExponentialMGradMass {
+struct ExponentialMPartials {  // exponential_m_slopes as the functor SlopeOf reads
   static constexpr int arity = 3;
-  RISKCORE_HD double operator()(double y, double mass, double location, double scale) const {
-    return exponential_m_slopes(y, mass, location, scale).mass;
+  template <class... P>
+  RISKCORE_HD ExponentialMSlopes operator()(P... p) const {
+    return exponential_m_slopes(p...);
   }
 };
-
-struct ExponentialMGradLocation {
-  static constexpr int arity = 3;
-  RISKCORE_HD double operator()(double y, double mass, double location, double scale) const {
-    return exponential_m_slopes(y, mass, location, scale).location;
-  }
-};
-
-struct ExponentialMGradScale {
-  static constexpr int arity = 3;
-  RISKCORE_HD double operator()(double y, double mass, double location, double scale) const {
-    return exponential_m_slopes(y, mass, location, scale).scale;
-  }
-};
+using ExponentialMGradMass = SlopeOf<ExponentialMPartials, &ExponentialMSlopes::mass>;
+using ExponentialMGradLocation = SlopeOf<ExponentialMPartials, &ExponentialMSlopes::location>;
+using ExponentialMGradScale = SlopeOf<ExponentialMPartials, &ExponentialMSlopes::scale>;
 
 // Beta(a, b) on [lower, upper] (BetaCrps' notation: W = upper - lower, w = (y - lower)/W, m = a/(a + b),
 // R = beta_spread_ratio): CRPS = W g(w), g(w) = w (2I - 1) + m (1 - 2 I1 - R), g'(w) = 2I - 1, so
@@ -402,19 +377,15 @@ RISKCORE_HD inline BetaSlopes beta_slopes(double y, double a, double b, double l
   return BetaSlopes{1.0 - 2.0 * i - up, up};
 }
 
-struct BetaGradLower {
+struct BetaPartials {  // beta_slopes as the functor SlopeOf reads
   static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double a, double b, double lower, double upper) const {
-    return beta_slopes(y, a, b, lower, upper).lower;
+  template <class... P>
+  RISKCORE_HD BetaSlopes operator()(P... p) const {
+    return beta_slopes(p...);
   }
 };
-
-struct BetaGradUpper {
-  static constexpr int arity = 4;
-  RISKCORE_HD double operator()(double y, double a, double b, double lower, double upper) const {
-    return beta_slopes(y, a, b, lower, upper).upper;
-  }
-};
+using BetaGradLower = SlopeOf<BetaPartials, &BetaSlopes::lower>;
+using BetaGradUpper = SlopeOf<BetaPartials, &BetaSlopes::upper>;
 
 // Censored shifted gamma (Csg0Crps' notation: shape a, rate b, shift d, T = max(y, 0) + d; Q = Q(a, .),
 // Q1 = Q(a + 1, .) at b d and b T). From d CRPS = 2 int (F - H) dF over x >= 0, F(x) = P(a, b (x + d)):
@@ -487,15 +458,15 @@ RISKCORE_HD inline LogLaplaceSlopes loglaplace_slopes(double y, double mulog, do
   return LogLaplaceSlopes{scale * (a + s / d), scale * (a_s + (4.0 + s * s) / (d * d))};
 }
 
-struct LogLaplaceGradMulog {
+struct LogLaplacePartials {  // loglaplace_slopes as the functor SlopeOf reads
   static constexpr int arity = 2;
-  RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglaplace_slopes(y, mulog, s).mulog; }
+  template <class... P>
+  RISKCORE_HD LogLaplaceSlopes operator()(P... p) const {
+    return loglaplace_slopes(p...);
+  }
 };
-
-struct LogLaplaceGradScalelog {
-  static constexpr int arity = 2;
-  RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglaplace_slopes(y, mulog, s).s; }
-};
+using LogLaplaceGradMulog = SlopeOf<LogLaplacePartials, &LogLaplaceSlopes::mulog>;
+using LogLaplaceGradScalelog = SlopeOf<LogLaplacePartials, &LogLaplaceSlopes::s>;
 
 // Log-logistic (LogLogisticCrps' notation: s = sigmalog, q = (log y - mu)/s, p = F(y) = logistic(q),
 // r(u) = u/(1 - u), b = B(1 + s, 1 - s) = pi s/sin(pi s), b' = db/ds). From CRPS(cy; mu + log c, s) =
@@ -579,15 +550,15 @@ RISKCORE_HD inline LogLogisticSlopes loglogistic_slopes(double y, double mulog, 
   return LogLogisticSlopes{-scale * (2.0 * b_ip + (s - 1.0) * bs.b), -2.0 * scale * j_minus_k};
 }
 
-struct LogLogisticGradMulog {
+struct LogLogisticPartials {  // loglogistic_slopes as the functor SlopeOf reads
   static constexpr int arity = 2;
-  RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglogistic_slopes(y, mulog, s).mulog; }
+  template <class... P>
+  RISKCORE_HD LogLogisticSlopes operator()(P... p) const {
+    return loglogistic_slopes(p...);
+  }
 };
-
-struct LogLogisticGradSigmalog {
-  static constexpr int arity = 2;
-  RISKCORE_HD double operator()(double y, double mulog, double s) const { return loglogistic_slopes(y, mulog, s).s; }
-};
+using LogLogisticGradMulog = SlopeOf<LogLogisticPartials, &LogLogisticSlopes::mulog>;
+using LogLogisticGradSigmalog = SlopeOf<LogLogisticPartials, &LogLogisticSlopes::s>;
 
 // ------------------------------------------------------------------ truncated / censored families
 // In standard units (z = (y - mu)/sigma, l, u, c = clamp(z, l, u), crps_truncated.hpp's A1, A2, B1, B2, F_T,

@@ -572,9 +572,13 @@ NAN_CASES = _nan_cases()
 
 @pytest.mark.parametrize("name", list(NAN_CASES))
 def test_nan_in_any_argument_gives_nan(backend, name):
-    """NaN in the observation or in any one parameter gives NaN there (crps_csg0 on cpu/cuda returned a
-    finite score for a NaN observation through fmax); the other element does not."""
-    fn, grid = NAN_CASES[name]
+    """(crps_csg0 on cpu/cuda returned a finite score for a NaN observation through fmax.)"""
+    check_nan_arguments(*NAN_CASES[name], backend)
+
+
+def check_nan_arguments(fn, grid, backend):
+    """NaN in the observation or in any one parameter gives NaN in the result (or every array of a tuple of
+    results: a gradient's partials) at that element and not at the other, the grid's middle point."""
     point = [np.array([column[len(column) // 2]] * 2, dtype=float) for column in grid]
     for k in range(len(point)):
         args = [a.copy() for a in point]
@@ -583,7 +587,8 @@ def test_nan_in_any_argument_gives_nan(backend, name):
             got = fn(*args, backend=backend)
         except ValueError:  # a parameter the validation layer checks for NaN
             continue
-        assert np.isnan(got[0]) and not np.isnan(got[1]), (k, got)
+        for result in got if isinstance(got, tuple) else (got,):
+            assert np.isnan(result[0]) and not np.isnan(result[1]), (k, got)
 
 
 BAD = [

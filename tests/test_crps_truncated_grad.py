@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 import pytest
-from test_crps_closed_forms import _ncdf, _nsf, gtc, logistic_law, t_law
-from test_crps_param_grad import _derivatives, check_nan_arguments, one_per_parameter_set
+from test_crps_closed_forms import _ncdf, _nsf, check_nan_arguments, gtc, logistic_law, t_law
+from test_crps_param_grad import _derivatives, one_per_parameter_set
 
 import riskcore
 

@@ -267,26 +267,6 @@ def _uniform_slopes(y, lower, upper, lmass, umass):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def uniform_lower(y, lower, upper, lmass, umass):
-    return _uniform_slopes(y, lower, upper, lmass, umass)[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def uniform_upper(y, lower, upper, lmass, umass):
-    return _uniform_slopes(y, lower, upper, lmass, umass)[1]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def uniform_lmass(y, lower, upper, lmass, umass):
-    return _uniform_slopes(y, lower, upper, lmass, umass)[2]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def uniform_umass(y, lower, upper, lmass, umass):
-    return _uniform_slopes(y, lower, upper, lmass, umass)[3]
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _gpd_slopes(y, shape, location, scale, mass):
     """gpd_slopes of kernels/crps_grad.hpp: d/dlocation, d/dscale, d/dmass."""
     z = (y - location) / scale
@@ -308,21 +288,6 @@ def _gpd_slopes(y, shape, location, scale, mass):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def gpd_location(y, shape, location, scale, mass):
-    return _gpd_slopes(y, shape, location, scale, mass)[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def gpd_scale(y, shape, location, scale, mass):
-    return _gpd_slopes(y, shape, location, scale, mass)[1]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def gpd_mass(y, shape, location, scale, mass):
-    return _gpd_slopes(y, shape, location, scale, mass)[2]
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _exponential_m_slopes(y, mass, location, scale):
     """exponential_m_slopes of kernels/crps_grad.hpp: d/dmass, d/dlocation, d/dscale."""
     z = y - location
@@ -337,37 +302,12 @@ def _exponential_m_slopes(y, mass, location, scale):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def exponentialm_mass(y, mass, location, scale):
-    return _exponential_m_slopes(y, mass, location, scale)[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def exponentialm_location(y, mass, location, scale):
-    return _exponential_m_slopes(y, mass, location, scale)[1]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def exponentialm_scale(y, mass, location, scale):
-    return _exponential_m_slopes(y, mass, location, scale)[2]
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _beta_slopes(y, a, b, lower, upper):
     """beta_slopes of kernels/crps_grad.hpp: d/dlower, d/dupper."""
     w = (y - lower) / (upper - lower)
     i, i_next = beta_inc_pair(a, b, w, log_beta(a, b))
     up = a / (a + b) * (1.0 - 2.0 * i_next - beta_spread_ratio(a, b))
     return 1.0 - 2.0 * i - up, up
-
-
-@numba.njit(cache=True, error_model="numpy")
-def beta_lower(y, a, b, lower, upper):
-    return _beta_slopes(y, a, b, lower, upper)[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def beta_upper(y, a, b, lower, upper):
-    return _beta_slopes(y, a, b, lower, upper)[1]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -419,16 +359,6 @@ def _loglaplace_slopes(y, mulog, s):
     scale = math.exp(mulog)
     d = 4.0 - s * s
     return scale * (a + s / d), scale * (a_s + (4.0 + s * s) / (d * d))
-
-
-@numba.njit(cache=True, error_model="numpy")
-def loglaplace_locationlog(y, mulog, s):
-    return _loglaplace_slopes(y, mulog, s)[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def loglaplace_scalelog(y, mulog, s):
-    return _loglaplace_slopes(y, mulog, s)[1]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -486,16 +416,6 @@ def _loglogistic_slopes(y, mulog, s):
         j_minus_k = 0.5 * (b + (1.0 + s) * db) + lint
     scale = math.exp(mulog)
     return -scale * (2.0 * b_ip + (s - 1.0) * b), -2.0 * scale * j_minus_k
-
-
-@numba.njit(cache=True, error_model="numpy")
-def loglogistic_mulog(y, mulog, s):
-    return _loglogistic_slopes(y, mulog, s)[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def loglogistic_sigmalog(y, mulog, s):
-    return _loglogistic_slopes(y, mulog, s)[1]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -557,38 +477,25 @@ def censored_slopes(fam, df, y, mu, sigma, lower, upper):
     return -(dz + dl + du), scale, dl, du
 
 
-def _gtc_part(fam, part):
-    """The part-th slope of a gtc family as an elementwise function of (y, mu, sigma, lower, upper, lmass, umass)."""
+def _part(slopes, k, *fixed):
+    """The k-th partial of ``slopes(*fixed, *args)`` as an elementwise function of the score's arguments
+    (the SlopeOf of kernels/crps_grad.hpp)."""
 
     @numba.njit(error_model="numpy")
-    def slope(y, mu, sigma, lower, upper, lmass, umass):
-        return gtc_slopes(fam, 0.0, y, mu, sigma, lower, upper, lmass, umass)[part]
+    def partial(*args):
+        return slopes(*(fixed + args))[k]
 
-    return slope
-
-
-def _gtc_t_part(part):
-    @numba.njit(error_model="numpy")
-    def slope(y, df, mu, sigma, lower, upper, lmass, umass):
-        return gtc_slopes(T, df, y, mu, sigma, lower, upper, lmass, umass)[part]
-
-    return slope
+    return partial
 
 
-def _censored_part(fam, part):
-    @numba.njit(error_model="numpy")
-    def slope(y, mu, sigma, lower, upper):
-        return censored_slopes(fam, 0.0, y, mu, sigma, lower, upper)[part]
-
-    return slope
+@numba.njit(cache=True, error_model="numpy")
+def _gtc_t_slopes(y, df, mu, sigma, lower, upper, lmass, umass):
+    return gtc_slopes(T, df, y, mu, sigma, lower, upper, lmass, umass)
 
 
-def _censored_t_part(part):
-    @numba.njit(error_model="numpy")
-    def slope(y, df, mu, sigma, lower, upper):
-        return censored_slopes(T, df, y, mu, sigma, lower, upper)[part]
-
-    return slope
+@numba.njit(cache=True, error_model="numpy")
+def _censored_t_slopes(y, df, mu, sigma, lower, upper):
+    return censored_slopes(T, df, y, mu, sigma, lower, upper)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -646,12 +553,25 @@ def negbinom_mu(y, n, prob):
 
 _GTC_PARTS = ("location", "scale", "lower", "upper", "lmass", "umass")
 TRUNCATED = {
-    **{f"grad_gtcnormal_{n}": _gtc_part(NORMAL, i) for i, n in enumerate(_GTC_PARTS)},
-    **{f"grad_gtclogistic_{n}": _gtc_part(LOGISTIC, i) for i, n in enumerate(_GTC_PARTS)},
-    **{f"grad_gtct_{n}": _gtc_t_part(i) for i, n in enumerate(_GTC_PARTS)},
-    **{f"grad_cnormal_{n}": _censored_part(NORMAL, i) for i, n in enumerate(_GTC_PARTS[:4])},
-    **{f"grad_clogistic_{n}": _censored_part(LOGISTIC, i) for i, n in enumerate(_GTC_PARTS[:4])},
-    **{f"grad_ct_{n}": _censored_t_part(i) for i, n in enumerate(_GTC_PARTS[:4])},
+    **{f"grad_gtcnormal_{n}": _part(gtc_slopes, i, NORMAL, 0.0) for i, n in enumerate(_GTC_PARTS)},
+    **{f"grad_gtclogistic_{n}": _part(gtc_slopes, i, LOGISTIC, 0.0) for i, n in enumerate(_GTC_PARTS)},
+    **{f"grad_gtct_{n}": _part(_gtc_t_slopes, i) for i, n in enumerate(_GTC_PARTS)},
+    **{f"grad_cnormal_{n}": _part(censored_slopes, i, NORMAL, 0.0) for i, n in enumerate(_GTC_PARTS[:4])},
+    **{f"grad_clogistic_{n}": _part(censored_slopes, i, LOGISTIC, 0.0) for i, n in enumerate(_GTC_PARTS[:4])},
+    **{f"grad_ct_{n}": _part(_censored_t_slopes, i) for i, n in enumerate(_GTC_PARTS[:4])},
+}
+_SLOPES = {  # family: (slopes function, its partials in order)
+    "uniform": (_uniform_slopes, ("lower", "upper", "lmass", "umass")),
+    "gpd": (_gpd_slopes, ("location", "scale", "mass")),
+    "exponentialm": (_exponential_m_slopes, ("mass", "location", "scale")),
+    "beta": (_beta_slopes, ("lower", "upper")),
+    "loglaplace": (_loglaplace_slopes, ("locationlog", "scalelog")),
+    "loglogistic": (_loglogistic_slopes, ("mulog", "sigmalog")),
+}
+JOINT = {
+    f"grad_{family}_{name}": _part(slopes, i)
+    for family, (slopes, names) in _SLOPES.items()
+    for i, name in enumerate(names)
 }
 
 DISTRIBUTIONS = {
@@ -676,28 +596,13 @@ DISTRIBUTIONS = {
     "grad_twopexponential_location": twopexponential_location,
     "grad_gamma_rate": gamma_rate,
     "grad_gamma_scale": gamma_scale,
-    "grad_uniform_lower": uniform_lower,
-    "grad_uniform_upper": uniform_upper,
-    "grad_uniform_lmass": uniform_lmass,
-    "grad_uniform_umass": uniform_umass,
-    "grad_gpd_location": gpd_location,
-    "grad_gpd_scale": gpd_scale,
-    "grad_gpd_mass": gpd_mass,
-    "grad_exponentialm_mass": exponentialm_mass,
-    "grad_exponentialm_location": exponentialm_location,
-    "grad_exponentialm_scale": exponentialm_scale,
-    "grad_beta_lower": beta_lower,
-    "grad_beta_upper": beta_upper,
     "grad_csg0_rate": csg0_rate,
     "grad_csg0_scale": csg0_scale,
     "grad_csg0_shift": csg0_shift,
-    "grad_loglaplace_locationlog": loglaplace_locationlog,
-    "grad_loglaplace_scalelog": loglaplace_scalelog,
-    "grad_loglogistic_mulog": loglogistic_mulog,
-    "grad_loglogistic_sigmalog": loglogistic_sigmalog,
     "grad_poisson_mean": poisson_mean,
     "grad_binomial_prob": binomial_prob,
     "grad_negbinom_prob": negbinom_prob,
     "grad_negbinom_mu": negbinom_mu,
     **TRUNCATED,
+    **JOINT,
 }
