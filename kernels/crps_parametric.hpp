@@ -393,10 +393,6 @@ struct NanPropagating : F {
   }
 };
 
-}  // namespace riskcore
-
-namespace riskcore {
-
 // Mixture of normals with K components (weights normalised here):
 //   sum_k w_k A(y - m_k, s_k) - 1/2 sum_jk w_j w_k A(m_j - m_k, sqrt(s_j^2 + s_k^2)),
 //   A(mu, s) = mu (2 Phi(mu/s) - 1) + 2 s phi(mu/s)  (= E|X| for X ~ N(mu, s^2)).
@@ -431,9 +427,10 @@ RISKCORE_HD inline double mixnorm_component_slopes(double y, const T* m, const T
   double cdf_sum = 0.0, pdf_sum = 0.0, pair_sum = 0.0;
   for (index_t k = 0; k < k_count; ++k) {
     const double wk = w[k] / wsum, sk = s[k], sd = sqrt(sj * sj + sk * sk), d = mj - static_cast<double>(m[k]);
-    cdf_sum += wk * (2.0 * normal_cdf(d / sd) - 1.0);
-    pdf_sum += wk * normal_pdf(d / sd) / sd;
-    pair_sum += wk * normal_abs_mean(d, sd);
+    const double slope = 2.0 * normal_cdf(d / sd) - 1.0, density = normal_pdf(d / sd);  // normal_abs_mean's terms
+    cdf_sum += wk * slope;
+    pdf_sum += wk * density / sd;
+    pair_sum += wk * (d * slope + 2.0 * sd * density);
   }
   dm = -wj * (2.0 * normal_cdf(z) - 1.0 + cdf_sum);
   ds = 2.0 * wj * (normal_pdf(z) - sj * pdf_sum);
