@@ -331,6 +331,7 @@ struct GevCrps {
   X(grad_uniform_upper, UniformGradUpper)      \
   X(grad_uniform_lmass, UniformGradLmass)      \
   X(grad_uniform_umass, UniformGradUmass)      \
+  X(grad_gpd_shape, GpdGradShape)              \
   X(grad_gpd_location, GpdGradLocation)        \
   X(grad_gpd_scale, GpdGradScale)              \
   X(grad_gpd_mass, GpdGradMass)                \

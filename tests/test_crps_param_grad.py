@@ -102,8 +102,8 @@ CASES = {
     "gpd": (  # y off the location, where the point mass makes the score kink
         riskcore.crps_gpd_grad,
         _o_gpd,
-        [[-3, 1e-6, 0.3, 2, 40, 1e6], [-2.0, -0.3, 0.0, 1e-9, 0.3, 0.9], [0.0, 1.0], [1.5], [0.0, 0.2]],
-        (2, 3, 4),
+        [[-3, 1e-6, 0.3, 2, 40, 1e6], [-2.0, -0.3, -0.01, 0.0, 1e-9, 0.05, 0.3, 0.9], [0.0, 1.0], [1.5], [0.0, 0.2]],
+        (1, 2, 3, 4),
     ),
     "exponentialM": (
         riskcore.crps_exponentialM_grad,

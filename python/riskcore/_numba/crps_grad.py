@@ -267,24 +267,40 @@ def _uniform_slopes(y, lower, upper, lmass, umass):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _log1p_curvature(u):
+    """log1p_curvature of kernels/crps_grad.hpp: (log1p(u) - u / (1 + u)) / u^2."""
+    if abs(u) >= 0.1:
+        return (math.log1p(u) - u / (1.0 + u)) / (u * u)
+    total = 0.0
+    for j in range(15, -1, -1):
+        total = total * -u + (j + 1.0) / (j + 2.0)
+    return total
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _gpd_slopes(y, shape, location, scale, mass):
-    """gpd_slopes of kernels/crps_grad.hpp: d/dlocation, d/dscale, d/dmass."""
+    """gpd_slopes of kernels/crps_grad.hpp: d/dshape, d/dlocation, d/dscale, d/dmass."""
     z = (y - location) / scale
     keep = 1.0 - mass
-    sf, head = 1.0, 0.0
+    sf, head, head_shape = 1.0, 0.0, 0.0
     if z > 0.0:
         if shape < 0.0 and z >= -1.0 / shape:
             sf, head = 0.0, 1.0
         else:
             log_s = -z if shape == 0.0 else -math.log1p(shape * z) / shape
+            power = math.exp((1.0 - shape) * log_s)
             sf = math.exp(log_s)
             head = -math.expm1((1.0 - shape) * log_s)
+            if power > 0.0:
+                head_shape = power * (log_s - (1.0 - shape) * z * z * _log1p_curvature(shape * z))
     tail = keep * keep / (2.0 - shape)
     z_sf = z * sf if sf > 0.0 else 0.0
-    d_mass = scale * (2.0 * head / (1.0 - shape) - 2.0 * keep / (2.0 - shape))
+    spread = 1.0 - shape
+    d_shape = scale * (tail / (2.0 - shape) - 2.0 * keep * (head_shape + head / spread) / spread)
+    d_mass = scale * (2.0 * head / spread - 2.0 * keep / (2.0 - shape))
     if z > 0.0:
-        return 2.0 * keep * sf - 1.0, 2.0 * keep * z_sf - 2.0 * keep * head / (1.0 - shape) + tail, d_mass
-    return 1.0, tail, d_mass
+        return d_shape, 2.0 * keep * sf - 1.0, 2.0 * keep * z_sf - 2.0 * keep * head / spread + tail, d_mass
+    return d_shape, 1.0, tail, d_mass
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -562,7 +578,7 @@ TRUNCATED = {
 }
 _SLOPES = {  # family: (slopes function, its partials in order)
     "uniform": (_uniform_slopes, ("lower", "upper", "lmass", "umass")),
-    "gpd": (_gpd_slopes, ("location", "scale", "mass")),
+    "gpd": (_gpd_slopes, ("shape", "location", "scale", "mass")),
     "exponentialm": (_exponential_m_slopes, ("mass", "location", "scale")),
     "beta": (_beta_slopes, ("lower", "upper")),
     "loglaplace": (_loglaplace_slopes, ("locationlog", "scalelog")),

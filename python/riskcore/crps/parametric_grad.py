@@ -10,8 +10,9 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). Shape parameters are not differentiated (t's df,
-the GEV's, gamma's, csg0's and generalised Pareto's shape, beta's a and b, the integer laws' n); rates,
-scales, locations, shifts, bounds, point masses, means and probabilities are.
+the GEV's, gamma's and csg0's shape, beta's a and b, the integer laws' n) except the generalised
+Pareto's, whose score is elementary in it; rates, scales, locations, shifts, bounds, point masses, means
+and probabilities are.
 """
 
 from __future__ import annotations
@@ -289,23 +290,31 @@ def crps_gpd_grad(
     *,
     backend: str = "auto",
 ) -> Any:
-    r"""``(d/dlocation, d/dscale, d/dmass)`` of :func:`crps_gpd` (``shape`` not differentiated). In its
-    notation, with :math:`k = 1 - M` and :math:`h = 1 - S^{1 - \xi}`, above the location (:math:`z > 0`;
-    :math:`S = 0` beyond the upper end when :math:`\xi < 0`)
+    r"""``(d/dshape, d/dlocation, d/dscale, d/dmass)`` of :func:`crps_gpd`. In its notation, with
+    :math:`k = 1 - M`, :math:`h = 1 - S^{1 - \xi}` and :math:`L = \log S`, above the location
+    (:math:`z > 0`; :math:`S = 0` beyond the upper end when :math:`\xi < 0`)
 
     .. math:: \partial_\mu = 2kS - 1, \qquad
               \partial_\sigma = 2kzS - \frac{2kh}{1 - \xi} + \frac{k^2}{2 - \xi}, \qquad
               \partial_M = \sigma\Big[\frac{2h}{1 - \xi} - \frac{2k}{2 - \xi}\Big],
 
-    and :math:`(1, k^2 / (2 - \xi))` for the first two below it.
+    and :math:`(1, k^2 / (2 - \xi))` for the first two below it; in the shape
+
+    .. math:: \partial_\xi = \sigma\Big[\frac{k^2}{(2 - \xi)^2}
+              - \frac{2k}{1 - \xi}\Big(\partial_\xi h + \frac{h}{1 - \xi}\Big)\Big], \qquad
+              \partial_\xi h = S^{1 - \xi}\big[L - (1 - \xi)\,\partial_\xi L\big], \qquad
+              \partial_\xi L = \frac{\log(1 + \xi z) - \xi z / (1 + \xi z)}{\xi^2},
+
+    :math:`\partial_\xi L` from its power series in :math:`\xi z` near 0 (:math:`z^2 / 2` at :math:`\xi = 0`)
+    and :math:`\partial_\xi h = 0` beyond the upper end.
 
     >>> import riskcore
     >>> [round(float(g), 6) for g in riskcore.crps_gpd_grad(0.3, 0.3, 0.0, 1.5, 0.1)]
-    [0.482244, 0.446031, -1.043422]
+    [0.417479, 0.482244, 0.446031, -1.043422]
     """
     rules = {"shape must be < 1": lambda p: p["shape"] >= 1, **_SCALE, **_MASS}
     params = {"shape": shape, "location": location, "scale": scale, "mass": mass}
-    return _gradients("gpd", ("location", "scale", "mass"), obs, params, rules, backend)
+    return _gradients("gpd", ("shape", "location", "scale", "mass"), obs, params, rules, backend)
 
 
 def crps_exponentialM_grad(
