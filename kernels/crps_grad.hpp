@@ -259,6 +259,22 @@ struct GammaGradScale {
   }
 };
 
+// d/dshape at a fixed rate (or scale: the same partial), x = b y: with P(a + 1, x) = P(a, x) - g, g = x^a e^-x /
+// Gamma(a + 1), dg/da = g (log x - psi(a + 1)) and d(1/B(1/2, a))/da = (psi(a + 1/2) - psi(a)) / B(1/2, a),
+//   b d/da = 2 (x - a) dP(a, x)/da + 2 a g (log x - psi(a + 1)) - (2 P(a + 1, x) - 1) - (psi(a + 1/2) - psi(a)) / B(1/2, a)
+// (the first two are 0 at x = 0 and x = inf).
+struct GammaGradShape {
+  static constexpr int arity = 2;
+  RISKCORE_HD double operator()(double y, double shape, double rate) const {
+    double p, p_next;
+    gamma_p_pair(shape, rate * y, &p, &p_next);
+    const double inv_beta = exp(log_gamma_ratio(shape, 0.5)) / sqrt(kPi);
+    return (gamma_shape_terms(shape, rate * y).moment - (2.0 * p_next - 1.0) -
+            digamma_difference(shape, 0.5) * inv_beta) /
+           rate;
+  }
+};
+
 // Uniform on [lower, upper] with masses L at lower and U at upper (UniformCrps' notation: W = upper - lower,
 // kappa = 1 - L - U, bracket B(w) = |w - F| + kappa F^2 - (1 - 2L) F + C0, C0 = kappa^2 / 3 + (1 - L) U, and
 // B(1) = L - U + C0 = C1): d/dlmass = W (2F - F^2 - 2 kappa / 3 - U), d/dumass = W (1 - L - F^2 - 2 kappa / 3),
@@ -423,6 +439,35 @@ RISKCORE_HD inline Csg0Slopes csg0_slopes(double y, double a, double b, double s
   const double spread = gamma_q(2.0 * a + 1.0, 2.0 * b * shift) * exp(log_gamma_ratio(a, 0.5)) / sqrt(kPi);
   return Csg0Slopes{a * q1d * (2.0 - q1d) - 2.0 * a * q1t + spread, qd * (2.0 - qd) - 2.0 * qt};
 }
+
+// d/dshape (at a fixed rate or scale) of Csg0Crps' closed form, with Q = Q(a, .), Q1 = Q(a + 1, .), dF/da and
+// g lr = d g/da, moment = 2 (x - a) dF/da + 2 a g lr (gamma_shape_terms) at x = bT or bd, beta = B(1/2, a + 1/2) / pi
+// (d log beta/da = psi(a + 1/2) - psi(a + 1)) and Q2 = Q(2a, 2bd): differentiating the closed form and writing
+// every P as 1 - Q,
+//   b d/da = moment(bT) - moment(bd) + 2 Q1_T - 2 Q1_d + Q_d (2 Q1_d - Q_d) + 2 dF_d/da (b d Q_d - a Q1_d)
+//            + 2 a Q_d (g lr)_d - beta Q2 (1 + a d log beta/da) + 2 a beta dP(2a, 2bd)/da(2a),
+// so that where nearly all mass sits at 0 (Q_d -> 0) every term is O(Q_d^2) or cancels exactly (y <= 0: T = d),
+// not O(Q_d) terms cancelling to O(Q_d^2); the gamma's d/dshape at d = 0.
+RISKCORE_HD inline double csg0_shape_slope(double y, double a, double b, double shift) {
+  const double t = (y > 0.0 ? y : 0.0) + shift;
+  double qd, q1d, qt, q1t;
+  gamma_q_pair(a, b * shift, &qd, &q1d);
+  gamma_q_pair(a, b * t, &qt, &q1t);
+  const GammaShapeTerms at_t = gamma_shape_terms(a, b * t), at_d = gamma_shape_terms(a, b * shift);
+  const double beta = exp(-log_gamma_ratio(a + 0.5, 0.5)) / sqrt(kPi);
+  const double mass_terms = 2.0 * q1t - 2.0 * q1d + qd * (2.0 * q1d - qd) +
+                            2.0 * at_d.slope * (b * shift * qd - a * q1d) + 2.0 * a * qd * at_d.g_lr;
+  const double spread_terms = -beta * gamma_q(2.0 * a, 2.0 * b * shift) * (1.0 - a * digamma_difference(a + 0.5, 0.5)) +
+                              2.0 * a * beta * gamma_shape_terms(2.0 * a, 2.0 * b * shift).slope;
+  return (at_t.moment - at_d.moment + mass_terms + spread_terms) / b;
+}
+
+struct Csg0GradShape {
+  static constexpr int arity = 3;
+  RISKCORE_HD double operator()(double y, double a, double b, double shift) const {
+    return csg0_shape_slope(y, a, b, shift);
+  }
+};
 
 struct Csg0GradRate {
   static constexpr int arity = 3;

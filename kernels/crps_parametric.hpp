@@ -325,6 +325,7 @@ struct GevCrps {
   X(grad_twopexponential_scale1, TwoPieceExponentialGradScale1) \
   X(grad_twopexponential_scale2, TwoPieceExponentialGradScale2) \
   X(grad_twopexponential_location, TwoPieceExponentialGradLocation) \
+  X(grad_gamma_shape, GammaGradShape)          \
   X(grad_gamma_rate, GammaGradRate)            \
   X(grad_gamma_scale, GammaGradScale)          \
   X(grad_uniform_lower, UniformGradLower)      \
@@ -340,6 +341,7 @@ struct GevCrps {
   X(grad_exponentialm_scale, ExponentialMGradScale) \
   X(grad_beta_lower, BetaGradLower)            \
   X(grad_beta_upper, BetaGradUpper)            \
+  X(grad_csg0_shape, Csg0GradShape)            \
   X(grad_csg0_rate, Csg0GradRate)              \
   X(grad_csg0_scale, Csg0GradScale)            \
   X(grad_csg0_shift, Csg0GradShift)            \

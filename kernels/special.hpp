@@ -171,6 +171,86 @@ RISKCORE_HD inline double log_gamma_ratio(double x, double a) {
   return (x - 0.5) * log1p(a / x) + a * log(x + a) - a + stirling_delta(x + a) - stirling_delta(x);
 }
 
+// psi(x) = d log Gamma(x)/dx, x > 0: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then
+// log x - 1/(2x) + delta'(x), delta' = -sum_k B_2k / (2k x^2k) the slope of stirling_delta (to x^-14).
+RISKCORE_HD inline double stirling_delta_slope(double x) {
+  const double r = 1.0 / (x * x);
+  return -r * (1.0 / 12.0 +
+               r * (-1.0 / 120.0 +
+                    r * (1.0 / 252.0 + r * (-1.0 / 240.0 + r * (1.0 / 132.0 + r * (-691.0 / 32760.0 + r / 12.0))))));
+}
+
+RISKCORE_HD inline double digamma(double x) {
+  double shift = 0.0;
+  for (; x < 10.0; x += 1.0) shift -= 1.0 / x;
+  return shift + log(x) - 0.5 / x + stirling_delta_slope(x);
+}
+
+// psi(x + h) - psi(x), x > 0, h >= 0, without the difference of two ~log x values: each step of the
+// recurrence adds h / (x (x + h)), and beyond x = 10 log1p(h/x) + h / (2x (x + h)) + delta'(x + h) - delta'(x).
+RISKCORE_HD inline double digamma_difference(double x, double h) {
+  double sum = 0.0;
+  for (; x < 10.0; x += 1.0) sum += h / (x * (x + h));
+  return sum + log1p(h / x) + h / (2.0 * x * (x + h)) + stirling_delta_slope(x + h) - stirling_delta_slope(x);
+}
+
+// dP(a, x)/da for 0 < x < inf, given g = x^a e^-x / Gamma(a + 1) and lr = log x - psi(a + 1) (dg/da = g lr).
+// Below x = a + 1 from the series P = g (1 + S), S = sum_n t_n, t_n = x^n / ((a + 1)..(a + n)):
+//   dP/da = g [lr (1 + S) - sum_n t_n H_n],  H_n = sum_{k<=n} 1 / (a + k)  (dt_n/da = -t_n H_n);
+// above it from Q = a g / cf(a, x) (gamma_fraction): dP/da = -Q [1/a + lr - cf'/cf], cf' = dcf/da carried
+// through the Lentz recurrence in forward mode (a_n = -n (n - a), b_n = x + 2n + 1 - a: a_n' = n, b_n' = -1).
+RISKCORE_HD inline double gamma_p_shape_slope(double a, double x, double g, double lr) {
+  if (x < a + 1.0) {
+    double term = 1.0, sum = 0.0, harmonic = 0.0, weighted = 0.0;
+    for (int n = 1; n <= kMaxIter; ++n) {
+      term *= x / (a + n);
+      harmonic += 1.0 / (a + n);
+      sum += term;
+      weighted += term * harmonic;
+      if (term < sum * kEps && term * harmonic < weighted * kEps) break;
+    }
+    return g * (lr * (1.0 + sum) - weighted);
+  }
+  double f = x + 1.0 - a, df = -1.0;
+  if (f == 0.0) f = kTiny;
+  double c = f, dc = df, d = 0.0, dd = 0.0;
+  for (int n = 1; n <= kMaxIter; ++n) {
+    const double an = -n * (n - a), dan = n, bn = x + 2.0 * n + 1.0 - a;
+    double d_next = bn + an * d, dd_next = -1.0 + dan * d + an * dd;
+    if (fabs(d_next) < kTiny) {
+      d_next = kTiny;
+      dd_next = 0.0;
+    }
+    double c_next = bn + an / c, dc_next = -1.0 + dan / c - an * dc / (c * c);
+    if (fabs(c_next) < kTiny) {
+      c_next = kTiny;
+      dc_next = 0.0;
+    }
+    d = 1.0 / d_next;
+    dd = -dd_next * d * d;
+    c = c_next;
+    dc = dc_next;
+    const double delta = c * d, ddelta = dc * d + c * dd;
+    df = df * delta + f * ddelta;
+    f *= delta;
+    if (fabs(delta - 1.0) < kEps && fabs(ddelta) <= kEps * fabs(df / f)) break;
+  }
+  return -(a * g / f) * (1.0 / a + lr - df / f);
+}
+
+// The shape terms of the gamma closed forms at one point: dP(a, x)/da, g lr = d g/da and
+// 2 (x - a) dP(a, x)/da + 2 a g lr (the y-sized pair of d/dshape), all 0 at x = 0 and x = inf.
+struct GammaShapeTerms {
+  double slope, g_lr, moment;
+};
+
+RISKCORE_HD inline GammaShapeTerms gamma_shape_terms(double a, double x) {
+  if (!(x > 0.0) || isinf(x)) return GammaShapeTerms{0.0, 0.0, 0.0};
+  const double lr = log(x) - digamma(a + 1.0), g = exp(-x + a * log(x) - lgamma(a + 1.0));
+  const double slope = gamma_p_shape_slope(a, x, g, lr);
+  return GammaShapeTerms{slope, g * lr, 2.0 * (x - a) * slope + 2.0 * a * g * lr};
+}
+
 // ---------------------------------------------------------------------------------- normal tails
 // erfcx(x) = e^{x^2} erfc(x): erfc times e^{x^2} with x^2 split exactly by fma below 10 (no
 // underflow there), the asymptotic series 1/(x sqrt pi) sum (-1)^n (2n-1)!! / (2x^2)^n above.

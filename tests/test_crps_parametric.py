@@ -160,6 +160,27 @@ def test_numba_special_functions_match_scipy():
         assert nb.erfcx(x) == pytest.approx(special.erfcx(x), rel=2e-15)
 
 
+def test_numba_digamma_and_incomplete_gamma_shape_slope_match_mpmath():
+    """psi, psi(x + h) - psi(x) (no difference of two ~log x values) and dP(a, x)/da (series below
+    x = a + 1, forward-differentiated continued fraction above) against mpmath at 40 digits."""
+    from riskcore._numba import special as nb
+
+    with mpmath.workdps(40):
+        for x in (1e-3, 0.5, 1.0, 9.99, 10.0, 37.0, 1e4, 1e8):
+            assert nb.digamma(x) == pytest.approx(float(mpmath.digamma(x)), rel=1e-15, abs=1e-16)
+            want = float(mpmath.digamma(mpmath.mpf(x) + 0.5) - mpmath.digamma(x))
+            assert nb.digamma_difference(x, 0.5) == pytest.approx(want, rel=4e-15)
+        for a in (1e-3, 0.3, 1.0, 7.0, 80.0, 1e4):
+            for x in (1e-5, 0.3, 1.0, 0.9 * a, a + 1.0, 1.2 * a + 3.0, 5.0 * a + 30.0):
+                ma, mx = mpmath.mpf(a), mpmath.mpf(x)
+                g = float(mx**ma * mpmath.exp(-mx) / mpmath.gamma(ma + 1))
+                lr = float(mpmath.log(mx) - mpmath.digamma(ma + 1))
+                lower, upper, sign = (0, mx, 1) if x < a + 1 else (mx, mpmath.inf, -1)  # dP = -dQ: no 1 - Q
+                slope = mpmath.diff(lambda s, lo=lower, hi=upper: mpmath.gammainc(s, lo, hi, regularized=True), ma)
+                want = sign * float(slope)
+                assert nb.gamma_p_shape_slope(a, x, g, lr) == pytest.approx(want, rel=1e-11, abs=1e-300)
+
+
 def test_gamma_takes_rate_or_scale(backend):
     y = np.array([0.2, 1.0, 4.0])
     np.testing.assert_allclose(

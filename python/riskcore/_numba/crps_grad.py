@@ -29,9 +29,11 @@ from riskcore._numba.special import (
     EULER_GAMMA,
     beta_inc,
     beta_inc_pair,
+    digamma_difference,
     gamma_p_pair,
     gamma_q,
     gamma_q_pair,
+    gamma_shape_terms,
     lgamma1p,
     log_beta,
     log_gamma_ratio,
@@ -237,6 +239,15 @@ def _gamma_rate_slope_times_rate2(y, shape, rate):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def gamma_shape(y, shape, rate):
+    """GammaGradShape of kernels/crps_grad.hpp."""
+    _, p_next = gamma_p_pair(shape, rate * y)
+    inv_beta = math.exp(log_gamma_ratio(shape, 0.5)) / _SQRT_PI
+    moment = gamma_shape_terms(shape, rate * y)[2]
+    return (moment - (2.0 * p_next - 1.0) - digamma_difference(shape, 0.5) * inv_beta) / rate
+
+
+@numba.njit(cache=True, error_model="numpy")
 def gamma_rate(y, shape, rate):
     return _gamma_rate_slope_times_rate2(y, shape, rate) / (rate * rate)
 
@@ -336,6 +347,22 @@ def _csg0_slopes(y, a, b, shift):
     qt, q1t = gamma_q_pair(a, b * t)
     spread = gamma_q(2.0 * a + 1.0, 2.0 * b * shift) * math.exp(log_gamma_ratio(a, 0.5)) / _SQRT_PI
     return a * q1d * (2.0 - q1d) - 2.0 * a * q1t + spread, qd * (2.0 - qd) - 2.0 * qt
+
+
+@numba.njit(cache=True, error_model="numpy")
+def csg0_shape(y, a, b, shift):
+    """csg0_shape_slope of kernels/crps_grad.hpp."""
+    t = (y if y > 0.0 else 0.0) + shift
+    qd, q1d = gamma_q_pair(a, b * shift)
+    _, q1t = gamma_q_pair(a, b * t)
+    moment_t = gamma_shape_terms(a, b * t)[2]
+    slope_d, g_lr_d, moment_d = gamma_shape_terms(a, b * shift)
+    beta = math.exp(-log_gamma_ratio(a + 0.5, 0.5)) / _SQRT_PI
+    mass_terms = 2.0 * q1t - 2.0 * q1d + qd * (2.0 * q1d - qd)
+    mass_terms += 2.0 * slope_d * (b * shift * qd - a * q1d) + 2.0 * a * qd * g_lr_d
+    spread_terms = -beta * gamma_q(2.0 * a, 2.0 * b * shift) * (1.0 - a * digamma_difference(a + 0.5, 0.5))
+    spread_terms += 2.0 * a * beta * gamma_shape_terms(2.0 * a, 2.0 * b * shift)[0]
+    return (moment_t - moment_d + mass_terms + spread_terms) / b
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -610,8 +637,10 @@ DISTRIBUTIONS = {
     "grad_twopexponential_scale1": twopexponential_scale1,
     "grad_twopexponential_scale2": twopexponential_scale2,
     "grad_twopexponential_location": twopexponential_location,
+    "grad_gamma_shape": gamma_shape,
     "grad_gamma_rate": gamma_rate,
     "grad_gamma_scale": gamma_scale,
+    "grad_csg0_shape": csg0_shape,
     "grad_csg0_rate": csg0_rate,
     "grad_csg0_scale": csg0_scale,
     "grad_csg0_shift": csg0_shift,

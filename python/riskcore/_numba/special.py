@@ -100,6 +100,82 @@ def gamma_q_pair(a, x):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _stirling_delta_slope(x):
+    r = 1.0 / (x * x)
+    tail = 1.0 / 132.0 + r * (-691.0 / 32760.0 + r / 12.0)
+    return -r * (1.0 / 12.0 + r * (-1.0 / 120.0 + r * (1.0 / 252.0 + r * (-1.0 / 240.0 + r * tail))))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def digamma(x):
+    """psi(x), x > 0 (digamma of kernels/special.hpp)."""
+    shift = 0.0
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    return shift + math.log(x) - 0.5 / x + _stirling_delta_slope(x)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def digamma_difference(x, h):
+    """psi(x + h) - psi(x) without the difference (digamma_difference of kernels/special.hpp)."""
+    total = 0.0
+    while x < 10.0:
+        total += h / (x * (x + h))
+        x += 1.0
+    return total + math.log1p(h / x) + h / (2.0 * x * (x + h)) + _stirling_delta_slope(x + h) - _stirling_delta_slope(x)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma_p_shape_slope(a, x, g, lr):
+    """dP(a, x)/da, 0 < x < inf, g = x^a e^-x / Gamma(a + 1), lr = log x - psi(a + 1) (gamma_p_shape_slope
+    of kernels/special.hpp: the series below x = a + 1, the forward-differentiated continued fraction above)."""
+    if x < a + 1.0:
+        term, total, harmonic, weighted = 1.0, 0.0, 0.0, 0.0
+        for n in range(1, _MAX_ITER + 1):
+            term *= x / (a + n)
+            harmonic += 1.0 / (a + n)
+            total += term
+            weighted += term * harmonic
+            if term < total * _EPS and term * harmonic < weighted * _EPS:
+                break
+        return g * (lr * (1.0 + total) - weighted)
+    f, df = x + 1.0 - a, -1.0
+    if f == 0.0:
+        f = _TINY
+    c, dc, d, dd = f, df, 0.0, 0.0
+    for n in range(1, _MAX_ITER + 1):
+        an, dan, bn = -n * (n - a), float(n), x + 2.0 * n + 1.0 - a
+        d_next, dd_next = bn + an * d, -1.0 + dan * d + an * dd
+        if abs(d_next) < _TINY:
+            d_next, dd_next = _TINY, 0.0
+        c_next, dc_next = bn + an / c, -1.0 + dan / c - an * dc / (c * c)
+        if abs(c_next) < _TINY:
+            c_next, dc_next = _TINY, 0.0
+        d = 1.0 / d_next
+        dd = -dd_next * d * d
+        c, dc = c_next, dc_next
+        delta, ddelta = c * d, dc * d + c * dd
+        df = df * delta + f * ddelta
+        f *= delta
+        if abs(delta - 1.0) < _EPS and abs(ddelta) <= _EPS * abs(df / f):
+            break
+    return -(a * g / f) * (1.0 / a + lr - df / f)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma_shape_terms(a, x):
+    """(dP(a, x)/da, d g/da, 2 (x - a) dP(a, x)/da + 2 a d g/da), g = x^a e^-x / Gamma(a + 1): gamma_shape_terms
+    of kernels/special.hpp, all 0 at x = 0 and x = inf."""
+    if not x > 0.0 or math.isinf(x):
+        return 0.0, 0.0, 0.0
+    lr = math.log(x) - digamma(a + 1.0)
+    g = math.exp(-x + a * math.log(x) - math.lgamma(a + 1.0))
+    slope = gamma_p_shape_slope(a, x, g, lr)
+    return slope, g * lr, 2.0 * (x - a) * slope + 2.0 * a * g * lr
+
+
+@numba.njit(cache=True, error_model="numpy")
 def gamma_q(a, x):
     """Regularised upper incomplete gamma Q(a, x)."""
     if x <= 0.0:

@@ -10,8 +10,8 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). Shape parameters are not differentiated (t's df,
-the GEV's, gamma's and csg0's shape, beta's a and b, the integer laws' n) except the generalised
-Pareto's, whose score is elementary in it; rates, scales, locations, shifts, bounds, point masses, means
+the GEV's shape, beta's a and b, the integer laws' n) except the shapes of the gamma, censored shifted
+gamma and generalised Pareto laws; rates, scales, locations, shifts, bounds, point masses, means
 and probabilities are.
 """
 
@@ -227,18 +227,25 @@ def crps_gamma_grad(
     scale: ArrayLike | None = None,
     backend: str = "auto",
 ) -> Any:
-    r"""``(d/drate,)`` of :func:`crps_gamma`, or ``(d/dscale,)`` when it is called with ``scale``
-    (``shape`` is not differentiated). Differentiating the closed form in :math:`b`, the two
-    :math:`y\,p(by)` terms cancel exactly:
+    r"""``(d/dshape, d/drate)`` of :func:`crps_gamma`, or ``(d/dshape, d/dscale)`` when it is called with
+    ``scale`` (the shape partial is the same at a fixed rate or scale). Differentiating the closed form
+    in :math:`b`, the two :math:`y\,p(by)` terms cancel exactly; in :math:`a`, with :math:`x = by`,
+    :math:`g = x^a e^{-x} / \Gamma(a + 1)` and :math:`P(a + 1, x) = P(a, x) - g`,
 
     .. math:: \partial_b = \frac{a(2P(a + 1, by) - 1) + 1/B(\tfrac12, a)}{b^2}, \qquad
-              \partial_{\mathrm{scale}} = -b^2\,\partial_b.
+              \partial_{\mathrm{scale}} = -b^2\,\partial_b,
+
+    .. math:: b\,\partial_a = 2(x - a)\,\partial_a P(a, x) + 2ag\,(\log x - \psi(a + 1))
+              - (2P(a + 1, x) - 1) - \frac{\psi(a + \tfrac12) - \psi(a)}{B(\tfrac12, a)},
+
+    :math:`\partial_a P` from :math:`P`'s series below :math:`x = a + 1` (term by term) and from the
+    continued fraction of :math:`Q` above it (differentiated in forward mode through the Lentz recurrence).
 
     >>> import riskcore
     >>> [round(float(g), 6) for g in riskcore.crps_gamma_grad(1.0, 2.0, 1.0)]
-    [-0.928794]
+    [0.502563, -0.928794]
     >>> [round(float(g), 6) for g in riskcore.crps_gamma_grad(1.0, 2.0, scale=1.0)]
-    [0.928794]
+    [0.502563, 0.928794]
 
     Accuracy: 5e-11 relative (1.9e-11 at the worst point of the test's sweep, a = by = 80), where the two
     terms of the numerator cancel near the mode and :math:`P`'s prefactor :math:`x^a e^{-x} / \Gamma(a+1)`
@@ -247,7 +254,7 @@ def crps_gamma_grad(
     by_scale = rate is None and scale is not None
     params = {"shape": shape, "rate": _rate_from(rate, scale)}
     rules = {"shape must be > 0": lambda p: p["shape"] <= 0, "rate must be > 0": lambda p: p["rate"] <= 0}
-    return _gradients("gamma", ("scale" if by_scale else "rate",), obs, params, rules, backend)
+    return _gradients("gamma", ("shape", "scale" if by_scale else "rate"), obs, params, rules, backend)
 
 
 def crps_uniform_grad(
@@ -377,26 +384,35 @@ def crps_csg0_grad(
     shift: ArrayLike = 0.0,
     backend: str = "auto",
 ) -> Any:
-    r"""``(d/drate, d/dshift)`` of :func:`crps_csg0`, or ``(d/dscale, d/dshift)`` when it is called with
-    ``scale`` (``shape`` not differentiated). From :math:`\partial\,\mathrm{CRPS} = 2\int_0^\infty (F - H)\,
-    \partial F`, :math:`F(x) = P(a, b(x + \delta))`, with :math:`T = \max(y, 0) + \delta`,
-    :math:`Q = 1 - P` and :math:`Q_1 = Q(a + 1, \cdot)`:
+    r"""``(d/dshape, d/drate, d/dshift)`` of :func:`crps_csg0`, or ``(d/dshape, d/dscale, d/dshift)`` when
+    it is called with ``scale`` (the shape partial is the same at a fixed rate or scale). From
+    :math:`\partial\,\mathrm{CRPS} = 2\int_0^\infty (F - H)\,\partial F`, :math:`F(x) = P(a, b(x + \delta))`,
+    with :math:`T = \max(y, 0) + \delta`, :math:`Q = 1 - P` and :math:`Q_1 = Q(a + 1, \cdot)`:
 
     .. math:: \partial_\delta = 2P(a, bT) - 1 - P(a, b\delta)^2, \qquad
               \partial_b = \frac{a Q_1(b\delta)(2 - Q_1(b\delta)) - 2a Q_1(bT)
               + Q(2a + 1, 2b\delta)/B(\tfrac12, a)}{b^2},
 
     evaluated in :math:`Q` form (:math:`\partial_\delta = Q_\delta(2 - Q_\delta) - 2Q_T`), and
-    :math:`\partial_{\mathrm{scale}} = -b^2\partial_b`; at :math:`\delta = 0` these are
+    :math:`\partial_{\mathrm{scale}} = -b^2\partial_b`. The shape partial differentiates the closed form,
+    every :math:`P` written as :math:`1 - Q`: with :math:`m(x) = 2(x - a)\,\partial_a P(a, x) + 2a\,\partial_a g`
+    (:func:`crps_gamma_grad`'s, :math:`g = x^a e^{-x} / \Gamma(a + 1)`), :math:`\beta = B(\tfrac12, a + \tfrac12)/\pi`
+    and :math:`Q_2 = Q(2a, 2b\delta)`,
+
+    .. math:: b\,\partial_a = m(bT) - m(b\delta) + 2Q_1(bT) - 2Q_1(b\delta) + Q_\delta(2Q_1(b\delta) - Q_\delta)
+              + 2\,\partial_a P(a, b\delta)\,(b\delta Q_\delta - a Q_1(b\delta)) + 2a Q_\delta\,\partial_a g(b\delta)
+              - \beta Q_2 \big(1 + a\,\partial_a \log\beta\big) + 2a\beta\,\partial_s P(s, 2b\delta)\big|_{s = 2a},
+
+    every term :math:`O(Q_\delta^2)` where nearly all the mass sits at 0. At :math:`\delta = 0` these are
     :func:`crps_gamma_grad`'s.
 
     >>> import riskcore
     >>> [round(float(g), 6) for g in riskcore.crps_csg0_grad(0.5, 2.0, 1.5, shift=0.4)]
-    [-0.283852, -0.233289]
+    [0.201405, -0.283852, -0.233289]
     """
     by_scale = rate is None and scale is not None
     params = {"shape": shape, "rate": _rate_from(rate, scale), "shift": shift}
-    return _gradients("csg0", ("scale" if by_scale else "rate", "shift"), obs, params, _CSG0_RULES, backend)
+    return _gradients("csg0", ("shape", "scale" if by_scale else "rate", "shift"), obs, params, _CSG0_RULES, backend)
 
 
 def crps_loglaplace_grad(
