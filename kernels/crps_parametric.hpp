@@ -235,7 +235,7 @@ struct GevCrps {
     const double t = 1.0 + shape * z;
     if (t <= 0.0) return scale * (shape > 0 ? -z - constant : z - 2.0 * expm1(lg) / shape - constant);
     const double log_x = shape == 0.0 ? -z : -log1p(shape * z) / shape;
-    return scale * (-z + 2.0 * upper_gamma(-shape, exp(log_x), lg) - constant);
+    return scale * (-z + 2.0 * upper_gamma_log(-shape, log_x, lg) - constant);
   }
 };
 
@@ -316,6 +316,7 @@ struct GevCrps {
   X(grad_t_scale, StudentTGradScale)           \
   X(grad_lognormal_mulog, LognormalGradMulog)  \
   X(grad_lognormal_sigmalog, LognormalGradSigmalog) \
+  X(grad_gev_shape, GevGradShape)              \
   X(grad_gev_location, GevGradLocation)        \
   X(grad_gev_scale, GevGradScale)              \
   X(grad_twopnormal_scale1, TwoPieceNormalGradScale1) \

@@ -171,6 +171,15 @@ RISKCORE_HD inline double log_gamma_ratio(double x, double a) {
   return (x - 0.5) * log1p(a / x) + a * log(x + a) - a + stirling_delta(x + a) - stirling_delta(x);
 }
 
+// (log1p(u) - u / (1 + u)) / u^2 = sum_j (-1)^j (j + 1)/(j + 2) u^j: the series below |u| = 0.1 (16 terms,
+// truncation < 1e-16 relative), the difference above it (rounding ~4 eps / |u| relative, no worse than 4e-15).
+RISKCORE_HD inline double log1p_curvature(double u) {
+  if (fabs(u) >= 0.1) return (log1p(u) - u / (1.0 + u)) / (u * u);
+  double sum = 0.0;
+  for (int j = 15; j >= 0; --j) sum = sum * -u + (j + 1.0) / (j + 2.0);
+  return sum;
+}
+
 // psi(x) = d log Gamma(x)/dx, x > 0: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then
 // log x - 1/(2x) + delta'(x), delta' = -sum_k B_2k / (2k x^2k) the slope of stirling_delta (to x^-14).
 RISKCORE_HD inline double stirling_delta_slope(double x) {
@@ -194,23 +203,9 @@ RISKCORE_HD inline double digamma_difference(double x, double h) {
   return sum + log1p(h / x) + h / (2.0 * x * (x + h)) + stirling_delta_slope(x + h) - stirling_delta_slope(x);
 }
 
-// dP(a, x)/da for 0 < x < inf, given g = x^a e^-x / Gamma(a + 1) and lr = log x - psi(a + 1) (dg/da = g lr).
-// Below x = a + 1 from the series P = g (1 + S), S = sum_n t_n, t_n = x^n / ((a + 1)..(a + n)):
-//   dP/da = g [lr (1 + S) - sum_n t_n H_n],  H_n = sum_{k<=n} 1 / (a + k)  (dt_n/da = -t_n H_n);
-// above it from Q = a g / cf(a, x) (gamma_fraction): dP/da = -Q [1/a + lr - cf'/cf], cf' = dcf/da carried
-// through the Lentz recurrence in forward mode (a_n = -n (n - a), b_n = x + 2n + 1 - a: a_n' = n, b_n' = -1).
-RISKCORE_HD inline double gamma_p_shape_slope(double a, double x, double g, double lr) {
-  if (x < a + 1.0) {
-    double term = 1.0, sum = 0.0, harmonic = 0.0, weighted = 0.0;
-    for (int n = 1; n <= kMaxIter; ++n) {
-      term *= x / (a + n);
-      harmonic += 1.0 / (a + n);
-      sum += term;
-      weighted += term * harmonic;
-      if (term < sum * kEps && term * harmonic < weighted * kEps) break;
-    }
-    return g * (lr * (1.0 + sum) - weighted);
-  }
+// cf(a, x) of gamma_fraction and dcf/da, by the Lentz recurrence carried in forward mode (a_n = -n (n - a),
+// b_n = x + 2n + 1 - a: a_n' = n, b_n' = -1), until both the value and the slope have converged.
+RISKCORE_HD inline void gamma_fraction_slope(double a, double x, double* cf, double* cf_a) {
   double f = x + 1.0 - a, df = -1.0;
   if (f == 0.0) f = kTiny;
   double c = f, dc = df, d = 0.0, dd = 0.0;
@@ -235,7 +230,29 @@ RISKCORE_HD inline double gamma_p_shape_slope(double a, double x, double g, doub
     f *= delta;
     if (fabs(delta - 1.0) < kEps && fabs(ddelta) <= kEps * fabs(df / f)) break;
   }
-  return -(a * g / f) * (1.0 / a + lr - df / f);
+  *cf = f;
+  *cf_a = df;
+}
+
+// dP(a, x)/da for 0 < x < inf, given g = x^a e^-x / Gamma(a + 1) and lr = log x - psi(a + 1) (dg/da = g lr).
+// Below x = a + 1 from the series P = g (1 + S), S = sum_n t_n, t_n = x^n / ((a + 1)..(a + n)):
+//   dP/da = g [lr (1 + S) - sum_n t_n H_n],  H_n = sum_{k<=n} 1 / (a + k)  (dt_n/da = -t_n H_n);
+// above it from Q = a g / cf(a, x): dP/da = -Q [1/a + lr - cf'/cf] (gamma_fraction_slope).
+RISKCORE_HD inline double gamma_p_shape_slope(double a, double x, double g, double lr) {
+  if (x < a + 1.0) {
+    double term = 1.0, sum = 0.0, harmonic = 0.0, weighted = 0.0;
+    for (int n = 1; n <= kMaxIter; ++n) {
+      term *= x / (a + n);
+      harmonic += 1.0 / (a + n);
+      sum += term;
+      weighted += term * harmonic;
+      if (term < sum * kEps && term * harmonic < weighted * kEps) break;
+    }
+    return g * (lr * (1.0 + sum) - weighted);
+  }
+  double cf, cf_a;
+  gamma_fraction_slope(a, x, &cf, &cf_a);
+  return -(a * g / cf) * (1.0 / a + lr - cf_a / cf);
 }
 
 // The shape terms of the gamma closed forms at one point: dP(a, x)/da, g lr = d g/da and
@@ -383,19 +400,21 @@ RISKCORE_HD inline double lgamma1p(double a) {
   return -kEulerGamma * a + sum;
 }
 
-// Upper incomplete gamma Gamma(a, x) = int_x^inf t^{a-1} e^-t dt (not regularised), a > -1, x > 0:
+// Upper incomplete gamma Gamma(a, x) = int_x^inf t^{a-1} e^-t dt (not regularised), a > -1, x > 0, from
+// log_x = log x (so that x = e^log_x may underflow: E1 at log x = -800 is -euler + 800, not inf):
 // continued fraction for x >= 1 (or x >= a + 1), Gamma(a) Q(a, x) when a >= 1 and x < a + 1, and for
 // |a| < 1, x < 1: [Gamma(1 + a) - x^a] / a - x^a sum_{n>=1} (-x)^n / (n! (a + n)) with the bracket from
 // expm1 (exact through a = 0, where it is -euler - log x and Gamma(0, x) = E1(x)).
 // lg1p = lgamma1p(a), for callers that have it (or hoist it out of a loop over x).
-RISKCORE_HD inline double upper_gamma(double a, double x, double lg1p) {
+RISKCORE_HD inline double upper_gamma_log(double a, double log_x, double lg1p) {
+  const double x = exp(log_x);
   if (isinf(x)) return 0.0;
   if (x >= 1.0 && (a < 1.0 || x >= a + 1.0)) {
-    return exp(-x + a * log(x)) / gamma_fraction(a, x);
+    return exp(-x + a * log_x) / gamma_fraction(a, x);
   }
   if (a >= 1.0) return exp(lgamma(a)) * gamma_q(a, x);
-  const double log_x = log(x);
   const double head = a == 0.0 ? -kEulerGamma - log_x : (expm1(lg1p) - expm1(a * log_x)) / a;
+  if (!(x > 0.0)) return head;
   double term = 1.0, sum = 0.0;
   for (int n = 1; n <= kMaxIter; ++n) {
     term *= -x / n;
@@ -406,8 +425,62 @@ RISKCORE_HD inline double upper_gamma(double a, double x, double lg1p) {
   return head - exp(a * log_x) * sum;
 }
 
-RISKCORE_HD inline double upper_gamma(double a, double x) {
-  return upper_gamma(a, x, x >= 1.0 || a >= 1.0 ? 0.0 : lgamma1p(a));  // lg1p only read for x < 1, a < 1
+RISKCORE_HD inline double upper_gamma_log(double a, double log_x) {  // lg1p only read for x < 1, a < 1
+  return upper_gamma_log(a, log_x, log_x >= 0.0 || a >= 1.0 ? 0.0 : lgamma1p(a));
+}
+
+// S = sum_{n>=1} (-x)^n / (n! (a + n)) of upper_gamma_log's x < 1 branch with dS/da = -sum (-x)^n / (n! (a + n)^2) and
+// x dS/dx = sum n (-x)^n / (n! (a + n)).
+struct UpperGammaSeries {
+  double sum, sum_a, sum_x;
+};
+
+RISKCORE_HD inline UpperGammaSeries upper_gamma_series_slopes(double a, double x) {
+  double term = 1.0, sum = 0.0, sum_a = 0.0, sum_x = 0.0;
+  for (int n = 1; n <= kMaxIter; ++n) {
+    term *= -x / n;
+    const double t_n = term / (a + n);
+    sum += t_n;
+    sum_a -= t_n / (a + n);
+    sum_x += n * t_n;
+    if (fabs(t_n) < kEps * fabs(sum) && fabs(n * t_n) < kEps * fabs(sum_x)) break;
+  }
+  return UpperGammaSeries{sum, sum_a, sum_x};
+}
+
+// h(a) = (Gamma(1 + a) - 1) / a (upper_gamma_log's head without its x^a part; -euler at a = 0) and its slope.
+RISKCORE_HD inline double gamma1p_ratio(double a) { return a == 0.0 ? -kEulerGamma : expm1(lgamma1p(a)) / a; }
+
+// d/da of h(a), a > -1:
+// [a Gamma(1 + a) psi(1 + a) - (Gamma(1 + a) - 1)] / a^2, and below |a| = 0.1, where that cancels, the Taylor
+// series sum_j (j + 1) c_{j+2} a^j of Gamma(1 + a) = sum_k c_k a^k (18 terms, truncation < 2e-17).
+RISKCORE_HD inline double gamma1p_ratio_slope(double a) {
+  if (fabs(a) >= 0.1) {
+    const double g = exp(lgamma1p(a));
+    return (a * g * digamma(1.0 + a) - (g - 1.0)) / (a * a);
+  }
+  constexpr double c[] = {0.9890559953279725554,  -1.814958152161772578, 2.945184260503200562,  -3.9279802756125808084,
+                          4.9657455731063809658,  -5.9760105626545892038, 6.9867398564819024539, -7.9922021409756389424,
+                          8.9956409046549969696,  -9.9975659750860128703, 10.998660984466466033, -11.999268770477331802,
+                          12.999603730925267358,  -13.999786537791278682, 14.999885617186098238, -15.999938985431572992,
+                          16.999967582379225165,  -17.999982836440400839};
+  double sum = 0.0;
+  for (int j = 17; j >= 0; --j) sum = sum * a + c[j];
+  return sum;
+}
+
+// E(w) = expm1(w) / w and E'(w) = ((w - 1) e^w + 1) / w^2, the latter from its series sum_{k>=1} k w^(k-1) / (k+1)!
+// below |w| = 1 (20 terms), where the closed form cancels.
+RISKCORE_HD inline double expm1_ratio(double w) { return w == 0.0 ? 1.0 : expm1(w) / w; }
+
+RISKCORE_HD inline double expm1_ratio_slope(double w) {
+  if (fabs(w) >= 1.0) return ((w - 1.0) * exp(w) + 1.0) / (w * w);
+  double term = 0.5, sum = 0.5;  // k = 1
+  for (int k = 1; k < 20; ++k) {
+    term *= (k + 1.0) / k * w / (k + 2.0);
+    sum += term;
+  }
+  return sum;
 }
 
 }  // namespace riskcore

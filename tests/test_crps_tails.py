@@ -126,7 +126,7 @@ def _gev_oracle(y, xi, loc, scale):
 
 
 GEV_SHAPES = [-5.0, -0.9, -0.3, -1e-3, -1e-6, -1e-10, -1e-300, 0.0, 1e-300, 1e-10, 1e-6, 1e-3, 0.05, 0.3, 0.7, 0.95]
-GEV_OBS = [-30.0, -4.0, -1.0, -0.2, 0.0, 0.3, 1.0, 3.0, 10.0, 40.0]
+GEV_OBS = [-30.0, -4.0, -1.0, -0.2, 0.0, 0.3, 1.0, 3.0, 10.0, 40.0, 2e3]  # 2e3: e^-z underflows at xi = 0
 
 
 def test_gev_sweep_through_zero_shape(backend):

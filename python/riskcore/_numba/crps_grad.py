@@ -29,19 +29,28 @@ from riskcore._numba.special import (
     EULER_GAMMA,
     beta_inc,
     beta_inc_pair,
+    digamma,
     digamma_difference,
+    expm1_ratio,
+    expm1_ratio_slope,
+    gamma1p_ratio,
+    gamma1p_ratio_slope,
+    gamma_fraction_slope,
     gamma_p_pair,
+    gamma_p_shape_slope,
     gamma_q,
     gamma_q_pair,
     gamma_shape_terms,
     lgamma1p,
+    log1p_curvature,
     log_beta,
     log_gamma_ratio,
     logistic_cdf,
     mills,
     normal_cdf,
     normal_pdf,
-    upper_gamma,
+    upper_gamma_log,
+    upper_gamma_series_slopes,
 )
 
 _LOG2 = math.log(2.0)
@@ -115,6 +124,48 @@ def t_scale(y, df, location, scale):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def gev_constant_slope(shape):
+    """gev_constant_slope of kernels/crps_grad.hpp: dC/dxi."""
+    w = shape * _LOG2
+    bracket = _LOG2 * expm1_ratio_slope(w) - expm1_ratio(w) * digamma(1.0 - shape)
+    return -gamma1p_ratio_slope(-shape) + _LOG2 * math.exp(lgamma1p(-shape)) * bracket
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _gev_upper_gamma_path_slope(shape, z, t):
+    """gev_upper_gamma_path_slope of kernels/crps_grad.hpp: d Gamma(-xi, x)/dxi at fixed z."""
+    a = -shape
+    log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
+    x = math.exp(log_x)
+    path = z * z * log1p_curvature(shape * z)
+    if x >= 1.0 and (a < 1.0 or x >= a + 1.0):
+        e = math.exp(-x)
+        if not e > 0.0:
+            return 0.0
+        cf, cf_a = gamma_fraction_slope(a, x)
+        return -(t * e / cf) * (log_x - cf_a / cf) - t * e * path
+    if not x > 0.0:
+        return -gamma1p_ratio_slope(a)
+    if a >= 1.0:
+        g = math.exp(-x + a * log_x - math.lgamma(a + 1.0))
+        p_a = gamma_p_shape_slope(a, x, g, log_x - digamma(a + 1.0))
+        return -math.exp(math.lgamma(a)) * (digamma(a) * gamma_q(a, x) - p_a) - t * math.exp(-x) * path
+    total, total_a, total_x = upper_gamma_series_slopes(a, x)
+    return -gamma1p_ratio_slope(a) - z * total + t * total_a - t * total_x * path
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gev_shape(y, shape, location, scale):
+    """GevGradShape of kernels/crps_grad.hpp."""
+    z = (y - location) / scale
+    t = 1.0 + shape * z
+    c_slope = gev_constant_slope(shape)
+    if t <= 0.0:
+        return scale * (-c_slope if shape > 0 else -2.0 * gamma1p_ratio_slope(-shape) - c_slope)
+    return scale * (2.0 * _gev_upper_gamma_path_slope(shape, z, t) - c_slope)
+
+
+@numba.njit(cache=True, error_model="numpy")
 def lognormal_mulog(y, mulog, sigmalog):
     below, spread = lognormal_terms(y, mulog, sigmalog)
     return 2.0 * (spread - below)
@@ -154,7 +205,10 @@ def gev_scale(y, shape, location, scale):
         return -constant if shape > 0 else -2.0 * math.expm1(lg) / shape - constant
     log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
     x = math.exp(log_x)
-    return 2.0 * upper_gamma(-shape, x) - constant - 2.0 * z * math.exp(-x)
+    if x < 1.0 and shape > -1.0:
+        series = upper_gamma_series_slopes(-shape, x)[0] if x > 0.0 else 0.0
+        return 2.0 * (gamma1p_ratio(-shape) - (1.0 + shape * z) * series) - constant - 2.0 * z * math.expm1(-x)
+    return 2.0 * upper_gamma_log(-shape, log_x) - constant - 2.0 * z * math.exp(-x)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -278,17 +332,6 @@ def _uniform_slopes(y, lower, upper, lmass, umass):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _log1p_curvature(u):
-    """log1p_curvature of kernels/crps_grad.hpp: (log1p(u) - u / (1 + u)) / u^2."""
-    if abs(u) >= 0.1:
-        return (math.log1p(u) - u / (1.0 + u)) / (u * u)
-    total = 0.0
-    for j in range(15, -1, -1):
-        total = total * -u + (j + 1.0) / (j + 2.0)
-    return total
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _gpd_slopes(y, shape, location, scale, mass):
     """gpd_slopes of kernels/crps_grad.hpp: d/dshape, d/dlocation, d/dscale, d/dmass."""
     z = (y - location) / scale
@@ -303,7 +346,7 @@ def _gpd_slopes(y, shape, location, scale, mass):
             sf = math.exp(log_s)
             head = -math.expm1((1.0 - shape) * log_s)
             if power > 0.0:
-                head_shape = power * (log_s - (1.0 - shape) * z * z * _log1p_curvature(shape * z))
+                head_shape = power * (log_s - (1.0 - shape) * z * z * log1p_curvature(shape * z))
     tail = keep * keep / (2.0 - shape)
     z_sf = z * sf if sf > 0.0 else 0.0
     spread = 1.0 - shape
@@ -628,6 +671,7 @@ DISTRIBUTIONS = {
     "grad_t_scale": t_scale,
     "grad_lognormal_mulog": lognormal_mulog,
     "grad_lognormal_sigmalog": lognormal_sigmalog,
+    "grad_gev_shape": gev_shape,
     "grad_gev_location": gev_location,
     "grad_gev_scale": gev_scale,
     "grad_twopnormal_scale1": twopnormal_scale1,

@@ -18,7 +18,7 @@ from riskcore._numba.special import (
     log_gamma_ratio,
     normal_cdf,
     normal_pdf,
-    upper_gamma,
+    upper_gamma_log,
 )
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -157,7 +157,7 @@ def gev(y, shape, location, scale):
     if t_ <= 0.0:
         return scale * (-z - constant if shape > 0 else z - 2.0 * math.expm1(lg) / shape - constant)
     log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
-    return scale * (-z + 2.0 * upper_gamma(-shape, math.exp(log_x)) - constant)
+    return scale * (-z + 2.0 * upper_gamma_log(-shape, log_x) - constant)
 
 
 # The elementwise loops, one per arity: each argument is 1-d of length n or 1 (then read at index 0:

@@ -100,6 +100,17 @@ def gamma_q_pair(a, x):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def log1p_curvature(u):
+    """log1p_curvature of kernels/special.hpp: (log1p(u) - u / (1 + u)) / u^2."""
+    if abs(u) >= 0.1:
+        return (math.log1p(u) - u / (1.0 + u)) / (u * u)
+    total = 0.0
+    for j in range(15, -1, -1):
+        total = total * -u + (j + 1.0) / (j + 2.0)
+    return total
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _stirling_delta_slope(x):
     r = 1.0 / (x * x)
     tail = 1.0 / 132.0 + r * (-691.0 / 32760.0 + r / 12.0)
@@ -127,19 +138,9 @@ def digamma_difference(x, h):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def gamma_p_shape_slope(a, x, g, lr):
-    """dP(a, x)/da, 0 < x < inf, g = x^a e^-x / Gamma(a + 1), lr = log x - psi(a + 1) (gamma_p_shape_slope
-    of kernels/special.hpp: the series below x = a + 1, the forward-differentiated continued fraction above)."""
-    if x < a + 1.0:
-        term, total, harmonic, weighted = 1.0, 0.0, 0.0, 0.0
-        for n in range(1, _MAX_ITER + 1):
-            term *= x / (a + n)
-            harmonic += 1.0 / (a + n)
-            total += term
-            weighted += term * harmonic
-            if term < total * _EPS and term * harmonic < weighted * _EPS:
-                break
-        return g * (lr * (1.0 + total) - weighted)
+def gamma_fraction_slope(a, x):
+    """(cf(a, x), dcf/da): _gamma_fraction with the Lentz recurrence in forward mode (gamma_fraction_slope of
+    kernels/special.hpp)."""
     f, df = x + 1.0 - a, -1.0
     if f == 0.0:
         f = _TINY
@@ -160,7 +161,25 @@ def gamma_p_shape_slope(a, x, g, lr):
         f *= delta
         if abs(delta - 1.0) < _EPS and abs(ddelta) <= _EPS * abs(df / f):
             break
-    return -(a * g / f) * (1.0 / a + lr - df / f)
+    return f, df
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma_p_shape_slope(a, x, g, lr):
+    """dP(a, x)/da, 0 < x < inf, g = x^a e^-x / Gamma(a + 1), lr = log x - psi(a + 1) (gamma_p_shape_slope
+    of kernels/special.hpp: the series below x = a + 1, the forward-differentiated continued fraction above)."""
+    if x < a + 1.0:
+        term, total, harmonic, weighted = 1.0, 0.0, 0.0, 0.0
+        for n in range(1, _MAX_ITER + 1):
+            term *= x / (a + n)
+            harmonic += 1.0 / (a + n)
+            total += term
+            weighted += term * harmonic
+            if term < total * _EPS and term * harmonic < weighted * _EPS:
+                break
+        return g * (lr * (1.0 + total) - weighted)
+    cf, cf_a = gamma_fraction_slope(a, x)
+    return -(a * g / cf) * (1.0 / a + lr - cf_a / cf)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -350,16 +369,18 @@ def lgamma1p(a):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def upper_gamma(a, x):
-    """Gamma(a, x), a > -1, x > 0 (not regularised)."""
+def upper_gamma_log(a, log_x):
+    """Gamma(a, x), a > -1, from log_x = log x > -inf (x may underflow; upper_gamma_log of kernels/special.hpp)."""
+    x = math.exp(log_x)
     if math.isinf(x):
         return 0.0
     if x >= 1.0 and (a < 1.0 or x >= a + 1.0):
-        return math.exp(-x + a * math.log(x)) / _gamma_fraction(a, x)
+        return math.exp(-x + a * log_x) / _gamma_fraction(a, x)
     if a >= 1.0:
         return math.exp(math.lgamma(a)) * gamma_q(a, x)
-    log_x = math.log(x)
     head = -EULER_GAMMA - log_x if a == 0.0 else (math.expm1(lgamma1p(a)) - math.expm1(a * log_x)) / a
+    if not x > 0.0:
+        return head
     term = 1.0
     total = 0.0
     for n in range(1, _MAX_ITER + 1):
@@ -369,6 +390,78 @@ def upper_gamma(a, x):
         if abs(t) < _EPS * abs(total):
             break
     return head - math.exp(a * log_x) * total
+
+
+_GAMMA1P_RATIO_SLOPE = (
+    0.9890559953279725554,
+    -1.814958152161772578,
+    2.945184260503200562,
+    -3.9279802756125808084,
+    4.9657455731063809658,
+    -5.9760105626545892038,
+    6.9867398564819024539,
+    -7.9922021409756389424,
+    8.9956409046549969696,
+    -9.9975659750860128703,
+    10.998660984466466033,
+    -11.999268770477331802,
+    12.999603730925267358,
+    -13.999786537791278682,
+    14.999885617186098238,
+    -15.999938985431572992,
+    16.999967582379225165,
+    -17.999982836440400839,
+)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma1p_ratio(a):
+    """(Gamma(1 + a) - 1) / a, -euler at a = 0 (gamma1p_ratio of kernels/special.hpp)."""
+    return -EULER_GAMMA if a == 0.0 else math.expm1(lgamma1p(a)) / a
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gamma1p_ratio_slope(a):
+    """d/da (Gamma(1 + a) - 1) / a, a > -1 (gamma1p_ratio_slope of kernels/special.hpp)."""
+    if abs(a) >= 0.1:
+        g = math.exp(lgamma1p(a))
+        return (a * g * digamma(1.0 + a) - (g - 1.0)) / (a * a)
+    total = 0.0
+    for j in range(17, -1, -1):
+        total = total * a + _GAMMA1P_RATIO_SLOPE[j]
+    return total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def upper_gamma_series_slopes(a, x):
+    """(S, dS/da, x dS/dx) of S = sum_{n>=1} (-x)^n / (n! (a + n)), upper_gamma_log's series (x < 1)."""
+    term, total, total_a, total_x = 1.0, 0.0, 0.0, 0.0
+    for n in range(1, _MAX_ITER + 1):
+        term *= -x / n
+        t_n = term / (a + n)
+        total += t_n
+        total_a -= t_n / (a + n)
+        total_x += n * t_n
+        if abs(t_n) < _EPS * abs(total) and abs(n * t_n) < _EPS * abs(total_x):
+            break
+    return total, total_a, total_x
+
+
+@numba.njit(cache=True, error_model="numpy")
+def expm1_ratio(w):
+    return 1.0 if w == 0.0 else math.expm1(w) / w
+
+
+@numba.njit(cache=True, error_model="numpy")
+def expm1_ratio_slope(w):
+    """d/dw expm1(w) / w (expm1_ratio_slope of kernels/special.hpp)."""
+    if abs(w) >= 1.0:
+        return ((w - 1.0) * math.exp(w) + 1.0) / (w * w)
+    term, total = 0.5, 0.5
+    for k in range(1, 20):
+        term *= (k + 1.0) / k * w / (k + 2.0)
+        total += term
+    return total
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -10,8 +10,8 @@ a tuple with one array per differentiated parameter, in argument order, each of 
 
 the second evaluated per family without that difference's cancellation (``kernels/crps_grad.hpp``, one
 elementwise kernel per partial, on every backend). Shape parameters are not differentiated (t's df,
-the GEV's shape, beta's a and b, the integer laws' n) except the shapes of the gamma, censored shifted
-gamma and generalised Pareto laws; rates, scales, locations, shifts, bounds, point masses, means
+beta's a and b, the integer laws' n) except the shapes of the GEV, gamma, censored shifted gamma and
+generalised Pareto laws; rates, scales, locations, shifts, bounds, point masses, means
 and probabilities are.
 """
 
@@ -145,20 +145,25 @@ def crps_lognormal_grad(
 def crps_gev_grad(
     obs: ArrayLike, shape: ArrayLike, location: ArrayLike = 0.0, scale: ArrayLike = 1.0, *, backend: str = "auto"
 ) -> Any:
-    r"""``(d/dlocation, d/dscale)`` of :func:`crps_gev` (``shape < 1``, not differentiated): with
-    :math:`F = e^{-x}`, :math:`x = (1 + \xi z)^{-1/\xi}` and :func:`crps_gev`'s :math:`C(\xi)`,
+    r"""``(d/dshape, d/dlocation, d/dscale)`` of :func:`crps_gev` (``shape < 1``): with :math:`F = e^{-x}`,
+    :math:`x = (1 + \xi z)^{-1/\xi}` and :func:`crps_gev`'s :math:`C(\xi)`,
 
-    .. math:: (1 - 2F,\ 2\Gamma(-\xi, x) - C(\xi) - 2zF)
+    .. math:: \partial_\mu = 1 - 2F, \qquad \partial_\sigma = 2\Gamma(-\xi, x) - C(\xi) - 2zF, \qquad
+              \partial_\xi = \sigma\Big[2\frac{d}{d\xi}\Gamma(-\xi, x(\xi)) - C'(\xi)\Big]
 
-    inside the support, and the limits of both outside it.
+    inside the support, and the limits outside it. :math:`\frac{d}{d\xi}\Gamma(-\xi, x(\xi))` follows the
+    branches of the incomplete gamma (its continued fraction differentiated in forward mode for
+    :math:`x \ge 1`; for :math:`x < 1` the series form :math:`h(-\xi) + z - tS`, :math:`t = 1 + \xi z = x^{-\xi}`,
+    whose :math:`z`-sized part has no slope); :math:`C'` and the slope of :math:`h(a) = (\Gamma(1 + a) - 1)/a`
+    come from Taylor series near :math:`\xi = 0`, so the Gumbel case needs no limit.
 
     >>> import riskcore
     >>> [round(float(g), 6) for g in riskcore.crps_gev_grad(0.5, 0.0)]
-    [-0.090478, 0.235744]
+    [0.138687, -0.090478, 0.235744]
     """
     rules = {"shape must be < 1": lambda p: p["shape"] >= 1, **_SCALE}
     params = {"shape": shape, "location": location, "scale": scale}
-    return _gradients("gev", ("location", "scale"), obs, params, rules, backend)
+    return _gradients("gev", ("shape", "location", "scale"), obs, params, rules, backend)
 
 
 def crps_2pnormal_grad(
