@@ -1,22 +1,16 @@
 // CUDA launchers of the closed forms' parameter gradients (RISKCORE_PARAMETRIC_GRAD, reached through
-// crps_parametric) and of the normal mixture's, apart from crps.cu so that the two large translation units
-// compile in parallel.
-#include <stdexcept>
-#include <string>
-#include <vector>
-
-#include "crps_parametric.hpp"
-#include "cuda_elementwise.cuh"
+// crps_parametric) and of the normal mixture's, apart from crps.cu so that the large translation units
+// compile in parallel; the incomplete-gamma and bounded families' launchers are two more files
+// (crps_grad_launch.cuh).
+#include "crps_grad_launch.cuh"
 #include "cuda_launchers.hpp"
 
 namespace riskcore::cuda {
 
 void crps_parametric_grad(const std::string& name, int itemsize, const std::vector<const void*>& args,
                           const std::vector<index_t>& steps, void* out, index_t n, std::uintptr_t stream) {
-#define RISKCORE_GRAD_LAUNCH(dist, functor) RISKCORE_ELEMENTWISE_LAUNCH(dist, NanPropagating<functor>)
-  RISKCORE_PARAMETRIC_GRAD(RISKCORE_GRAD_LAUNCH)
-#undef RISKCORE_GRAD_LAUNCH
-  throw std::invalid_argument("unknown distribution '" + name + "'");
+  RISKCORE_PARAMETRIC_GRAD_CLOSED(RISKCORE_GRAD_LAUNCH)
+  crps_parametric_grad_incomplete_gamma(name, itemsize, args, steps, out, n, stream);
 }
 
 namespace {

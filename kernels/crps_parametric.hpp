@@ -303,22 +303,21 @@ struct GevCrps {
   X(logs_negbinom, NegBinomialLogs)            \
   X(logs_hypergeometric, HypergeometricLogs)
 
-// Every parameter gradient (kernels/crps_grad.hpp, crps_discrete.hpp): X(name, functor); the CUDA launchers
-// live in crps_grad.cu. Consumers run each functor as NanPropagating<functor>.
-#define RISKCORE_PARAMETRIC_GRAD(X)            \
-  X(grad_normal_mu, NormalGradMu)              \
-  X(grad_normal_sigma, NormalGradSigma)        \
-  X(grad_logistic_mu, LogisticGradMu)          \
-  X(grad_logistic_sigma, LogisticGradSigma)    \
+// Every parameter gradient (kernels/crps_grad.hpp, crps_discrete.hpp): X(name, functor), in three lists whose
+// CUDA launchers are three translation units (crps_grad.cu, crps_grad_incomplete_gamma.cu,
+// crps_grad_bounded.cu): ptxas took 15 minutes over the one file they were, on one core of two.
+// Consumers run each functor as NanPropagating<functor>.
+#define RISKCORE_PARAMETRIC_GRAD_CLOSED(X) \
+  X(grad_normal_mu, NormalGradMu) \
+  X(grad_normal_sigma, NormalGradSigma) \
+  X(grad_logistic_mu, LogisticGradMu) \
+  X(grad_logistic_sigma, LogisticGradSigma) \
   X(grad_laplace_location, LaplaceGradLocation) \
-  X(grad_laplace_scale, LaplaceGradScale)      \
-  X(grad_t_location, StudentTGradLocation)     \
-  X(grad_t_scale, StudentTGradScale)           \
-  X(grad_lognormal_mulog, LognormalGradMulog)  \
+  X(grad_laplace_scale, LaplaceGradScale) \
+  X(grad_t_location, StudentTGradLocation) \
+  X(grad_t_scale, StudentTGradScale) \
+  X(grad_lognormal_mulog, LognormalGradMulog) \
   X(grad_lognormal_sigmalog, LognormalGradSigmalog) \
-  X(grad_gev_shape, GevGradShape)              \
-  X(grad_gev_location, GevGradLocation)        \
-  X(grad_gev_scale, GevGradScale)              \
   X(grad_twopnormal_scale1, TwoPieceNormalGradScale1) \
   X(grad_twopnormal_scale2, TwoPieceNormalGradScale2) \
   X(grad_twopnormal_location, TwoPieceNormalGradLocation) \
@@ -326,30 +325,37 @@ struct GevCrps {
   X(grad_twopexponential_scale1, TwoPieceExponentialGradScale1) \
   X(grad_twopexponential_scale2, TwoPieceExponentialGradScale2) \
   X(grad_twopexponential_location, TwoPieceExponentialGradLocation) \
-  X(grad_gamma_shape, GammaGradShape)          \
-  X(grad_gamma_rate, GammaGradRate)            \
-  X(grad_gamma_scale, GammaGradScale)          \
-  X(grad_uniform_lower, UniformGradLower)      \
-  X(grad_uniform_upper, UniformGradUpper)      \
-  X(grad_uniform_lmass, UniformGradLmass)      \
-  X(grad_uniform_umass, UniformGradUmass)      \
-  X(grad_gpd_shape, GpdGradShape)              \
-  X(grad_gpd_location, GpdGradLocation)        \
-  X(grad_gpd_scale, GpdGradScale)              \
-  X(grad_gpd_mass, GpdGradMass)                \
+  X(grad_uniform_lower, UniformGradLower) \
+  X(grad_uniform_upper, UniformGradUpper) \
+  X(grad_uniform_lmass, UniformGradLmass) \
+  X(grad_uniform_umass, UniformGradUmass) \
+  X(grad_gpd_shape, GpdGradShape) \
+  X(grad_gpd_location, GpdGradLocation) \
+  X(grad_gpd_scale, GpdGradScale) \
+  X(grad_gpd_mass, GpdGradMass) \
   X(grad_exponentialm_mass, ExponentialMGradMass) \
   X(grad_exponentialm_location, ExponentialMGradLocation) \
   X(grad_exponentialm_scale, ExponentialMGradScale) \
-  X(grad_beta_lower, BetaGradLower)            \
-  X(grad_beta_upper, BetaGradUpper)            \
-  X(grad_csg0_shape, Csg0GradShape)            \
-  X(grad_csg0_rate, Csg0GradRate)              \
-  X(grad_csg0_scale, Csg0GradScale)            \
-  X(grad_csg0_shift, Csg0GradShift)            \
+  X(grad_beta_lower, BetaGradLower) \
+  X(grad_beta_upper, BetaGradUpper) \
   X(grad_loglaplace_locationlog, LogLaplaceGradMulog) \
   X(grad_loglaplace_scalelog, LogLaplaceGradScalelog) \
   X(grad_loglogistic_mulog, LogLogisticGradMulog) \
-  X(grad_loglogistic_sigmalog, LogLogisticGradSigmalog) \
+  X(grad_loglogistic_sigmalog, LogLogisticGradSigmalog)
+
+#define RISKCORE_PARAMETRIC_GRAD_INCOMPLETE_GAMMA(X) \
+  X(grad_gev_shape, GevGradShape) \
+  X(grad_gev_location, GevGradLocation) \
+  X(grad_gev_scale, GevGradScale) \
+  X(grad_gamma_shape, GammaGradShape) \
+  X(grad_gamma_rate, GammaGradRate) \
+  X(grad_gamma_scale, GammaGradScale) \
+  X(grad_csg0_shape, Csg0GradShape) \
+  X(grad_csg0_rate, Csg0GradRate) \
+  X(grad_csg0_scale, Csg0GradScale) \
+  X(grad_csg0_shift, Csg0GradShift)
+
+#define RISKCORE_PARAMETRIC_GRAD_BOUNDED(X) \
   X(grad_gtcnormal_location, GtcNormalGrad<kGtcLocation>) \
   X(grad_gtcnormal_scale, GtcNormalGrad<kGtcScale>) \
   X(grad_gtcnormal_lower, GtcNormalGrad<kGtcLower>) \
@@ -380,10 +386,15 @@ struct GevCrps {
   X(grad_ct_scale, CensoredTGrad<kGtcScale>) \
   X(grad_ct_lower, CensoredTGrad<kGtcLower>) \
   X(grad_ct_upper, CensoredTGrad<kGtcUpper>) \
-  X(grad_poisson_mean, PoissonGradMean)        \
-  X(grad_binomial_prob, BinomialGradProb)      \
+  X(grad_poisson_mean, PoissonGradMean) \
+  X(grad_binomial_prob, BinomialGradProb) \
   X(grad_negbinom_prob, NegBinomialGradProb) \
   X(grad_negbinom_mu, NegBinomialGradMu)
+
+#define RISKCORE_PARAMETRIC_GRAD(X)        \
+  RISKCORE_PARAMETRIC_GRAD_CLOSED(X)   \
+  RISKCORE_PARAMETRIC_GRAD_INCOMPLETE_GAMMA(X) \
+  RISKCORE_PARAMETRIC_GRAD_BOUNDED(X)
 
 namespace riskcore {
 

@@ -1,6 +1,6 @@
 // The elementwise launcher of the closed forms and their gradients (one thread per element), shared by
-// crps.cu (the scores) and crps_grad.cu (the gradients: a translation unit of their own, so that nvcc
-// and ptxas work on the two halves in parallel).
+// crps.cu (the scores) and crps_grad*.cu (the gradients: translation units of their own, so that nvcc
+// and ptxas work on them in parallel).
 #pragma once
 #include <cstddef>
 #include <stdexcept>
