@@ -136,7 +136,7 @@ struct GevGradScale {
     if (t <= 0.0) return shape > 0 ? -constant : -2.0 * expm1(lg) / shape - constant;
     const double log_x = shape == 0.0 ? -z : -log1p(shape * z) / shape, x = exp(log_x);
     if (x < 1.0 && shape > -1.0) {  // Gamma(-xi, x) = h(-xi) + z - t S: the z-sized terms cancel exactly
-      const double series = x > 0.0 ? upper_gamma_series_slopes(-shape, x).sum : 0.0;
+      const double series = x > 0.0 ? upper_gamma_series(-shape, x) : 0.0;
       return 2.0 * (gamma1p_ratio(-shape) - t * series) - constant - 2.0 * z * expm1(-x);
     }
     return 2.0 * upper_gamma_log(-shape, log_x) - constant - 2.0 * z * exp(-x);

@@ -406,6 +406,18 @@ RISKCORE_HD inline double lgamma1p(double a) {
 // |a| < 1, x < 1: [Gamma(1 + a) - x^a] / a - x^a sum_{n>=1} (-x)^n / (n! (a + n)) with the bracket from
 // expm1 (exact through a = 0, where it is -euler - log x and Gamma(0, x) = E1(x)).
 // lg1p = lgamma1p(a), for callers that have it (or hoist it out of a loop over x).
+// S = sum_{n>=1} (-x)^n / (n! (a + n)), 0 < x < 1, a > -1: upper_gamma_log's series (and GevGradScale's).
+RISKCORE_HD inline double upper_gamma_series(double a, double x) {
+  double term = 1.0, sum = 0.0;
+  for (int n = 1; n <= kMaxIter; ++n) {
+    term *= -x / n;
+    const double t = term / (a + n);
+    sum += t;
+    if (fabs(t) < kEps * fabs(sum)) break;
+  }
+  return sum;
+}
+
 RISKCORE_HD inline double upper_gamma_log(double a, double log_x, double lg1p) {
   const double x = exp(log_x);
   if (isinf(x)) return 0.0;
@@ -415,21 +427,14 @@ RISKCORE_HD inline double upper_gamma_log(double a, double log_x, double lg1p) {
   if (a >= 1.0) return exp(lgamma(a)) * gamma_q(a, x);
   const double head = a == 0.0 ? -kEulerGamma - log_x : (expm1(lg1p) - expm1(a * log_x)) / a;
   if (!(x > 0.0)) return head;
-  double term = 1.0, sum = 0.0;
-  for (int n = 1; n <= kMaxIter; ++n) {
-    term *= -x / n;
-    const double t = term / (a + n);
-    sum += t;
-    if (fabs(t) < kEps * fabs(sum)) break;
-  }
-  return head - exp(a * log_x) * sum;
+  return head - exp(a * log_x) * upper_gamma_series(a, x);
 }
 
 RISKCORE_HD inline double upper_gamma_log(double a, double log_x) {  // lg1p only read for x < 1, a < 1
   return upper_gamma_log(a, log_x, log_x >= 0.0 || a >= 1.0 ? 0.0 : lgamma1p(a));
 }
 
-// S = sum_{n>=1} (-x)^n / (n! (a + n)) of upper_gamma_log's x < 1 branch with dS/da = -sum (-x)^n / (n! (a + n)^2) and
+// upper_gamma_series' S with dS/da = -sum (-x)^n / (n! (a + n)^2) and
 // x dS/dx = sum n (-x)^n / (n! (a + n)).
 struct UpperGammaSeries {
   double sum, sum_a, sum_x;

@@ -50,6 +50,7 @@ from riskcore._numba.special import (
     normal_cdf,
     normal_pdf,
     upper_gamma_log,
+    upper_gamma_series,
     upper_gamma_series_slopes,
 )
 
@@ -206,7 +207,7 @@ def gev_scale(y, shape, location, scale):
     log_x = -z if shape == 0.0 else -math.log1p(shape * z) / shape
     x = math.exp(log_x)
     if x < 1.0 and shape > -1.0:
-        series = upper_gamma_series_slopes(-shape, x)[0] if x > 0.0 else 0.0
+        series = upper_gamma_series(-shape, x) if x > 0.0 else 0.0
         return 2.0 * (gamma1p_ratio(-shape) - (1.0 + shape * z) * series) - constant - 2.0 * z * math.expm1(-x)
     return 2.0 * upper_gamma_log(-shape, log_x) - constant - 2.0 * z * math.exp(-x)
 

@@ -369,6 +369,20 @@ def lgamma1p(a):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def upper_gamma_series(a, x):
+    """S = sum_{n>=1} (-x)^n / (n! (a + n)), 0 < x < 1 (upper_gamma_series of kernels/special.hpp)."""
+    term = 1.0
+    total = 0.0
+    for n in range(1, _MAX_ITER + 1):
+        term *= -x / n
+        t = term / (a + n)
+        total += t
+        if abs(t) < _EPS * abs(total):
+            break
+    return total
+
+
+@numba.njit(cache=True, error_model="numpy")
 def upper_gamma_log(a, log_x):
     """Gamma(a, x), a > -1, from log_x = log x > -inf (x may underflow; upper_gamma_log of kernels/special.hpp)."""
     x = math.exp(log_x)
@@ -381,15 +395,7 @@ def upper_gamma_log(a, log_x):
     head = -EULER_GAMMA - log_x if a == 0.0 else (math.expm1(lgamma1p(a)) - math.expm1(a * log_x)) / a
     if not x > 0.0:
         return head
-    term = 1.0
-    total = 0.0
-    for n in range(1, _MAX_ITER + 1):
-        term *= -x / n
-        t = term / (a + n)
-        total += t
-        if abs(t) < _EPS * abs(total):
-            break
-    return head - math.exp(a * log_x) * total
+    return head - math.exp(a * log_x) * upper_gamma_series(a, x)
 
 
 _GAMMA1P_RATIO_SLOPE = (
@@ -434,7 +440,7 @@ def gamma1p_ratio_slope(a):
 
 @numba.njit(cache=True, error_model="numpy")
 def upper_gamma_series_slopes(a, x):
-    """(S, dS/da, x dS/dx) of S = sum_{n>=1} (-x)^n / (n! (a + n)), upper_gamma_log's series (x < 1)."""
+    """(S, dS/da, x dS/dx) of upper_gamma_series' S (x < 1)."""
     term, total, total_a, total_x = 1.0, 0.0, 0.0, 0.0
     for n in range(1, _MAX_ITER + 1):
         term *= -x / n
