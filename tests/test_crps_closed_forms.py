@@ -500,6 +500,7 @@ def _discrete_points(family):
     return points
 
 
+@pytest.mark.costly_oracle
 @pytest.mark.parametrize("family", list(DISCRETE))
 def test_integer_laws_against_exact_sums(backend, family):
     fn, _, oracle = DISCRETE[family]

@@ -210,6 +210,7 @@ def _check(backend, name, points):
     np.testing.assert_allclose(got, want, rtol=TOLERANCE.get(name, 1e-11), atol=1e-14)
 
 
+@pytest.mark.costly_oracle
 @pytest.mark.parametrize("name", list(CASES))
 def test_gradient_matches_numerical_derivative(backend, name):
     points = _points(name)

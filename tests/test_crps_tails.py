@@ -293,6 +293,7 @@ GTC = {
 }
 
 
+@pytest.mark.costly_oracle
 @pytest.mark.parametrize("masses", [(0.0, 0.0), (0.1, 0.2)])
 @pytest.mark.parametrize("family", list(GTC))
 def test_narrow_intervals_against_quadrature(backend, family, masses):

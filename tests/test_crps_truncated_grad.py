@@ -135,6 +135,7 @@ def _check(backend, name, points):
     np.testing.assert_allclose(got, want, rtol=1e-11, atol=ABSOLUTE.get(name, 1e-14))
 
 
+@pytest.mark.costly_oracle
 @pytest.mark.parametrize("name", list(CASES))
 def test_gradient_matches_numerical_derivative(backend, name):
     """One point per set of parameters, y cycling through its values (each oracle point is a 40-digit

@@ -42,6 +42,7 @@ def test_worked_example_exact_value():
     assert mc.exact_outcome_risk(WORKED, 0, [3], [4]) == pytest.approx(long_run, rel=1e-12)
 
 
+@pytest.mark.costly_oracle
 @pytest.mark.parametrize("chain, horizon, n", [(WORKED, 20, 20_000), (rare_chain(), 50, 200_000)])
 def test_estimators_are_unbiased_and_reach_beats_mc(backend, chain, horizon, n):
     exact = mc.exact_outcome_risk(chain, 0, [3], [4], horizon=horizon)
