@@ -400,12 +400,6 @@ RISKCORE_HD inline double lgamma1p(double a) {
   return -kEulerGamma * a + sum;
 }
 
-// Upper incomplete gamma Gamma(a, x) = int_x^inf t^{a-1} e^-t dt (not regularised), a > -1, x > 0, from
-// log_x = log x (so that x = e^log_x may underflow: E1 at log x = -800 is -euler + 800, not inf):
-// continued fraction for x >= 1 (or x >= a + 1), Gamma(a) Q(a, x) when a >= 1 and x < a + 1, and for
-// |a| < 1, x < 1: [Gamma(1 + a) - x^a] / a - x^a sum_{n>=1} (-x)^n / (n! (a + n)) with the bracket from
-// expm1 (exact through a = 0, where it is -euler - log x and Gamma(0, x) = E1(x)).
-// lg1p = lgamma1p(a), for callers that have it (or hoist it out of a loop over x).
 // S = sum_{n>=1} (-x)^n / (n! (a + n)), 0 < x < 1, a > -1: upper_gamma_log's series (and GevGradScale's).
 RISKCORE_HD inline double upper_gamma_series(double a, double x) {
   double term = 1.0, sum = 0.0;
@@ -418,6 +412,12 @@ RISKCORE_HD inline double upper_gamma_series(double a, double x) {
   return sum;
 }
 
+// Upper incomplete gamma Gamma(a, x) = int_x^inf t^{a-1} e^-t dt (not regularised), a > -1, x > 0, from
+// log_x = log x (so that x = e^log_x may underflow: E1 at log x = -800 is -euler + 800, not inf):
+// continued fraction for x >= 1 (or x >= a + 1), Gamma(a) Q(a, x) when a >= 1 and x < a + 1, and for
+// |a| < 1, x < 1: [Gamma(1 + a) - x^a] / a - x^a sum_{n>=1} (-x)^n / (n! (a + n)) with the bracket from
+// expm1 (exact through a = 0, where it is -euler - log x and Gamma(0, x) = E1(x)).
+// lg1p = lgamma1p(a), for callers that have it (or hoist it out of a loop over x).
 RISKCORE_HD inline double upper_gamma_log(double a, double log_x, double lg1p) {
   const double x = exp(log_x);
   if (isinf(x)) return 0.0;
